@@ -1,0 +1,254 @@
+"""CityOps composition root: settings → database → services → Dash + Flask + Socket.IO, and the CLI.
+
+``python app.py`` serves the command center (default 127.0.0.1:8050); ``python app.py db-upgrade |
+create-admin | generate-history`` do the rest. The console script ``cityops`` runs the same.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+import threading
+import time as _time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+log = logging.getLogger("cityops")
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Services:
+    """What edges (callbacks, API views, sockets) reach through ``current_app.extensions["cityops"]``."""
+
+    settings: Any
+    db: Any
+    grid: Any
+    reference: Any
+    incidents: Any
+    dispatch: Any
+    clock: Clock
+    broadcaster: Any = None
+    started_at: float = field(default_factory=_time.monotonic)
+    background: list[Any] = field(default_factory=list)
+
+    def kpis(self) -> dict[str, Any]:
+        from incidents.kpi import snapshot
+
+        with self.db.read() as s:
+            return snapshot(self.clock(), self.settings.tz, session=s)
+
+
+def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callable[..., None] | None = None) -> Services:
+    """Open the store, migrate (SQLite, or PostgreSQL under an advisory lock), seed reference data."""
+    from dispatch.reference import ReferenceCache, load, seed
+    from dispatch.service import DispatchService
+    from geo.index import GridIndex
+    from incidents.db import Database
+    from incidents.service import IncidentService
+    from settings import Settings
+
+    settings = settings or Settings()
+    db = Database(settings.database_url)
+    migrate(db)
+    with db.write.begin() as s:
+        seed(s, settings.data_dir)
+    grid = GridIndex.load(settings.data_dir / "siping" / "grids.geojson")
+
+    def _load() -> Any:
+        with db.read() as s:
+            return load(s, settings.tz)
+
+    reference = ReferenceCache(_load)
+    incidents = IncidentService(db, settings.tz, publish)
+    dispatch = DispatchService(incidents, reference, grid, settings.duplicate_radius_m, settings.duplicate_window_h)
+    return Services(settings, db, grid, reference, incidents, dispatch, clock)
+
+
+def migrate(db: Any) -> None:
+    """Schema to Alembic's head. On PostgreSQL an advisory lock lets many processes start at once."""
+    if db.is_sqlite:
+        db.upgrade()
+        return
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(42011)"))
+        try:
+            db.upgrade()
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(42011)"))
+            conn.commit()
+
+
+def secret_key(settings: Any) -> str:
+    """The session-signing key: the setting, else one kept in ``var/`` so logins survive restarts."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(__file__).resolve().parent / "var" / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool | None = None) -> Any:
+    """Build the whole app; returns the Dash app with ``.socketio`` and ``.services`` attached."""
+    import dash
+    from flask import jsonify
+    from flask_socketio import SocketIO
+
+    from auth import login as auth_login
+    from live.broadcaster import Broadcaster
+    from settings import Settings
+
+    settings = settings or Settings()
+    holder: dict[str, Any] = {}
+    services = build_services(settings, clock, lambda messages: holder["b"].publish(messages) if "b" in holder else None)
+    app = dash.Dash(
+        __name__, use_pages=True, pages_folder="", serve_locally=True, title="CityOps 一网统管",
+        suppress_callback_exceptions=True, update_title=None,
+        assets_folder=str(Path(__file__).resolve().parent / "assets"),
+    )
+    server = app.server
+    server.config.update(SECRET_KEY=secret_key(settings), SESSION_COOKIE_SAMESITE="Lax",
+                         SESSION_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_HTTPONLY=True)
+    server.extensions["cityops"] = services
+    auth_login.install(server, services.db.read)
+    socketio = SocketIO(server, message_queue=settings.redis_url, async_mode="threading", manage_session=False,
+                        cors_allowed_origins=[])
+    services.broadcaster = holder["b"] = Broadcaster(socketio, lambda: wall_snapshot(services), services.kpis, clock)
+
+    @server.route("/healthz")
+    def healthz() -> Any:
+        from sqlalchemy import text
+
+        with services.db.read() as s:
+            s.execute(text("SELECT 1"))
+        return jsonify(status="ok", database=services.db.engine.dialect.name, cells=len(services.grid),
+                       sockets=services.broadcaster.transport_counts(),
+                       uptime_s=round(_time.monotonic() - services.started_at, 1))
+
+    register_geo_routes(server)
+    register_pages(app, services)
+    app.socketio = socketio
+    app.services = services
+    if settings.demo and (background if background is not None else True):
+        start_demo(services, socketio)
+    return app
+
+
+def register_geo_routes(server: Any) -> None:
+    """Our own GeoJSON base layers, served by the app (cached by the browser; no external map host)."""
+    from flask import abort, jsonify
+
+    from geo.figures import layer_data
+
+    @server.route("/geo/<name>.geojson")
+    def geo_layer(name: str) -> Any:
+        try:
+            resp = jsonify(layer_data(name))
+        except KeyError:
+            abort(404)
+        resp.cache_control.max_age = 3600
+        resp.cache_control.private = True
+        return resp
+
+
+def register_pages(app: Any, services: Services) -> None:
+    import dash
+
+    import callbacks.intake  # noqa: F401 - registers the page's callbacks
+    import callbacks.wall  # noqa: F401
+    from auth.login import page_guard
+    from callbacks.pages import intake_page, wall_page
+    from layouts.shell import forbidden
+
+    dash.register_page("wall", path="/wall", layout=page_guard("/wall", lambda lang: wall_page(services, lang), forbidden))
+    dash.register_page("intake", path="/intake",
+                       layout=page_guard("/intake", lambda lang: intake_page(services, lang), forbidden))
+    dash.register_page("home", path="/", layout=page_guard("/", lambda lang: wall_page(services, lang), forbidden))
+    app.layout = _root_layout
+
+
+def _root_layout() -> Any:
+    """The frame, for the user asking (Dash calls this per page load; outside a request, for validation)."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    from auth.login import current_lang
+    from auth.roles import PAGE_ROLES, may_open
+    from i18n import t
+    from layouts.shell import root
+
+    if not has_request_context() or not current_user.is_authenticated:
+        return root("zh", None, None, [])
+    lang = current_lang()
+    links = [(path, t(f"nav.{path.strip('/')}", lang)) for path in PAGE_ROLES if may_open(current_user.role, path)]
+    return root(lang, current_user.display_name, t(f"role.{current_user.role.value}", lang), links)
+
+
+def wall_snapshot(services: Services) -> dict[str, Any]:
+    from callbacks.pages import wall_state
+
+    return wall_state(services)
+
+
+def start_demo(services: Services, socketio: Any) -> None:
+    """Demo city: users, 12 months of history (first start only) and the live simulator (with a lease)."""
+    from data import demo
+
+    demo.ensure_demo(services)
+    stop = threading.Event()
+    services.background.append(stop)
+    socketio.start_background_task(demo.run_simulator, services, stop)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cityops", description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", default="serve",
+                        choices=["serve", "db-upgrade", "create-admin", "generate-history"])
+    parser.add_argument("--host", default=os.environ.get("CITYOPS_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("CITYOPS_PORT", "8050")))
+    parser.add_argument("--username")
+    parser.add_argument("--password")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "db-upgrade":
+        build_services()
+        print("database at head")
+        return 0
+    if args.command == "create-admin":
+        from auth.users import create_user
+
+        services = build_services()
+        if not args.username or not args.password:
+            parser.error("create-admin needs --username and --password")
+        with services.db.write.begin() as s:
+            create_user(args.username, args.password, "admin", session=s, display_name=args.username)
+        print(f"admin {args.username} created")
+        return 0
+    if args.command == "generate-history":
+        from data import demo
+
+        services = build_services()
+        print(demo.generate_history(services, months=services.settings.history_months))
+        return 0
+    t0 = _time.monotonic()
+    app = create_app()
+    log.info("CityOps ready in %.1f s on http://%s:%d", _time.monotonic() - t0, args.host, args.port)
+    app.socketio.run(app.server, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

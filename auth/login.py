@@ -1,0 +1,121 @@
+"""Login for the whole server: Flask-Login, the login form, and one guard in front of every route.
+
+The guard runs before Dash's own routes too (``/_dash-layout``, ``/_dash-update-component``, component
+suites), so hiding a page in the UI is never the only protection. The form is plain server-rendered
+HTML (autoescaped) so that no Dash route has to be public.
+"""
+from __future__ import annotations
+
+from typing import Callable
+from urllib.parse import urlparse
+
+from flask import Flask, Response, abort, jsonify, redirect, render_template_string, request
+from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy.orm import Session, sessionmaker
+
+from auth.roles import PAGE_ROLES, home_of, may_open
+from auth.users import User, authenticate, get_user
+from i18n import normalise, t
+
+PUBLIC_PREFIXES = ("/login", "/logout", "/healthz", "/assets/", "/lang/", "/api/", "/open311/", "/_favicon")
+
+_FORM = """<!doctype html>
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title><link rel="stylesheet" href="/assets/00_theme.css"></head>
+<body class="login-page"><main class="login-card">
+<h1>{{ title }}</h1>
+<form method="post" action="/login">
+<input type="hidden" name="next" value="{{ next }}">
+<label for="username">{{ l_user }}</label><input id="username" name="username" autocomplete="username" value="{{ username }}" required>
+<label for="password">{{ l_pass }}</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+{% if error %}<p class="field-error" role="alert">{{ error }}</p>{% endif %}
+<button id="login-submit" type="submit">{{ l_submit }}</button>
+</form>
+<p class="lang-switch"><a href="/lang/zh?next=/login">中文</a> · <a href="/lang/en?next=/login">English</a></p>
+</main></body></html>"""
+
+
+def current_lang() -> str:
+    return normalise(request.cookies.get("lang"))
+
+
+def _safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site relative paths, so the login cannot be used as an open redirect."""
+    if not target:
+        return fallback
+    parts = urlparse(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def install(server: Flask, read_session: sessionmaker[Session]) -> LoginManager:
+    manager = LoginManager(server)
+
+    @manager.user_loader
+    def _load(user_id: str) -> User | None:
+        with read_session() as s:
+            return get_user(int(user_id), session=s)
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login() -> Response | str:
+        lang = current_lang()
+        username, error = "", ""
+        if request.method == "POST":
+            username = request.form.get("username", "").strip()
+            with read_session() as s:
+                user = authenticate(username, request.form.get("password", ""), session=s)
+            if user is not None:
+                login_user(user, remember=True)
+                return redirect(_safe_next(request.form.get("next"), home_of(user.role)))
+            error = t("login.failed", lang)
+        return render_template_string(
+            _FORM, lang=lang, title=t("login.title", lang), l_user=t("login.username", lang),
+            l_pass=t("login.password", lang), l_submit=t("login.submit", lang), error=error,
+            username=username, next=_safe_next(request.args.get("next") or request.form.get("next"), ""),
+        ), (401 if error else 200)
+
+    @server.route("/logout")
+    def logout() -> Response:
+        logout_user()
+        return redirect("/login")
+
+    @server.route("/lang/<code>")
+    def set_lang(code: str) -> Response:
+        resp = redirect(_safe_next(request.args.get("next"), "/"))
+        resp.set_cookie("lang", normalise(code), max_age=365 * 86400, samesite="Lax")
+        return resp
+
+    @server.before_request
+    def _guard() -> Response | None:
+        path = request.path
+        if path.startswith(PUBLIC_PREFIXES):
+            return None
+        if not current_user.is_authenticated:
+            if path.startswith("/_") or request.is_json:
+                return jsonify(code="unauthenticated", message="login required", field=None), 401
+            return redirect(f"/login?next={path}")
+        if path == "/":
+            return redirect(home_of(current_user.role))
+        if path in PAGE_ROLES and not may_open(current_user.role, path):
+            abort(403)
+        return None
+
+    return manager
+
+
+def page_guard(path: str, layout: Callable[[str], object], forbidden: Callable[[str], object]) -> Callable[..., object]:
+    """Wrap a page layout so a client-side navigation (served by a Dash callback) is checked too."""
+
+    def guarded(**_kwargs: object) -> object:
+        try:
+            user = current_user._get_current_object()  # noqa: SLF001 - outside a request there is no user
+            lang = current_lang()
+        except RuntimeError:  # Dash validating layouts at start-up: no request, no data
+            return layout("zh")
+        if not getattr(user, "is_authenticated", False) or not may_open(user.role, path):
+            return forbidden(lang)
+        return layout(lang)
+
+    return guarded

@@ -1,0 +1,34 @@
+"""Which role may open which page, and where each role lands after login. Checked on the server."""
+from __future__ import annotations
+
+from incidents.model import Role
+
+R = Role
+#: page path → roles allowed. Admin may open every page.
+PAGE_ROLES: dict[str, frozenset[Role]] = {
+    "/wall": frozenset({R.WALL, R.OPERATOR, R.VERIFIER, R.LEADER, R.ADMIN, R.DEPT_HEAD}),
+    "/intake": frozenset({R.OPERATOR, R.ADMIN}),
+}
+
+HOME: dict[Role, str] = {R.OPERATOR: "/intake", R.WALL: "/wall"}
+
+#: Socket.IO rooms a role's sockets join (the server decides, never the client).
+WALL_ROOM = "wall"
+
+
+def may_open(role: Role, path: str) -> bool:
+    roles = PAGE_ROLES.get(path)
+    return roles is None or role in roles or role == R.ADMIN
+
+
+def home_of(role: Role) -> str:
+    return HOME.get(role, "/wall")
+
+
+def rooms_of(role: Role, username: str, department: str | None) -> list[str]:
+    rooms = [f"user:{username}"]
+    if may_open(role, "/wall"):
+        rooms.append(WALL_ROOM)
+    if department:
+        rooms.append(f"dept:{department}")
+    return rooms

@@ -1,0 +1,1 @@
+"""Dash callbacks, one module per page: parse input, call one service, render."""

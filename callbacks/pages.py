@@ -1,0 +1,75 @@
+"""Page builders: fetch what a page needs from the services and hand it to the pure layouts."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+
+from geo.figures import CITY_CENTER, CORE_CENTER, SEVERITIES, city_map
+from i18n import t
+from incidents.events import EVENT_ACTIONS
+from incidents.model import OPEN_STATES
+from incidents.service import incident_view
+from layouts import intake as intake_layout
+from layouts import wall as wall_layout
+
+TICKER_SIZE = 30
+
+
+def base_url() -> str:
+    return request.host_url.rstrip("/") if has_request_context() else ""
+
+
+def severity_names(lang: str) -> dict[str, str]:
+    return {s: t(f"severity.{s}", lang) for s in SEVERITIES} | {"overdue": t("wall.overdue", lang)}
+
+
+def wall_labels(services: Any, lang: str) -> dict[str, Any]:
+    """Everything the browser needs to turn pushed codes into words, in the page's language."""
+    ref = services.reference.get()
+    return {
+        "lang": lang,
+        "actions": {a: t(f"action.{a}", lang) for a in sorted(EVENT_ACTIONS)},
+        "categories": {c.code: c.name(lang) for c in ref.taxonomy.all()},
+        "open_states": sorted(s.value for s in OPEN_STATES),
+        "connected": t("wall.connected", lang),
+        "disconnected": t("wall.disconnected", lang),
+        "overdue": t("wall.overdue", lang),
+        "ticker_size": TICKER_SIZE,
+        "tz": services.settings.timezone,
+        "severities": list(SEVERITIES),
+    }
+
+
+def wall_page(services: Any, lang: str) -> Any:
+    fig = city_map([], severity_names(lang), base_url=base_url(), dark=True, tile_url=services.settings.tile_url,
+                   center=CITY_CENTER, zoom=8.1, uirevision="wall")
+    return wall_layout.layout(lang, fig, wall_labels(services, lang))
+
+
+
+
+
+def wall_state(services: Any) -> dict[str, Any]:
+    """The full snapshot a (re)connecting wall starts from: KPIs, open incidents, latest events."""
+    now = services.clock()
+    open_incidents = services.incidents.list(states=OPEN_STATES, limit=5000)
+    ticker = [
+        {"action": e.action, "at": e.at.isoformat(), "code": code, "to_state": e.to_state, "category": category}
+        for e, code, category in services.incidents.recent_events(TICKER_SIZE)
+    ]
+    return {"kpi": services.kpis(), "incidents": [incident_view(i, now) for i in open_incidents],
+            "ticker": ticker, "at": now.isoformat()}
+
+
+def intake_page(services: Any, lang: str) -> Any:
+    ref = services.reference.get()
+    categories = [{"label": f"{c.code} {c.name(lang)} · {c.large_name(lang)}", "value": c.code}
+                  for c in ref.taxonomy.all()]
+    departments = [{"label": f"{d.code} {d.name(lang)}", "value": d.code} for d in ref.departments.values()]
+    fig = city_map([], severity_names(lang), base_url=base_url(), dark=False, tile_url=services.settings.tile_url,
+                   center=CORE_CENTER, zoom=11.5, uirevision="intake")
+    return intake_layout.layout(lang, fig, categories, departments)
+
+
+__all__ = ["wall_page", "intake_page", "wall_state"]

@@ -1,0 +1,1 @@
+"""Routing rules, working-time deadlines (SLA), escalation and the dispatch use cases."""

@@ -1,0 +1,1 @@
+"""The incident domain: model, lifecycle table, taxonomy, the store, intake and KPIs."""

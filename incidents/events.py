@@ -1,0 +1,55 @@
+"""The closed list of event actions and the event record.
+
+Every change to an incident is an event with the columns DESIGN.md lists, so any indicator can be
+recomputed "as of" any moment and a day can be replayed. Call sites use these names, never their own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from incidents.lifecycle import ACTIONS
+
+#: Events that are not state transitions. ``escalate`` and ``alarm_*`` are system annotations.
+ANNOTATIONS: tuple[str, ...] = (
+    "created",
+    "reassign",
+    "escalate",
+    "extension_request",
+    "extension_approve",
+    "extension_refuse",
+    "note",
+    "callback",
+    "alarm_repeat",
+    "alarm_clear",
+    "reporter_added",
+    "alert_acknowledged",
+    "deadline_changed",
+)
+EVENT_ACTIONS: frozenset[str] = frozenset(ACTIONS) | frozenset(ANNOTATIONS)
+
+#: Annotations written by the system that must not bump the version (DESIGN.md "Version").
+NON_VERSIONING: frozenset[str] = frozenset({"escalate", "alarm_repeat", "alarm_clear", "alert_acknowledged"})
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of the audit trail, with department/assignee/deadline as they stood after it."""
+
+    incident_id: int
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str
+    department: str | None
+    assignee: str | None
+    deadline: datetime | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        if self.action not in EVENT_ACTIONS:
+            raise ValueError(f"unknown event action {self.action!r}")

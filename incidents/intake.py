@@ -1,0 +1,112 @@
+"""Intake's first steps, shared by every channel: validate → normalise → classify → locate.
+
+Errors are values naming the field (``IntakeError.field``) and a stable ``code`` the UI translates
+from the catalog; the API shows the English ``message``. Nothing is stored here.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping, Protocol
+
+from incidents.model import Channel, Severity
+
+MAX_DESCRIPTION = 4000
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
+
+
+class IntakeError(ValueError):
+    """Bad input for one field; ``code`` is a catalog key suffix (``error.<code>``)."""
+
+    def __init__(self, field: str, code: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.field, self.code, self.message, self.params = field, code, message, params
+
+
+class Locator(Protocol):
+    def locate_one(self, lon: float, lat: float) -> str: ...
+
+
+class Classifier(Protocol):
+    def get(self, code: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A validated, normalised report, located into its grid cell; ready for the store."""
+
+    category: str
+    severity: Severity
+    description: str
+    lon: float
+    lat: float
+    grid: str
+    district: int
+    channel: Channel
+    reported_at: datetime
+    address: str = ""
+    reporter_phone: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_draft(
+    raw: Mapping[str, Any], *, taxonomy: Classifier, locator: Locator, channel: Channel, now: datetime,
+) -> Draft:
+    """Check every field of a raw report and return a located :class:`Draft`, or raise IntakeError."""
+    category = str(raw.get("category") or "").strip()
+    if not category:
+        raise IntakeError("category", "required", "category is required")
+    try:
+        taxonomy.get(category)
+    except KeyError:
+        raise IntakeError("category", "unknown_category", f"unknown category {category!r}") from None
+    sev_raw = str(raw.get("severity") or "normal").strip().lower()
+    try:
+        severity = Severity(sev_raw)
+    except ValueError:
+        raise IntakeError("severity", "invalid_choice", f"severity must be urgent, high or normal, not {sev_raw!r}") from None
+    description = str(raw.get("description") or "").strip()
+    if not description:
+        raise IntakeError("description", "required", "description is required")
+    if len(description) > MAX_DESCRIPTION:
+        raise IntakeError("description", "too_long", f"description is longer than {MAX_DESCRIPTION} characters",
+                          max=MAX_DESCRIPTION)
+    lon = _coordinate(raw.get("lon"), "lon", -180, 180)
+    lat = _coordinate(raw.get("lat"), "lat", -90, 90)
+    try:
+        grid = locator.locate_one(lon, lat)
+    except ValueError:
+        raise IntakeError("location", "outside_city", f"({lon:.6f}, {lat:.6f}) is outside the city's grids") from None
+    phone = re.sub(r"\s+", "", str(raw.get("reporter_phone") or ""))
+    if phone and not _PHONE.match(phone):
+        raise IntakeError("reporter_phone", "invalid_phone", f"{phone!r} is not a phone number")
+    address = str(raw.get("address") or "").strip()[:500]
+    reported_at = raw.get("reported_at") or now
+    if isinstance(reported_at, str):
+        try:
+            reported_at = datetime.fromisoformat(reported_at)
+        except ValueError:
+            raise IntakeError("reported_at", "invalid_datetime", "reported_at must be an ISO 8601 datetime") from None
+    if reported_at.tzinfo is None:
+        raise IntakeError("reported_at", "invalid_datetime", "reported_at needs a time zone")
+    if reported_at > now:
+        raise IntakeError("reported_at", "in_future", "reported_at lies in the future")
+    return Draft(
+        category=category, severity=severity, description=description, lon=lon, lat=lat, grid=grid,
+        district=int(grid[:6]), channel=channel, reported_at=reported_at, address=address,
+        reporter_phone=phone, extra=dict(raw.get("extra") or {}),
+    )
+
+
+def _coordinate(value: Any, name: str, lo: float, hi: float) -> float:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise IntakeError("location", "required", f"{name} is required")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise IntakeError("location", "not_a_number", f"{name} must be a number, not {value!r}") from None
+    if not math.isfinite(v) or not lo <= v <= hi:
+        raise IntakeError("location", "out_of_range", f"{name} must lie between {lo} and {hi}")
+    return v

@@ -1,0 +1,156 @@
+"""The SQLAlchemy tables: incidents, their events, reference data, users and leases.
+
+One metadata for Alembic. Datetimes are stored as UTC and come back timezone-aware on every backend
+(SQLite keeps no zone), so domain code never sees a naive datetime.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in, aware UTC out; refuses naive datetimes so no local time slips in."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(13), unique=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    category: Mapped[str] = mapped_column(String(5), index=True)
+    severity: Mapped[str] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(Text, default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    grid: Mapped[str] = mapped_column(String(15), index=True)
+    district: Mapped[int] = mapped_column(Integer, index=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    address: Mapped[str] = mapped_column(Text, default="")
+    reporter_phone: Mapped[str] = mapped_column(String(32), default="", index=True)
+    department: Mapped[str | None] = mapped_column(String(16), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(64), index=True)
+    deadline: Mapped[datetime | None]
+    rework_count: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into: Mapped[str | None] = mapped_column(String(13))
+    reported_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("incident_id", "seq"), Index("ix_events_at", "at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(24), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    deadline: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CodeCounterRow(Base):
+    """The daily sequence behind incident codes (YYYYMMDD + 5 digits)."""
+
+    __tablename__ = "code_counters"
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class DepartmentRow(Base):
+    __tablename__ = "departments"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    zh: Mapped[str] = mapped_column(String(64))
+    en: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(8), default="dept")
+
+
+class CategoryRow(Base):
+    __tablename__ = "categories"
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    family: Mapped[str] = mapped_column(String(10))
+    large_code: Mapped[str] = mapped_column(String(2))
+    large_zh: Mapped[str] = mapped_column(String(32))
+    large_en: Mapped[str] = mapped_column(String(64))
+    zh: Mapped[str] = mapped_column(String(32))
+    en: Mapped[str] = mapped_column(String(96))
+    department: Mapped[str | None] = mapped_column(String(16))
+    onspot: Mapped[bool] = mapped_column(default=False)
+
+
+class SlaRow(Base):
+    __tablename__ = "sla_limits"
+    category: Mapped[str] = mapped_column(String(5), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(8), primary_key=True)
+    limit: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(12))
+
+
+class CalendarDayRow(Base):
+    __tablename__ = "calendar_days"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date in the city's zone
+    kind: Mapped[str] = mapped_column(String(8))  # holiday | workday
+    name: Mapped[str] = mapped_column(String(32), default="")
+
+
+class RuleRow(Base):
+    """Routing rules as rows (kind, key, value), seeded from data/rules.toml; /admin edits them."""
+
+    __tablename__ = "rules"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    department: Mapped[str | None] = mapped_column(String(16))
+    district: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class LeaseRow(Base):
+    """A named lease so exactly one process runs the simulator (or a sweep) at a time."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""Pure component trees for each page; no data access."""

@@ -1,0 +1,55 @@
+"""The operator console (12345): the report form, the map to place it, the queue of waiting incidents."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from dash import dcc, html
+
+from i18n import t
+from layouts import ids
+from layouts.components import field, socket
+
+
+def layout(
+    lang: str, figure: Any, categories: Sequence[dict[str, str]], departments: Sequence[dict[str, str]],
+) -> html.Div:
+    sev = [{"label": t(f"severity.{s}", lang), "value": s} for s in ("urgent", "high", "normal")]
+    form = html.Div([
+        html.H2(t("intake.title", lang)),
+        field(t("intake.category", lang), dcc.Dropdown(id=ids.INTAKE_CATEGORY, options=list(categories),
+              placeholder=t("intake.category_placeholder", lang), searchable=True, clearable=True), "category"),
+        field(t("intake.severity", lang), dcc.RadioItems(id=ids.INTAKE_SEVERITY, options=sev, value="normal",
+              inline=True, className="radio-row"), "severity"),
+        field(t("intake.description", lang), dcc.Textarea(id=ids.INTAKE_DESCRIPTION, maxLength=4000,
+              placeholder=t("intake.description_placeholder", lang), className="textarea"), "description"),
+        field(t("intake.address", lang), dcc.Input(id=ids.INTAKE_ADDRESS, type="text", debounce=False), "address"),
+        html.Div([
+            field(t("intake.lon", lang), dcc.Input(id=ids.INTAKE_LON, type="number", step="any"), "lon"),
+            field(t("intake.lat", lang), dcc.Input(id=ids.INTAKE_LAT, type="number", step="any"), "lat"),
+        ], className="coord-row"),
+        html.Div(id=ids.error("location"), className="field-error", role="alert"),
+        html.Div(t("intake.map_hint", lang), className="field-hint"),
+        field(t("intake.phone", lang), dcc.Input(id=ids.INTAKE_PHONE, type="tel"), "reporter_phone"),
+        html.Button(t("intake.submit", lang), id=ids.INTAKE_SUBMIT, className="primary", n_clicks=0),
+        html.Div(id=ids.INTAKE_RESULT, className="intake-result", role="status"),
+    ], className="intake-form")
+    queue = html.Section([
+        html.H2(t("queue.title", lang)),
+        dcc.Store(id=ids.QUEUE_VERSION, data=0),
+        dcc.Store(id=ids.QUEUE_PUSH, data=0),
+        html.Div(id=ids.QUEUE, className="queue"),
+        html.Div([
+            dcc.Dropdown(id=ids.QUEUE_SELECT, placeholder=t("queue.select", lang), className="queue-select"),
+            dcc.Dropdown(id=ids.QUEUE_DEPARTMENT, options=list(departments), placeholder=t("queue.department", lang),
+                         className="queue-department"),
+            html.Button(t("queue.dispatch", lang), id=ids.QUEUE_DISPATCH, n_clicks=0, className="primary"),
+            html.Button(t("queue.reject", lang), id=ids.QUEUE_REJECT, n_clicks=0, className="danger"),
+        ], className="queue-actions"),
+        html.Div(id=ids.QUEUE_MESSAGE, className="queue-message", role="status"),
+    ], className="intake-queue")
+    return html.Div([
+        socket(ids.INTAKE_SOCKET, ["delta"]),
+        form,
+        html.Div([dcc.Graph(id=ids.INTAKE_MAP, figure=figure, config={"displayModeBar": False, "scrollZoom": True},
+                            className="intake-map-graph"), queue], className="intake-side"),
+    ], className="intake", id="intake")

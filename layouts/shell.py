@@ -1,0 +1,29 @@
+"""The frame around every page: header with navigation, language switch and logout."""
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from i18n import t
+
+
+def root(lang: str, user: str | None, role_label: str | None, links: list[tuple[str, str]]) -> html.Div:
+    other = "en" if lang == "zh" else "zh"
+    return html.Div([
+        dcc.Location(id="url"),
+        html.Header([
+            html.Div(t("app.title", lang), className="brand"),
+            html.Nav([dcc.Link(label, href=href, className="nav-link") for href, label in links], className="nav"),
+            html.Div([
+                html.Span(f"{user} · {role_label}" if user else "", className="who", id="who"),
+                html.A(t("lang.switch", lang), href=f"/lang/{other}?next=/", id="lang-switch", className="nav-link"),
+                html.A(t("nav.logout", lang), href="/logout", className="nav-link", id="logout"),
+            ], className="session"),
+        ], className="app-header"),
+        html.Main(dash.page_container, className="app-main"),
+    ], className=f"app lang-{lang}", lang="zh-CN" if lang == "zh" else "en")
+
+
+def forbidden(lang: str) -> html.Div:
+    return html.Div([html.H2(t("error.forbidden_title", lang)), html.P(t("error.forbidden", lang))],
+                    className="forbidden", id="forbidden")

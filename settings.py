@@ -1,0 +1,42 @@
+"""All settings in one place: environment variables (and ``.env``) over embedded defaults."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(default=f"sqlite:///{ROOT / 'var' / 'cityops.db'}", alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    tile_url: str | None = Field(default=None, alias="TILE_URL")
+    tile_datum: str = Field(default="wgs84", alias="CITYOPS_TILE_DATUM")
+    demo: bool = Field(default=True, alias="CITYOPS_DEMO")
+    api_tokens: str = Field(default="", alias="CITYOPS_API_TOKENS")
+    secret_key: str | None = Field(default=None, alias="CITYOPS_SECRET_KEY")
+    timezone: str = Field(default="Asia/Shanghai", alias="CITYOPS_TZ")
+    data_dir: Path = Field(default=ROOT / "data", alias="CITYOPS_DATA_DIR")
+    duplicate_radius_m: float = Field(default=50.0, alias="CITYOPS_DUPLICATE_RADIUS_M")
+    duplicate_window_h: float = Field(default=24.0, alias="CITYOPS_DUPLICATE_WINDOW_H")
+    reopen_days: int = Field(default=30, alias="CITYOPS_REOPEN_DAYS")
+    history_months: int = Field(default=12, alias="CITYOPS_HISTORY_MONTHS")
+    simulator_rate: float = Field(default=1.0, alias="CITYOPS_SIMULATOR_RATE",
+                                  description="simulated city time per real second, in minutes")
+    lang: str = Field(default="zh", alias="CITYOPS_LANG")
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return None
