@@ -25,6 +25,8 @@
         return {kpi: snapshot.kpi, incidents: inc, ticker: snapshot.ticker, at: snapshot.at, n: 0};
       }
       if (!delta) { return window.dash_clientside.no_update; }
+      // Kept for the browser test and for diagnosing a slow wall: server publish time vs arrival here.
+      window.cityopsLastDelta = {at: delta.at, received: Date.now()};
       var next = {kpi: delta.kpi, incidents: Object.assign({}, state.incidents), at: delta.at, n: (state.n || 0) + 1};
       delta.events.forEach(function (m) {
         if (open.has(m.incident.state)) { next.incidents[m.incident.code] = m.incident; }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable
 from urllib.parse import urlparse
 
-from flask import Flask, Response, abort, jsonify, redirect, render_template_string, request
+from flask import Flask, Response, jsonify, redirect, render_template_string, request
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,7 +17,8 @@ from auth.roles import PAGE_ROLES, home_of, may_open
 from auth.users import User, authenticate, get_user
 from i18n import normalise, t
 
-PUBLIC_PREFIXES = ("/login", "/logout", "/healthz", "/assets/", "/lang/", "/api/", "/open311/", "/_favicon")
+PUBLIC_PREFIXES = ("/login", "/logout", "/healthz", "/assets/", "/lang/", "/api/", "/open311/", "/_favicon",
+                   "/favicon.ico")
 
 _FORM = """<!doctype html>
 <html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
@@ -34,6 +35,12 @@ _FORM = """<!doctype html>
 </form>
 <p class="lang-switch"><a href="/lang/zh?next=/login">中文</a> · <a href="/lang/en?next=/login">English</a></p>
 </main></body></html>"""
+
+
+_FORBIDDEN = """<!doctype html><html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
+<title>{{ title }}</title><link rel="stylesheet" href="/assets/00_theme.css"></head>
+<body><main class="forbidden" id="forbidden"><h1>{{ title }}</h1><p>{{ text }}</p>
+<p><a href="/">{{ back }}</a> · <a href="/logout">{{ logout }}</a></p></main></body></html>"""
 
 
 def current_lang() -> str:
@@ -99,7 +106,10 @@ def install(server: Flask, read_session: sessionmaker[Session]) -> LoginManager:
         if path == "/":
             return redirect(home_of(current_user.role))
         if path in PAGE_ROLES and not may_open(current_user.role, path):
-            abort(403)
+            lang = current_lang()
+            return Response(render_template_string(
+                _FORBIDDEN, lang=lang, title=t("error.forbidden_title", lang), text=t("error.forbidden", lang),
+                back=t("nav.wall", lang), logout=t("nav.logout", lang)), status=403)
         return None
 
     return manager

@@ -43,7 +43,7 @@ def wall_labels(services: Any, lang: str) -> dict[str, Any]:
 
 def wall_page(services: Any, lang: str) -> Any:
     fig = city_map([], severity_names(lang), base_url=base_url(), dark=True, tile_url=services.settings.tile_url,
-                   center=CITY_CENTER, zoom=8.1, uirevision="wall")
+                   center=CITY_CENTER, zoom=7.9, uirevision="wall")
     return wall_layout.layout(lang, fig, wall_labels(services, lang))
 
 

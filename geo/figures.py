@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 import plotly.graph_objects as go
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "siping"
-CITY_CENTER = {"lon": 124.52, "lat": 43.47}
+CITY_CENTER = {"lon": 124.55, "lat": 43.43}
 CORE_CENTER = {"lon": 124.365, "lat": 43.165}
 #: Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 SEVERITY_COLORS = {"urgent": "#D55E00", "high": "#E69F00", "normal": "#56B4E9"}

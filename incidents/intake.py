@@ -89,6 +89,8 @@ def parse_draft(
             reported_at = datetime.fromisoformat(reported_at)
         except ValueError:
             raise IntakeError("reported_at", "invalid_datetime", "reported_at must be an ISO 8601 datetime") from None
+    if not isinstance(reported_at, datetime):  # e.g. a JSON number: refuse it as a value, not a crash
+        raise IntakeError("reported_at", "invalid_datetime", "reported_at must be an ISO 8601 datetime")
     if reported_at.tzinfo is None:
         raise IntakeError("reported_at", "invalid_datetime", "reported_at needs a time zone")
     if reported_at > now:

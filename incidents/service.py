@@ -68,6 +68,10 @@ class UnitOfWork:
         self, incident: Incident, action: str, actor: Actor, expected_version: int, **routing: Any
     ) -> Incident:
         """Apply one lifecycle action or annotation (checked against the table) to ``incident``."""
+        # A stale version is a conflict even when the action is no longer legal in the fresh state
+        # (two operators dispatching at once): the caller gets the fresh incident, not a table error.
+        if incident.version != expected_version:
+            raise store.ConflictError(incident, expected_version)
         event = decide(
             incident, action, actor, self.now, seq=store.next_seq(incident.id or 0, session=self.session),
             **routing,

@@ -22,10 +22,10 @@ def layout(
               inline=True, className="radio-row"), "severity"),
         field(t("intake.description", lang), dcc.Textarea(id=ids.INTAKE_DESCRIPTION, maxLength=4000,
               placeholder=t("intake.description_placeholder", lang), className="textarea"), "description"),
-        field(t("intake.address", lang), dcc.Input(id=ids.INTAKE_ADDRESS, type="text", debounce=False), "address"),
+        _bare(t("intake.address", lang), dcc.Input(id=ids.INTAKE_ADDRESS, type="text")),
         html.Div([
-            field(t("intake.lon", lang), dcc.Input(id=ids.INTAKE_LON, type="number", step="any"), "lon"),
-            field(t("intake.lat", lang), dcc.Input(id=ids.INTAKE_LAT, type="number", step="any"), "lat"),
+            _bare(t("intake.lon", lang), dcc.Input(id=ids.INTAKE_LON, type="number", step="any")),
+            _bare(t("intake.lat", lang), dcc.Input(id=ids.INTAKE_LAT, type="number", step="any")),
         ], className="coord-row"),
         html.Div(id=ids.error("location"), className="field-error", role="alert"),
         html.Div(t("intake.map_hint", lang), className="field-hint"),
@@ -53,3 +53,8 @@ def layout(
         html.Div([dcc.Graph(id=ids.INTAKE_MAP, figure=figure, config={"displayModeBar": False, "scrollZoom": True},
                             className="intake-map-graph"), queue], className="intake-side"),
     ], className="intake", id="intake")
+
+
+def _bare(label: str, control: Any) -> html.Div:
+    """A field without an error slot of its own (coordinates share the "location" slot)."""
+    return html.Div([html.Label(label, htmlFor=control.id), control], className="field")

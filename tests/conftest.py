@@ -28,8 +28,10 @@ from factories import T0  # noqa: E402
 from settings import Settings  # noqa: E402
 
 
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+PG_HOST, PG_USER = "127.0.0.1", "postgres"
+PG_PORT = int(os.environ.get("CITYOPS_TEST_PG_PORT", "5432"))
+REDIS_HOST = "127.0.0.1"
+REDIS_PORT = int(os.environ.get("CITYOPS_TEST_REDIS_PORT", "6379"))
 
 
 class Clock:
@@ -50,6 +52,17 @@ class Clock:
             raise ValueError("the clock keeps aware datetimes")
         self.now = now
         return now
+
+
+#: Settings the tests depend on, pinned so a developer's .env or environment cannot change results.
+HERMETIC: dict[str, Any] = dict(
+    demo=False, timezone="Asia/Shanghai", data_dir=ROOT / "data", duplicate_radius_m=50.0,
+    duplicate_window_h=24.0, reopen_days=30, redis_url=None, tile_url=None, api_tokens="", lang="zh",
+)
+
+
+def make_settings(**overrides: Any) -> Settings:
+    return Settings(_env_file=None, **{**HERMETIC, **overrides})  # type: ignore[call-arg]
 
 
 def services_missing(reason: str) -> None:
@@ -107,7 +120,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = app.utcno
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated and seeded SQLite file, built once per session and only ever copied."""
     path = tmp_path_factory.mktemp("template") / "cityops.db"
-    services = build_services(Settings(database_url=f"sqlite:///{path}", demo=False))
+    services = build_services(make_settings(database_url=f"sqlite:///{path}"))
     services.db.dispose()  # checkpoints the WAL into the main file
     for suffix in ("-wal", "-shm"):
         assert not Path(f"{path}{suffix}").exists() or Path(f"{path}{suffix}").stat().st_size == 0
@@ -116,7 +129,10 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def settings_factory(tmp_path: Path, template_db: Path) -> Callable[..., Settings]:
-    """``settings_factory(**overrides)`` → Settings on a fresh copy of the template database."""
+    """``settings_factory(**overrides)`` → Settings on a fresh copy of the template database.
+
+    ``demo=False`` and the other settings tests rely on are pinned (``HERMETIC``); ``.env`` is ignored.
+    """
     counter = iter(range(1_000_000))
 
     def make(**overrides: Any) -> Settings:
@@ -124,8 +140,7 @@ def settings_factory(tmp_path: Path, template_db: Path) -> Callable[..., Setting
             path = tmp_path / f"cityops-{next(counter)}.db"
             shutil.copyfile(template_db, path)
             overrides["database_url"] = f"sqlite:///{path}"
-        overrides.setdefault("demo", False)
-        return Settings(**overrides)
+        return make_settings(**overrides)
 
     return make
 
@@ -170,7 +185,8 @@ def _pg_admin() -> Any:
         return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres",
                                autocommit=True, connect_timeout=2)
     except psycopg.OperationalError as exc:
-        services_missing(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT} as {PG_USER}: {exc}".strip())
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        services_missing(f"PostgreSQL is not reachable on {PG_HOST}:{PG_PORT} as {PG_USER}: {first_line}")
         raise  # unreachable: skip/fail raise
 
 
@@ -205,7 +221,7 @@ def pg_template() -> Iterator[str]:
     """A migrated and seeded PostgreSQL database to clone with ``CREATE DATABASE … TEMPLATE``."""
     name = _create_pg_database()
     try:
-        services = build_services(Settings(database_url=pg_url_of(name), demo=False))
+        services = build_services(make_settings(database_url=pg_url_of(name)))
         services.db.dispose()  # a template must have no open connections
         yield name
     finally:

@@ -170,29 +170,32 @@ def test_the_created_event_alone_replays_to_the_reported_incident():
 # -- the same walk on the real store ---------------------------------------------------------------
 
 
-def legal_moves(incident: Incident) -> list[tuple[str, Role]]:
-    """Lifecycle actions the table allows now (with one allowed role), plus a few annotations."""
-    moves = [(a, sorted(t.roles, key=lambda r: r.value)[0]) for a, t in TRANSITIONS.items()
-             if incident.state in t.sources]
-    moves += [("note", Role.OPERATOR), ("escalate", Role.SYSTEM), ("alarm_repeat", Role.SYSTEM)]
+def legal_moves(incident: Incident) -> tuple[list[tuple[str, Role]], list[tuple[str, Role]]]:
+    """(lifecycle moves the table allows now, annotations). Moves that end the walk (reject, merge) are
+    listed once and the others three times, so walks often get as far as rework, closure and reopening."""
+    moves = []
+    for a, t in TRANSITIONS.items():
+        if incident.state in t.sources:
+            role = sorted(t.roles, key=lambda r: r.value)[0]
+            moves += [(a, role)] * (1 if t.target in (State.REJECTED, State.MERGED) else 3)
+    notes = [("note", Role.OPERATOR), ("escalate", Role.SYSTEM), ("alarm_repeat", Role.SYSTEM)]
     if incident.state in (State.DISPATCHED, State.IN_PROGRESS):
-        moves += [("reassign", Role.OPERATOR), ("extension_approve", Role.OPERATOR)]
-    return moves
+        notes += [("reassign", Role.OPERATOR), ("extension_approve", Role.OPERATOR)]
+    return moves, notes
 
 
-@settings(max_examples=12, derandomize=True, deadline=None, database=None,
+@settings(max_examples=25, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_store_events_replay_to_the_stored_row(services, clock, data):
     """Each example files a new incident in the same database; its events must rebuild its row."""
     raw = f.report(f.OTHER_EVENT, grid=services.grid)  # no department: waits as reported
     code = services.dispatch.intake(raw, f.operator(), Channel.HOTLINE, clock.now).incident.code
-    for _ in range(data.draw(st.integers(min_value=0, max_value=14), label="steps")):
+    for _ in range(data.draw(st.integers(min_value=0, max_value=20), label="steps")):
         current = services.incidents.get(code)
-        moves = legal_moves(current)
-        if not moves:
-            break
-        action, role = data.draw(st.sampled_from(moves), label="move")
+        moves, notes = legal_moves(current)
+        annotate = not moves or data.draw(st.integers(min_value=0, max_value=3), label="kind") == 0
+        action, role = data.draw(st.sampled_from(notes if annotate else moves), label="move")
         clock.advance(minutes=data.draw(st.integers(min_value=0, max_value=600), label="minutes"))
         routed = routing(current, action, clock.now)
         if action in ("dispatch", "reassign"):
@@ -204,6 +207,35 @@ def test_store_events_replay_to_the_stored_row(services, clock, data):
         events = store.events_of(stored.id, session=s)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert replay(events) == stored
+
+
+def test_the_whole_loop_with_return_rework_and_reopen_replays_to_the_stored_row(services, clock):
+    """The walk above, once by hand, so the long path is always covered whatever Hypothesis draws."""
+    code = services.dispatch.intake(f.report(f.WATER_COVER, grid=services.grid), f.operator(), Channel.HOTLINE,
+                                    clock.now).incident.code  # auto: created, file, dispatch
+    handler, ver = f.dept_handler("SWJ"), f.verifier()
+    steps = [
+        ("escalate", f.system(), {"payload": {"step": "warn"}}),
+        ("return", handler, {}),
+        ("dispatch", f.operator(), {"department": "SWJ", "deadline": T0 + timedelta(days=2)}),
+        ("acknowledge", handler, {}),
+        ("resolve", handler, {}),
+        ("verify_fail", ver, {}),
+        ("resolve", handler, {}),
+        ("verify_pass", ver, {}),
+        ("reopen", f.operator(), {}),
+        ("dispatch", f.operator(), {"department": "CGJ", "deadline": T0 + timedelta(days=3)}),
+    ]
+    for action, who, routed in steps:
+        current = services.incidents.get(code)
+        services.incidents.act(code, action, who, current.version, clock.advance(hours=1), **routed)
+    with services.db.read() as s:
+        stored = store.get(code, session=s)
+        events = store.events_of(stored.id, session=s)
+    assert replay(events) == stored
+    assert (stored.state, stored.department, stored.rework_count) == (State.DISPATCHED, "CGJ", 1)
+    assert stored.version == 3 + len(steps) - 1  # every step but the escalation bumped it
+    assert stored.closed_at is None and stored.resolved_at is None  # reopened
 
 
 @pytest.mark.parametrize("action", sorted(NON_VERSIONING))

@@ -1,0 +1,127 @@
+"""Browser-test harness: the real app process (``python app.py``) and headless Chromium.
+
+The app runs as a subprocess exactly as a user starts it, so Socket.IO runs over a real websocket.
+Browsers are Dash's own testing ``Browser`` (what ``dash_duo`` wraps), with Chromium's background
+networking off and the performance log on, so a test can prove no request left the machine.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "browser" / "artifacts"
+PASSWORD = "browser-test-pw"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> None:
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.fail("chromium and chromedriver are required for browser tests (the README's test command installs them)")
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterator[str]:
+    """Start ``python app.py`` on a fresh SQLite store with one user per role; yield its base URL."""
+    tmp = tmp_path_factory.mktemp("live")
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'cityops.db'}", CITYOPS_DEMO="0",
+               CITYOPS_SECRET_KEY="browser-test-secret", PYTHONUNBUFFERED="1")
+    env.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, "-c", (
+        "from app import build_services\nfrom auth.users import create_user\n"
+        "s = build_services()\n"
+        "with s.db.write.begin() as x:\n"
+        "    for r in ('operator', 'wall', 'verifier', 'leader', 'admin'):\n"
+        f"        create_user(r, {PASSWORD!r}, r, session=x, display_name=r)\n"
+    )], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = open(tmp / "app.log", "wb")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("app did not start:\n" + (tmp / "app.log").read_text(errors="replace")[-3000:])
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp / "app.log", ARTIFACTS / "app.log")  # kept for diagnosing a failed run
+
+
+def make_browser(width: int = 1920, height: int = 1080):  # type: ignore[no-untyped-def]
+    from dash.testing.browser import Browser
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    class CityBrowser(Browser):
+        """Dash's Browser on Debian's Chromium, offline-safe flags, with the network (performance) log."""
+
+        def _get_chrome(self):  # type: ignore[no-untyped-def]
+            o = webdriver.ChromeOptions()
+            for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--no-first-run", "--disable-quic", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                         f"--window-size={width},{height}", "--hide-scrollbars"):
+                o.add_argument(flag)
+            o.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+            return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=o)
+
+    b = CityBrowser("chrome", headless=True, percy_run=False, wait_timeout=15)
+    # The viewport exactly (a wall is 1920×1080 of page, not of window).
+    b.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                             {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    b.network_log = []  # type: ignore[attr-defined]
+    return b
+
+
+def login(browser, base: str, username: str, path: str) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    browser.driver.get(f"{base}/login?next={path}")
+    browser.driver.find_element(By.ID, "username").send_keys(username)
+    browser.driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.driver.find_element(By.ID, "login-submit").click()
+
+
+def foreign_requests(browser, base: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every URL the page asked for on a host other than the app's (from Chromium's network log)."""
+    host = urlparse(base).netloc
+    bad = []
+    for entry in browser.driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") not in ("Network.requestWillBeSent", "Network.webSocketCreated"):
+            continue
+        url = msg["params"].get("request", {}).get("url") or msg["params"].get("url", "")
+        parts = urlparse(url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc != host:
+            bad.append(url)
+    return bad

@@ -1,0 +1,101 @@
+"""The first live command center, end to end: an operator's report reaches the wall over a websocket."""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from harness import ARTIFACTS, ROOT, foreign_requests, login, make_browser
+
+pytestmark = pytest.mark.browser
+
+# A point in the urban core of 铁西区 and a category with an unambiguous department (water manhole cover → SWJ).
+LON, LAT, CATEGORY = 124.3505, 43.1702, "10101"
+
+
+def _wait(predicate, timeout: float = 15.0, step: float = 0.02):  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("condition not met in time")
+
+
+def test_operator_report_appears_on_the_wall_without_reload(live_app: str) -> None:
+    wall = make_browser(1920, 1080)
+    operator = make_browser(1600, 1000)
+    try:
+        t0 = time.monotonic()
+        login(wall, live_app, "wall", "/wall")
+        wall.wait_for_text_to_equal("#kpi-open", "0")  # the snapshot arrived over the socket
+        first_load_s = time.monotonic() - t0
+        wall.driver.execute_script("window.cityopsNoReload = true;")
+
+        login(operator, live_app, "operator", "/intake")
+        operator.wait_for_element("#intake-category").click()
+        search = operator.driver.switch_to.active_element
+        search.send_keys(CATEGORY)
+        _wait(lambda: operator.driver.find_elements(By.CSS_SELECTOR, "[role=option]"))[0].click()
+        operator.find_element("#intake-description").send_keys("人民大街井盖缺失，行人有坠落危险")
+        operator.find_element("#intake-lon").send_keys(str(LON))
+        operator.find_element("#intake-lat").send_keys(str(LAT))
+        operator.find_element("#intake-submit").click()
+
+        status = operator.wait_for_element("#result-status")
+        code = operator.find_element(".result").get_attribute("data-code")
+        assert code and len(code) == 13
+        assert "派遣" in status.text  # auto-filed and dispatched: the rules route 10101 to SWJ
+
+        wall.wait_for_text_to_equal("#kpi-open", "1")
+        wall.wait_for_text_to_equal("#kpi-intake_today", "1")
+        ticker = wall.find_element("#wall-ticker").text
+        assert code in ticker and "上水井盖" in ticker
+        assert wall.driver.execute_script("return window.cityopsNoReload === true"), "the wall reloaded"
+        lag = wall.driver.execute_script("return window.cityopsLastDelta")
+        latency_ms = lag["received"] - _epoch_ms(lag["at"])
+
+        health = json.load(urllib.request.urlopen(live_app + "/healthz"))
+        assert health["sockets"].get("websocket", 0) >= 2, health
+        assert health["sockets"].get("polling", 0) == 0, health
+
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ROOT / "docs" / "wall-1080p.png"
+        wall.driver.save_screenshot(str(shot))
+        (ARTIFACTS / "live_center.json").write_text(json.dumps(
+            {"first_load_wall_s": round(first_load_s, 3), "commit_to_wall_ms": round(latency_ms, 1)}, indent=2))
+        print(f"\nfirst load of /wall: {first_load_s:.2f} s; commit → wall: {latency_ms:.0f} ms")
+
+        for b in (wall, operator):
+            assert foreign_requests(b, live_app) == []
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        wall.driver.save_screenshot(str(ARTIFACTS / "fail-wall.png"))
+        operator.driver.save_screenshot(str(ARTIFACTS / "fail-operator.png"))
+        raise
+    finally:
+        wall.driver.quit()
+        operator.driver.quit()
+
+
+def _epoch_ms(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp() * 1000
+
+
+def test_pages_need_login_in_the_browser(live_app: str) -> None:
+    b = make_browser(1280, 800)
+    try:
+        b.driver.get(live_app + "/intake")
+        b.wait_for_element("#login-submit")
+        assert "/login" in b.driver.current_url
+        login(b, live_app, "wall", "/intake")  # the wall login may not use the console
+        b.wait_for_element("#forbidden")
+        assert not b.driver.find_elements(By.ID, "intake-submit")
+    finally:
+        b.driver.quit()
