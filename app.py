@@ -173,11 +173,30 @@ def register_pages(app: Any, services: Services) -> None:
     from callbacks.pages import intake_page, wall_page
     from layouts.shell import forbidden
 
+    _hand_callbacks_to_this_app()
     dash.register_page("wall", path="/wall", layout=page_guard("/wall", lambda lang: wall_page(services, lang), forbidden))
     dash.register_page("intake", path="/intake",
                        layout=page_guard("/intake", lambda lang: intake_page(services, lang), forbidden))
     dash.register_page("home", path="/", layout=page_guard("/", lambda lang: wall_page(services, lang), forbidden))
     app.layout = _root_layout
+
+
+_CALLBACKS: tuple[dict[str, Any], list[Any], list[Any]] | None = None
+
+
+def _hand_callbacks_to_this_app() -> None:
+    """Dash gives module-level ``@callback``s to the first app that starts serving, then empties its
+    global lists; tests build several apps in one process, so each new app gets the same set again."""
+    from dash import _callback
+
+    global _CALLBACKS
+    if _CALLBACKS is None:
+        _CALLBACKS = (dict(_callback.GLOBAL_CALLBACK_MAP), list(_callback.GLOBAL_CALLBACK_LIST),
+                      list(_callback.GLOBAL_INLINE_SCRIPTS))
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    _callback.GLOBAL_CALLBACK_MAP.update(_CALLBACKS[0])
+    _callback.GLOBAL_CALLBACK_LIST[:] = _CALLBACKS[1]
+    _callback.GLOBAL_INLINE_SCRIPTS[:] = _CALLBACKS[2]
 
 
 def _root_layout() -> Any:

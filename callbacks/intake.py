@@ -114,6 +114,11 @@ def show_queue(_version: int, _push: int) -> tuple[Any, Any]:
     prevent_initial_call=True,
 )
 def act_on_queue(_d: int, _r: int, selected: str | None, department: str | None, version: int | None) -> tuple[Any, Any]:
+    action = "reject" if ctx.triggered_id == ids.QUEUE_REJECT else "dispatch"
+    return queue_action(action, selected, department, version)
+
+
+def queue_action(action: str, selected: str | None, department: str | None, version: int | None) -> tuple[Any, Any]:
     """Dispatch (filing first if needed) or reject the selected incident at the version the operator saw."""
     lg = lang()
     try:
@@ -125,7 +130,7 @@ def act_on_queue(_d: int, _r: int, selected: str | None, department: str | None,
     code, seen = selected.rsplit("@", 1)
     svc = services()
     try:
-        if ctx.triggered_id == ids.QUEUE_REJECT:
+        if action == "reject":
             svc.incidents.act(code, "reject", user.actor, int(seen), svc.clock())
             message = t("queue.rejected", lg, code=code)
         else:

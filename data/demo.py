@@ -590,7 +590,7 @@ def generate_history(
         counters: dict[str, int] = {}
         for i in range(0, len(days), 500):
             counters.update(s.execute(select(CodeCounterRow.day, CodeCounterRow.last)
-                                      .where(CodeCounterRow.day.in_(days[i:i + 500]))).tuples().all())
+                                      .where(CodeCounterRow.day.in_(days[i:i + 500]))).all())
         before = dict(counters)
         stories = _stories(ctx, reports, arrivals, locals_, counters)
         t_write = _time.perf_counter()
@@ -802,8 +802,9 @@ def _candidates(services: Any, now: datetime, rate: float, limit: int, rng: rand
         rows = s.execute(
             select(I.code, I.state, I.version, I.category, I.severity, I.grid, I.department, I.assignee,
                    I.lon, I.lat, I.reported_at)
-            .where(or_(*conds)).order_by(I.updated_at).limit(max(limit * 8, 20))
+            .where(or_(*conds)).order_by(I.updated_at.desc(), I.id).limit(400)
         ).all()
+    # At random among the eligible, so fresh incidents move on the wall while the backlog drains too.
     return rng.sample(rows, min(limit, len(rows)))
 
 

@@ -36,12 +36,14 @@ class Broadcaster:
     def _on_connect(self, auth: Any = None) -> bool:
         if not current_user.is_authenticated:
             return False  # refuses the connection
-        for room in rooms_of(current_user.role, current_user.username, current_user.department):
+        rooms = rooms_of(current_user.role, current_user.username, current_user.department)
+        for room in rooms:
             join_room(room)
         sid = request.sid  # type: ignore[attr-defined]
         with self._lock:
             self.transports[sid] = self.socketio.server.manager.eio_sid_from_sid(sid, "/")
-        self.socketio.emit("snapshot", self.snapshot(), to=sid)
+        if WALL_ROOM in rooms:  # the city-wide picture only for those who may see the wall
+            self.socketio.emit("snapshot", self.snapshot(), to=sid)
         return True
 
     def _on_disconnect(self, *args: Any) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 import threading
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
@@ -16,32 +17,44 @@ from auth.users import authenticate
 from data import demo
 from incidents import store
 from incidents.changes import replay
-from incidents.model import Actor, Role, State
+from incidents.model import Actor, Channel, Role, State
 from incidents.records import CodeCounterRow, EventRow, IncidentRow, LeaseRow, UserRow
 from settings import Settings
 
+ROOT = Path(__file__).resolve().parents[2]
 # A Wednesday, 16:00 in Siping: a working afternoon, so today has intake, closures and open work.
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)
 
 
-def make_services(path: Path, publish=None, months: int = 1):  # type: ignore[no-untyped-def]
-    settings = Settings(database_url=f"sqlite:///{path}", demo=False, history_months=months)
+def make_services(url: str, publish=None, months: int = 1):  # type: ignore[no-untyped-def]
+    """Real services on ``url`` at the fixed clock; settings pinned (no .env), a month of history."""
+    settings = Settings(_env_file=None, database_url=url, demo=False, history_months=months,  # type: ignore[call-arg]
+                        timezone="Asia/Shanghai", data_dir=ROOT / "data", simulator_rate=1.0,
+                        duplicate_radius_m=50.0, duplicate_window_h=24.0)
     return app.build_services(settings, clock=lambda: NOW, publish=publish)
 
 
+def copy_of(template_db: Path, folder: Path, name: str) -> str:
+    """A fresh database: a copy of conftest's migrated, seeded template."""
+    path = folder / name
+    shutil.copyfile(template_db, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def city(tmp_path_factory: pytest.TempPathFactory, template_db: Path):  # type: ignore[no-untyped-def]
     """One demo city per module: users and one month of history, as ``ensure_demo`` makes them."""
-    services = make_services(tmp_path_factory.mktemp("city") / "demo.db")
+    services = make_services(copy_of(template_db, tmp_path_factory.mktemp("city"), "demo.db"))
     services.report = demo.ensure_demo(services)  # type: ignore[attr-defined]
     yield services
     services.db.dispose()
 
 
 @pytest.fixture()
-def fresh(tmp_path: Path):  # type: ignore[no-untyped-def]
+def fresh(tmp_path: Path, template_db: Path):  # type: ignore[no-untyped-def]
+    """A city with no demo data; what the services publish lands in ``fresh.published``."""
     published: list[dict] = []
-    services = make_services(tmp_path / "fresh.db", publish=published.extend)
+    services = make_services(copy_of(template_db, tmp_path, "fresh.db"), publish=published.extend)
     services.published = published  # type: ignore[attr-defined]
     yield services
     services.db.dispose()
@@ -104,8 +117,8 @@ def test_ensure_demo_is_idempotent(city) -> None:  # type: ignore[no-untyped-def
 # -- history ----------------------------------------------------------------------------------------
 
 
-def test_history_is_reproducible_for_a_seed(city, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    other = make_services(tmp_path / "again.db")
+def test_history_is_reproducible_for_a_seed(city, tmp_path: Path, template_db: Path) -> None:  # type: ignore[no-untyped-def]
+    other = make_services(copy_of(template_db, tmp_path, "again.db"))
     try:
         result = demo.generate_history(other, months=1, now=NOW, seed=demo.SEED)
         first = city.report["history"]
@@ -128,7 +141,7 @@ def test_history_codes_are_unique_daily_sequences_that_next_code_continues(city)
         per_day[i.code[:8]].append(int(i.code[8:]))
     assert 25 <= len(per_day) <= 32
     with city.db.write() as s:
-        counters = dict(s.execute(select(CodeCounterRow.day, CodeCounterRow.last)).tuples().all())
+        counters = dict(s.execute(select(CodeCounterRow.day, CodeCounterRow.last)).all())
         for day, seqs in per_day.items():
             assert sorted(seqs) == list(range(1, len(seqs) + 1))
             assert counters[day] == len(seqs)
@@ -183,7 +196,7 @@ def test_history_has_the_mix_of_a_real_city(city) -> None:  # type: ignore[no-un
     assert sum(1 for h in hours if 8 <= h < 12) > 5 * sum(1 for h in hours if 0 <= h < 4)
     assert len({i.channel for i in incidents}) >= 5
     with city.db.read() as s:
-        actions = dict(s.execute(select(EventRow.action, func.count()).group_by(EventRow.action)).tuples().all())
+        actions = dict(s.execute(select(EventRow.action, func.count()).group_by(EventRow.action)).all())
     assert actions["return"] > 0.02 * n and actions["escalate"] > 0.04 * n and actions["callback"] > 0
     closed = [i for i in incidents if i.state == State.CLOSED]
     ontime = sum(1 for i in closed if i.resolved_at <= i.deadline) / len(closed)
@@ -247,9 +260,9 @@ def test_simulate_once_survives_a_human_acting_first(fresh, monkeypatch) -> None
     assert result["created"] and result["acted"] == [] and code in result["errors"][0]
 
 
-def test_run_simulator_holds_the_lease_ticks_and_stops_promptly(tmp_path: Path) -> None:
+def test_run_simulator_holds_the_lease_ticks_and_stops_promptly(tmp_path: Path, template_db: Path) -> None:
     ticked = threading.Event()
-    services = make_services(tmp_path / "run.db", publish=lambda messages: ticked.set())
+    services = make_services(copy_of(template_db, tmp_path, "run.db"), publish=lambda messages: ticked.set())
     stop = threading.Event()
     thread = threading.Thread(target=demo.run_simulator, args=(services, stop), daemon=True)
     thread.start()
@@ -265,3 +278,29 @@ def test_run_simulator_holds_the_lease_ticks_and_stops_promptly(tmp_path: Path) 
         assert s.scalar(select(LeaseRow.expires_at).where(LeaseRow.name == "simulator")) < NOW
     assert demo.acquire_lease(services.db, "simulator", "someone-else", NOW)
     services.db.dispose()
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_history_and_lease_on_postgresql(pg_seeded_url: str) -> None:
+    """Ids come from the sequence (the app's next insert does not collide), codes continue, lease works."""
+    services = make_services(pg_seeded_url)
+    try:
+        result = demo.generate_history(services, months=1, now=NOW - timedelta(days=7))
+        assert result["incidents"] > 2000
+        incidents = all_incidents(services)
+        events = events_by_incident(services)
+        for incident in random.Random(3).sample(incidents, 200):
+            assert replay(events[incident.id]) == incident
+        report = {"category": "20102", "severity": "normal", "description": "demo",
+                  "lon": services.grid.cells[0].lon, "lat": services.grid.cells[0].lat}
+        made = services.dispatch.intake(report, Actor("operator", Role.OPERATOR), Channel.HOTLINE, NOW)
+        assert made.incident.id > max(i.id for i in incidents)
+        assert made.incident.code == NOW.astimezone(services.settings.tz).strftime("%Y%m%d") + "00001"
+        assert demo.acquire_lease(services.db, "simulator", "a", NOW)
+        assert not demo.acquire_lease(services.db, "simulator", "b", NOW)
+        assert demo.acquire_lease(services.db, "simulator", "b", NOW + timedelta(minutes=1))
+    finally:
+        services.db.dispose()

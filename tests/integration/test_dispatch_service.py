@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import factories as f
-from factories import T0
 from incidents.intake import IntakeError
 from incidents.kpi import snapshot
 from incidents.model import Channel, State

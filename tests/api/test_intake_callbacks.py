@@ -1,0 +1,101 @@
+"""The console's callbacks called directly as functions, inside a request of a logged-in user."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from flask_login import login_user
+
+from auth.users import authenticate
+from callbacks import intake as cb
+from factories import GARBAGE, OTHER_EVENT, RURAL_CELL, WATER_COVER, point
+from incidents.model import State
+from layouts import ids
+from conftest import PASSWORD
+
+N = len(ids.INTAKE_FIELDS)
+
+
+@contextmanager
+def as_user(web: Any, username: str, lang: str = "zh") -> Iterator[None]:
+    with web.server.test_request_context("/_dash-update-component", headers={"Cookie": f"lang={lang}"}):
+        with web.services.db.read() as s:
+            login_user(authenticate(username, PASSWORD, session=s))
+        yield
+
+
+def _submit(category: Any, lon: Any, lat: Any, description: Any = "路面井盖缺失", phone: Any = "") -> list[Any]:
+    return cb.submit_report(1, category, "normal", description, "", lon, lat, phone, 0)
+
+
+def test_submit_dispatches_an_unambiguous_report_and_shows_code_and_deadline(web: Any) -> None:
+    lon, lat = point()
+    with as_user(web, "operator"):
+        out = _submit(WATER_COVER, lon, lat)
+    assert out[:N] == [""] * N
+    result, queue_version = out[N], out[N + 1]
+    code = result.to_plotly_json()["props"]["data-code"]
+    incident = web.services.incidents.get(code)
+    assert incident.state == State.DISPATCHED and incident.department == "SWJ"
+    text = str(result.to_plotly_json())
+    assert code in text and "2026-03-" in text  # the deadline, in city time
+    assert queue_version == 1
+
+
+def test_missing_category_is_shown_next_to_the_field_and_nothing_is_stored(web: Any) -> None:
+    lon, lat = point()
+    with as_user(web, "operator"):
+        out = _submit(None, lon, lat)
+    errors = dict(zip(ids.INTAKE_FIELDS, out[:N]))
+    assert errors["category"] == "此项为必填项"
+    assert web.services.incidents.list() == []
+
+
+def test_point_outside_the_city_is_a_location_error_in_english_too(web: Any) -> None:
+    with as_user(web, "operator", lang="en"):
+        out = _submit(WATER_COVER, 116.4, 39.9)
+    assert dict(zip(ids.INTAKE_FIELDS, out[:N]))["location"] == "This place lies outside Siping's grids"
+
+
+def test_ambiguous_report_waits_in_the_queue_and_the_operator_dispatches_it(web: Any) -> None:
+    lon, lat = point(RURAL_CELL)
+    with as_user(web, "operator"):
+        out = _submit(GARBAGE, lon, lat)
+        assert "待派遣队列" in str(out[N].to_plotly_json())
+        table, options = cb.show_queue(1, 0)
+        assert len(options) == 1
+        code_version = options[0]["value"]
+        message, _ = cb.queue_action("dispatch", code_version, "CGJ", 1)
+    code = code_version.split("@")[0]
+    assert code in message
+    assert web.services.incidents.get(code).state == State.DISPATCHED
+
+
+def test_dispatch_from_a_stale_queue_is_refused_as_a_conflict(web: Any) -> None:
+    lon, lat = point()
+    with as_user(web, "operator"):
+        _submit(OTHER_EVENT, lon, lat)
+        _, options = cb.show_queue(1, 0)
+        code, version = options[0]["value"].split("@")
+        cb.queue_action("reject", f"{code}@{version}", None, 1)  # rejected at this version
+        message, _ = cb.queue_action("dispatch", f"{code}@{version}", "CGJ", 2)  # the old version again
+    assert "已被他人更新" in message
+    assert web.services.incidents.get(code).state == State.REJECTED
+
+
+def test_callbacks_refuse_a_user_whose_role_may_not_report(web: Any) -> None:
+    lon, lat = point()
+    with as_user(web, "wall"):
+        out = _submit(WATER_COVER, lon, lat)
+        message, _ = cb.queue_action("dispatch", "2026031000001@1", "CGJ", 0)
+    assert "无权" in str(out[N].to_plotly_json()) and "无权" in message
+    assert web.services.incidents.list() == []
+
+
+def test_user_text_is_rendered_as_text_not_html(web: Any) -> None:
+    lon, lat = point()
+    with as_user(web, "operator"):
+        _submit(OTHER_EVENT, lon, lat, description="<img src=x onerror=alert(1)>")
+        table, _ = cb.show_queue(1, 0)
+    # Dash components carry text as props; no component here renders markup (no dangerously_allow_html).
+    assert "dangerously" not in str(table.to_plotly_json())

@@ -1,0 +1,61 @@
+"""Socket.IO: the server refuses anonymous sockets, chooses the rooms, sends a snapshot, pushes deltas."""
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import login
+from factories import WATER_COVER, report
+from incidents.model import Actor, Channel, Role
+
+
+def _socket(web: Any, username: str | None) -> Any:
+    client = web.server.test_client()
+    if username:
+        login(client, username)
+    return web.socketio.test_client(web.server, flask_test_client=client)
+
+
+def _events(sock: Any, name: str) -> list[Any]:
+    return [m["args"][0] for m in sock.get_received() if m["name"] == name]
+
+
+def test_anonymous_socket_is_refused(web: Any) -> None:
+    assert not _socket(web, None).is_connected()
+
+
+def test_wall_gets_a_snapshot_on_connect_then_a_delta_per_commit(web: Any, clock: Any) -> None:
+    wall = _socket(web, "wall")
+    assert wall.is_connected()
+    snapshot = _events(wall, "snapshot")
+    assert len(snapshot) == 1 and snapshot[0]["kpi"]["open"] == 0 and snapshot[0]["incidents"] == []
+
+    result = web.services.dispatch.intake(report(WATER_COVER), Actor("operator", Role.OPERATOR), Channel.HOTLINE, clock())
+
+    deltas = _events(wall, "delta")
+    assert len(deltas) == 1  # one commit → one delta, carrying its three events
+    delta = deltas[0]
+    assert [e["action"] for e in delta["events"]] == ["created", "file", "dispatch"]
+    assert delta["events"][-1]["incident"]["code"] == result.incident.code
+    assert delta["kpi"]["open"] == 1 and delta["kpi"]["intake_today"] == 1
+
+
+def test_department_handler_gets_assignments_but_not_the_wall_feed(web: Any, clock: Any) -> None:
+    handler = _socket(web, "dept_handler")  # department SWJ in the fixture
+    assert handler.is_connected()
+    assert _events(handler, "snapshot") == []  # not in the wall room: no city-wide snapshot either
+    web.services.dispatch.intake(report(WATER_COVER), Actor("operator", Role.OPERATOR), Channel.HOTLINE, clock())
+    received = handler.get_received()
+    names = [m["name"] for m in received]
+    assert "delta" not in names
+    assert any(m["name"] == "assignment" and m["args"][0]["incident"]["department"] == "SWJ" for m in received)
+
+
+def test_a_refused_report_pushes_nothing(web: Any, clock: Any) -> None:
+    wall = _socket(web, "wall")
+    wall.get_received()
+    try:
+        web.services.dispatch.intake(report(WATER_COVER, description=""), Actor("operator", Role.OPERATOR),
+                                     Channel.HOTLINE, clock())
+    except ValueError:
+        pass
+    assert _events(wall, "delta") == []
