@@ -125,18 +125,25 @@ def ensure_users(services: Any) -> int:
         ((d.code, d.zh, d.kind) for d in ref.departments.values()),
         [w for w in ref.rules.grid_workers.values() if w],
     )
-    with services.db.write.begin() as s:
-        existing = set(s.scalars(select(UserRow.username)))
-        missing = [u for u in specs if u[0] not in existing]
-        if not missing:
-            return 0
-        password_hash = generate_password_hash(DEMO_PASSWORD)  # once: scrypt is slow by design
-        s.execute(insert(UserRow.__table__), [
-            dict(username=u, password_hash=password_hash, role=role, display_name=display,
-                 department=dept, district=district, active=True)
-            for u, role, display, dept, district in missing
-        ])
-    return len(missing)
+    password_hash: str | None = None
+    for attempt in range(3):
+        try:
+            with services.db.write.begin() as s:
+                existing = set(s.scalars(select(UserRow.username)))
+                missing = [u for u in specs if u[0] not in existing]
+                if not missing:
+                    return 0
+                password_hash = password_hash or generate_password_hash(DEMO_PASSWORD)  # once: scrypt is slow
+                s.execute(insert(UserRow.__table__), [
+                    dict(username=u, password_hash=password_hash, role=role, display_name=display,
+                         department=dept, district=district, active=True)
+                    for u, role, display, dept, district in missing
+                ])
+            return len(missing)
+        except IntegrityError:  # another process starting at the same moment inserted some first
+            if attempt == 2:
+                raise
+    return 0
 
 
 def ensure_demo(services: Any) -> dict[str, Any]:
@@ -309,7 +316,9 @@ class CitySampler:
                 channel = Channel.HOTLINE  # no grid worker patrols this cell
             name = self.taxonomy.get(code).zh
             place = f"{cell.street_name}{cell.community_name}"
-            phone = f"{phone_prefix[i]}{int(phones[i]) % 10**9:09d}" if channel in (Channel.HOTLINE, Channel.OPEN311) else ""
+            phone = ""
+            if channel in (Channel.HOTLINE, Channel.OPEN311):
+                phone = f"{phone_prefix[i]}{int(phones[i]) % 10**9:09d}"
             out.append(Report(
                 category=code, severity=severity, lon=float(lons[i]), lat=float(lats[i]), grid=cell.code,
                 channel=channel, description=f"{place}{name}{_SUFFIXES[int(suffix[i])]}",
@@ -459,9 +468,9 @@ def _live(ctx: _Ctx, story: _Story, report: Report, primary: str | None) -> None
             return
         op = _operator(t, tz)
         story.step("file", op, t)
-        t = story.at + timedelta(seconds=rnd.uniform(20, 300))
+        t = (story.at + timedelta(seconds=rnd.uniform(20, 300))).replace(microsecond=0)
         dept = operator_department(category, ctx.taxonomy, ctx.rules)
-        story.step("dispatch", op, t, department=dept, assignee=None, deadline=ctx.deadline(category, severity, t.replace(microsecond=0)))
+        story.step("dispatch", op, t, department=dept, assignee=None, deadline=ctx.deadline(category, severity, t))
     else:  # unambiguous: filed and dispatched by the system in the intake's transaction
         story.step("file", SYSTEM, t, same_moment=True)
         story.step("dispatch", SYSTEM, t, same_moment=True, department=route.department, assignee=route.assignee,
@@ -479,12 +488,17 @@ def _live(ctx: _Ctx, story: _Story, report: Report, primary: str | None) -> None
     _verify(ctx, story, later, urgent)
 
 
+def _budget(ctx: _Ctx, start: datetime, deadline: datetime, urgent: bool) -> float:
+    """Seconds the handler has: natural time for urgent limits, working time for the others."""
+    seconds = (deadline - start).total_seconds() if urgent else ctx.calendar.work_seconds_between(start, deadline)
+    return max(seconds, 600.0)
+
+
 def _handle(ctx: _Ctx, story: _Story, later: Any, urgent: bool) -> None:
     rnd = ctx.rnd
     inc = story.incident
     dispatched = story.at
-    budget = (inc.deadline - dispatched).total_seconds() if urgent else ctx.calendar.work_seconds_between(dispatched, inc.deadline)
-    budget = max(budget, 600.0)
+    budget = _budget(ctx, dispatched, inc.deadline, urgent)
     if rnd.random() < 0.055:  # 回退: not ours — the operator sends it elsewhere with a new deadline
         head = inc.assignee is None and rnd.random() < 0.4
         who = _handler(inc.department or "", inc.assignee, rnd, head=head)
@@ -499,8 +513,7 @@ def _handle(ctx: _Ctx, story: _Story, later: Any, urgent: bool) -> None:
                    deadline=ctx.deadline(inc.category, inc.severity.value, t))
         inc = story.incident
         dispatched = story.at
-        budget = (inc.deadline - dispatched).total_seconds() if urgent else ctx.calendar.work_seconds_between(dispatched, inc.deadline)
-        budget = max(budget, 600.0)
+        budget = _budget(ctx, dispatched, inc.deadline, urgent)
     handler = _handler(inc.department or "", inc.assignee, rnd)
     ack_f = rnd.uniform(0.01, 0.12)
     story.step("acknowledge", handler, later(dispatched, budget * ack_f))
@@ -574,8 +587,8 @@ def generate_history(
     tz = services.settings.tz
     ref = services.reference.get()
     rng = np.random.default_rng(seed)
-    ctx = _Ctx(now, tz, _memo_calendar(ref.calendar), ref.rules, ref.taxonomy, services.dispatch.deadline, random.Random(seed),
-               services.grid)
+    ctx = _Ctx(now, tz, _memo_calendar(ref.calendar), ref.rules, ref.taxonomy, services.dispatch.deadline,
+               random.Random(seed), services.grid)
     start = now - timedelta(days=round(months * 365.25 / 12))
     arrivals = _arrivals(rng, start, now, tz, ref.calendar)
     locals_ = [t.astimezone(tz) for t in arrivals]
@@ -827,7 +840,9 @@ def _advance(services: Any, row: Any, rng: random.Random, now: datetime, ref: An
             return "merge"
     if state in (State.REPORTED, State.ACCEPTED):
         plan_route = ref.rules.route(row.category, row.grid)
-        dept = None if plan_route is not None and state == State.REPORTED else operator_department(row.category, ref.taxonomy, ref.rules)
+        dept = None  # the rules' plan
+        if plan_route is None or state == State.ACCEPTED:  # unroutable, or returned: the operator decides
+            dept = operator_department(row.category, ref.taxonomy, ref.rules)
         services.dispatch.dispatch(row.code, op, row.version, now, department=dept)
         return "dispatch"
     if state == State.DISPATCHED:

@@ -62,7 +62,7 @@ class RoutingRules:
 
     def worker_for(self, grid: str) -> str | None:
         """The grid worker of a cell: the longest matching code prefix (cell, community or street)."""
-        for n in range(len(grid), 5, -1):
+        for n in range(len(grid), 8, -1):  # 15 cell, 12 community, 9 street; never a whole district
             who = self.grid_workers.get(grid[:n])
             if who:
                 return who

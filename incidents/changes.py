@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from incidents.events import NON_VERSIONING, Event
-from incidents.lifecycle import TRANSITIONS, transition
-from incidents.model import Actor, Channel, Incident, Severity, State
+from incidents.events import ANNOTATION_RULES, NON_VERSIONING, Event
+from incidents.lifecycle import TRANSITIONS, TransitionError, transition
+from incidents.model import Actor, Channel, Incident, Role, Severity, State
 
 #: Fields of the first event's payload from which a replay rebuilds the incident.
 _CREATED_FIELDS = (
@@ -55,6 +55,7 @@ def decide(
     if action in TRANSITIONS:
         to_state = transition(incident.state, action, actor.role)
     else:
+        _check_annotation(incident.state, action, actor.role)
         to_state = incident.state
     dep, who, due = incident.department, incident.assignee, incident.deadline
     if action in ("dispatch", "reassign"):
@@ -79,6 +80,17 @@ def decide(
         from_state=incident.state.value, to_state=to_state.value, department=dep, assignee=who,
         deadline=due, payload=payload, version=version,
     )
+
+
+def _check_annotation(state: State, action: str, role: Role) -> None:
+    rule = ANNOTATION_RULES.get(action)
+    if rule is None:
+        raise TransitionError("unknown_action", f"{action!r} is not an action one can take")
+    states, roles = rule
+    if states is not None and state not in states:
+        raise TransitionError("state", f"cannot write {action} on an incident that is {state.value}")
+    if role not in roles:
+        raise TransitionError("role", f"role {role.value} may not write {action}")
 
 
 def apply_event(incident: Incident | None, event: Event) -> Incident:

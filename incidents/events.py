@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from incidents.lifecycle import ACTIONS
+from incidents.model import RUNNING_STATES, Role, State
 
 #: Events that are not state transitions. ``escalate`` and ``alarm_*`` are system annotations.
 ANNOTATIONS: tuple[str, ...] = (
@@ -31,6 +32,26 @@ EVENT_ACTIONS: frozenset[str] = frozenset(ACTIONS) | frozenset(ANNOTATIONS)
 
 #: Annotations written by the system that must not bump the version (DESIGN.md "Version").
 NON_VERSIONING: frozenset[str] = frozenset({"escalate", "alarm_repeat", "alarm_clear", "alert_acknowledged"})
+
+
+_R = Role
+_PEOPLE = frozenset(set(Role) - {Role.WALL})
+#: Annotations are checked like transitions: the states they may be written in (None = any) and the
+#: roles that may write them. ``created`` is written by the store's insert only.
+ANNOTATION_RULES: dict[str, tuple[frozenset[State] | None, frozenset[Role]]] = {
+    "reassign": (RUNNING_STATES, frozenset({_R.OPERATOR, _R.SYSTEM})),
+    "escalate": (RUNNING_STATES, frozenset({_R.SYSTEM})),
+    "extension_request": (RUNNING_STATES, frozenset({_R.DEPT_HANDLER, _R.DEPT_HEAD, _R.GRID_WORKER})),
+    "extension_approve": (RUNNING_STATES, frozenset({_R.OPERATOR})),
+    "extension_refuse": (RUNNING_STATES, frozenset({_R.OPERATOR})),
+    "note": (None, _PEOPLE),
+    "callback": (frozenset({State.CLOSED}), frozenset({_R.OPERATOR})),
+    "alarm_repeat": (None, frozenset({_R.SYSTEM})),
+    "alarm_clear": (None, frozenset({_R.SYSTEM})),
+    "reporter_added": (None, frozenset({_R.OPERATOR, _R.SYSTEM})),
+    "alert_acknowledged": (None, frozenset({_R.OPERATOR})),
+    "deadline_changed": (RUNNING_STATES, frozenset({_R.OPERATOR, _R.SYSTEM})),
+}
 
 
 @dataclass(frozen=True)

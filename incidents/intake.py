@@ -98,7 +98,7 @@ def parse_draft(
     return Draft(
         category=category, severity=severity, description=description, lon=lon, lat=lat, grid=grid,
         district=int(grid[:6]), channel=channel, reported_at=reported_at, address=address,
-        reporter_phone=phone, extra=dict(raw.get("extra") or {}),
+        reporter_phone=phone, extra=_extra(raw.get("extra")),
     )
 
 
@@ -112,3 +112,11 @@ def _coordinate(value: Any, name: str, lo: float, hi: float) -> float:
     if not math.isfinite(v) or not lo <= v <= hi:
         raise IntakeError("location", "out_of_range", f"{name} must lie between {lo} and {hi}")
     return v
+
+
+def _extra(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise IntakeError("extra", "invalid_choice", "extra must be an object of named values")
+    return dict(value)

@@ -75,18 +75,21 @@ def _event_row(e: Event) -> EventRow:
 def next_code(now: datetime, tz: ZoneInfo, *, session: Session) -> str:
     """The next ``YYYYMMDD`` + 5-digit code for the city's local date of ``now``.
 
-    The counter row is bumped with an UPDATE first (a row lock on PostgreSQL, the write lock on
-    SQLite), so two processes never hand out the same number.
+    One atomic upsert (``INSERT … ON CONFLICT DO UPDATE … RETURNING``): the first incident of a day
+    creates the counter row, every later one bumps it under the row lock, so two processes never
+    hand out the same number, not even racing for the first one of a day.
     """
     day = now.astimezone(tz).strftime("%Y%m%d")
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    stmt = upsert(CodeCounterRow).values(day=day, last=1)
     bumped = session.execute(
-        update(CodeCounterRow).where(CodeCounterRow.day == day).values(last=CodeCounterRow.last + 1)
+        stmt.on_conflict_do_update(index_elements=[CodeCounterRow.day], set_={"last": CodeCounterRow.last + 1})
         .returning(CodeCounterRow.last)
-    ).scalar_one_or_none()
-    if bumped is None:
-        session.add(CodeCounterRow(day=day, last=1))
-        session.flush()
-        bumped = 1
+    ).scalar_one()
     if bumped > 99999:
         raise OverflowError(f"more than 99,999 incidents on {day}")
     return f"{day}{bumped:05d}"

@@ -8,6 +8,7 @@ import threading
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +18,8 @@ from auth.users import authenticate
 from data import demo
 from incidents import store
 from incidents.changes import replay
-from incidents.model import Actor, Channel, Role, State
+from incidents.events import Event
+from incidents.model import Actor, Channel, Incident, Role, State
 from incidents.records import CodeCounterRow, EventRow, IncidentRow, LeaseRow, UserRow
 from settings import Settings
 
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=timezone.utc)
 
 
-def make_services(url: str, publish=None, months: int = 1):  # type: ignore[no-untyped-def]
+def make_services(url: str, publish: Any = None, months: int = 1) -> Any:
     """Real services on ``url`` at the fixed clock; settings pinned (no .env), a month of history."""
     settings = Settings(_env_file=None, database_url=url, demo=False, history_months=months,  # type: ignore[call-arg]
                         timezone="Asia/Shanghai", data_dir=ROOT / "data", simulator_rate=1.0,
@@ -42,7 +44,7 @@ def copy_of(template_db: Path, folder: Path, name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory, template_db: Path):  # type: ignore[no-untyped-def]
+def city(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> Iterator[Any]:
     """One demo city per module: users and one month of history, as ``ensure_demo`` makes them."""
     services = make_services(copy_of(template_db, tmp_path_factory.mktemp("city"), "demo.db"))
     services.report = demo.ensure_demo(services)  # type: ignore[attr-defined]
@@ -51,7 +53,7 @@ def city(tmp_path_factory: pytest.TempPathFactory, template_db: Path):  # type: 
 
 
 @pytest.fixture()
-def fresh(tmp_path: Path, template_db: Path):  # type: ignore[no-untyped-def]
+def fresh(tmp_path: Path, template_db: Path) -> Iterator[Any]:
     """A city with no demo data; what the services publish lands in ``fresh.published``."""
     published: list[dict] = []
     services = make_services(copy_of(template_db, tmp_path, "fresh.db"), publish=published.extend)
@@ -60,12 +62,12 @@ def fresh(tmp_path: Path, template_db: Path):  # type: ignore[no-untyped-def]
     services.db.dispose()
 
 
-def all_incidents(services):  # type: ignore[no-untyped-def]
+def all_incidents(services: Any) -> list[Incident]:
     with services.db.read() as s:
         return [store.to_incident(r) for r in s.scalars(select(IncidentRow).order_by(IncidentRow.id))]
 
 
-def events_by_incident(services):  # type: ignore[no-untyped-def]
+def events_by_incident(services: Any) -> dict[int, list[Event]]:
     out = defaultdict(list)
     with services.db.read() as s:
         for r in s.scalars(select(EventRow).order_by(EventRow.incident_id, EventRow.seq)):
@@ -73,10 +75,14 @@ def events_by_incident(services):  # type: ignore[no-untyped-def]
     return out
 
 
+def fingerprint(i: Incident) -> tuple:
+    return (i.code, i.state, i.category, i.severity, i.grid, i.lon, i.lat, i.deadline, i.version, i.closed_at)
+
+
 # -- users ------------------------------------------------------------------------------------------
 
 
-def test_demo_users_cover_every_role_and_log_in_with_the_demo_password(city) -> None:  # type: ignore[no-untyped-def]
+def test_demo_users_cover_every_role_and_log_in_with_the_demo_password(city: Any) -> None:
     ref = city.reference.get()
     with city.db.read() as s:
         rows = {r.username: r for r in s.scalars(select(UserRow))}
@@ -100,7 +106,7 @@ def test_demo_users_cover_every_role_and_log_in_with_the_demo_password(city) -> 
     assert {u[0] for u in demo.DEMO_USERS} <= set(rows)
 
 
-def test_ensure_demo_is_idempotent(city) -> None:  # type: ignore[no-untyped-def]
+def test_ensure_demo_is_idempotent(city: Any) -> None:
     assert city.report["users_created"] > 100 and city.report["history"]["incidents"] > 2000
     with city.db.read() as s:
         users = s.scalar(select(func.count()).select_from(UserRow))
@@ -117,19 +123,19 @@ def test_ensure_demo_is_idempotent(city) -> None:  # type: ignore[no-untyped-def
 # -- history ----------------------------------------------------------------------------------------
 
 
-def test_history_is_reproducible_for_a_seed(city, tmp_path: Path, template_db: Path) -> None:  # type: ignore[no-untyped-def]
+def test_history_is_reproducible_for_a_seed(city: Any, tmp_path: Path, template_db: Path) -> None:
     other = make_services(copy_of(template_db, tmp_path, "again.db"))
     try:
         result = demo.generate_history(other, months=1, now=NOW, seed=demo.SEED)
         first = city.report["history"]
-        assert {k: result[k] for k in ("incidents", "events", "states")} == {k: first[k] for k in ("incidents", "events", "states")}
-        fields = lambda i: (i.code, i.state, i.category, i.severity, i.grid, i.lon, i.lat, i.deadline, i.version)  # noqa: E731
-        assert [fields(i) for i in all_incidents(other)] == [fields(i) for i in all_incidents(city)]
+        keys = ("incidents", "events", "states")
+        assert {k: result[k] for k in keys} == {k: first[k] for k in keys}
+        assert [fingerprint(i) for i in all_incidents(other)] == [fingerprint(i) for i in all_incidents(city)]
     finally:
         other.db.dispose()
 
 
-def test_history_codes_are_unique_daily_sequences_that_next_code_continues(city) -> None:  # type: ignore[no-untyped-def]
+def test_history_codes_are_unique_daily_sequences_that_next_code_continues(city: Any) -> None:
     tz = city.settings.tz
     incidents = all_incidents(city)
     codes = [i.code for i in incidents]
@@ -153,7 +159,7 @@ def test_history_codes_are_unique_daily_sequences_that_next_code_continues(city)
     assert [i.reported_at for i in by_code] == sorted(i.reported_at for i in incidents)
 
 
-def test_every_history_row_is_the_replay_of_its_events(city) -> None:  # type: ignore[no-untyped-def]
+def test_every_history_row_is_the_replay_of_its_events(city: Any) -> None:
     incidents = all_incidents(city)
     events = events_by_incident(city)
     sample = random.Random(1).sample(incidents, 400)
@@ -161,7 +167,7 @@ def test_every_history_row_is_the_replay_of_its_events(city) -> None:  # type: i
         assert replay(events[incident.id]) == incident, incident.code
 
 
-def test_history_events_are_in_time_order_none_after_now_and_close_only_by_verify_pass(city) -> None:  # type: ignore[no-untyped-def]
+def test_history_events_are_in_time_order_none_after_now_and_close_only_by_verify_pass(city: Any) -> None:
     incidents = {i.id: i for i in all_incidents(city)}
     for iid, evs in events_by_incident(city).items():
         assert [e.seq for e in evs] == list(range(1, len(evs) + 1))
@@ -169,7 +175,7 @@ def test_history_events_are_in_time_order_none_after_now_and_close_only_by_verif
         times = [e.at for e in evs]
         assert times == sorted(times) and times[-1] <= NOW
         for a, b in zip(evs, evs[1:]):
-            assert b.from_state in (None, a.to_state) or b.from_state == a.to_state
+            assert b.from_state == a.to_state  # each event starts where the previous one left it
         closing = [e for e in evs if e.to_state == State.CLOSED.value and e.from_state != State.CLOSED.value]
         assert all(e.action == "verify_pass" and e.actor == "verifier" for e in closing)
         if incidents[iid].state == State.CLOSED:
@@ -177,7 +183,7 @@ def test_history_events_are_in_time_order_none_after_now_and_close_only_by_verif
             assert any(e.action == "resolve" for e in evs)
 
 
-def test_history_has_the_mix_of_a_real_city(city) -> None:  # type: ignore[no-untyped-def]
+def test_history_has_the_mix_of_a_real_city(city: Any) -> None:
     incidents = all_incidents(city)
     n = len(incidents)
     assert 80 * 28 <= n <= 120 * 31
@@ -203,7 +209,7 @@ def test_history_has_the_mix_of_a_real_city(city) -> None:  # type: ignore[no-un
     assert 0.75 < ontime < 0.95
 
 
-def test_kpi_snapshot_of_the_demo_city_is_non_trivial(city) -> None:  # type: ignore[no-untyped-def]
+def test_kpi_snapshot_of_the_demo_city_is_non_trivial(city: Any) -> None:
     k = city.kpis()
     assert k["intake_today"] > 30 and k["open"] > 30 and k["closed_today"] > 30 and k["overdue"] > 0
     assert 0.5 < k["ontime_rate"] < 1.0
@@ -212,7 +218,7 @@ def test_kpi_snapshot_of_the_demo_city_is_non_trivial(city) -> None:  # type: ig
 # -- lease and simulator ----------------------------------------------------------------------------
 
 
-def test_only_one_holder_gets_the_lease_until_it_expires(fresh) -> None:  # type: ignore[no-untyped-def]
+def test_only_one_holder_gets_the_lease_until_it_expires(fresh: Any) -> None:
     db = fresh.db
     assert demo.acquire_lease(db, "simulator", "a", NOW)
     assert not demo.acquire_lease(db, "simulator", "b", NOW + timedelta(seconds=1))
@@ -225,7 +231,7 @@ def test_only_one_holder_gets_the_lease_until_it_expires(fresh) -> None:  # type
     assert demo.acquire_lease(db, "sweep", "b", NOW)  # leases are per name
 
 
-def test_simulate_once_reports_through_intake_publishes_and_moves_incidents_on(fresh) -> None:  # type: ignore[no-untyped-def]
+def test_simulate_once_reports_through_intake_publishes_and_moves_incidents_on(fresh: Any) -> None:
     rng = random.Random(5)
     first = demo.simulate_once(fresh, rng, NOW)
     code = first["created"]
@@ -243,7 +249,7 @@ def test_simulate_once_reports_through_intake_publishes_and_moves_incidents_on(f
     assert len(fresh.published) > 5
 
 
-def test_simulate_once_survives_a_human_acting_first(fresh, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_simulate_once_survives_a_human_acting_first(fresh: Any, monkeypatch: Any) -> None:
     rng = random.Random(2)
     code = demo.simulate_once(fresh, rng, NOW)["created"]
     later = NOW + timedelta(hours=1)

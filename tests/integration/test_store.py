@@ -18,7 +18,7 @@ from factories import T0
 from incidents import store
 from incidents.changes import decide
 from incidents.events import NON_VERSIONING
-from incidents.model import Channel, Severity, State
+from incidents.model import Channel, Role, Severity, State
 from incidents.records import CodeCounterRow, EventRow, IncidentRow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -106,11 +106,11 @@ def test_next_code_counts_up_within_one_transaction(db_services):
     assert all(len(c) == 13 and c.isdigit() for c in codes)
 
 
-@pytest.mark.parametrize("action", sorted(NON_VERSIONING))
+@pytest.mark.parametrize("action", sorted(NON_VERSIONING - {"escalate"}))
 def test_system_annotations_do_not_bump_the_version(db_services, clock, action):
     inc = _file_new(db_services)
-    after = db_services.incidents.act(inc.code, action, f.system(), 1, clock.advance(minutes=1),
-                                      payload={"step": "warn"})
+    actor = f.operator() if action == "alert_acknowledged" else f.system()
+    after = db_services.incidents.act(inc.code, action, actor, 1, clock.advance(minutes=1), payload={"step": "warn"})
     assert after.version == 1
     assert db_services.incidents.get(inc.code).version == 1
     # a handler who loaded version 1 before the sweep still succeeds
@@ -118,6 +118,15 @@ def test_system_annotations_do_not_bump_the_version(db_services, clock, action):
     assert filed.version == 2
     versions = [(e.action, e.version) for e in db_services.incidents.timeline(inc.code)]
     assert versions == [("created", 1), (action, 1), ("file", 2)]
+
+
+def test_an_escalation_does_not_make_the_handler_conflict(db_services, clock):
+    inc = _file_new(db_services)
+    dispatched = db_services.dispatch.dispatch(inc.code, f.operator(), 1, clock.now, department="CGJ")
+    v = dispatched.version
+    db_services.incidents.act(inc.code, "escalate", f.system(), v, clock.advance(hours=5), payload={"step": "warn"})
+    acked = db_services.incidents.act(inc.code, "acknowledge", f.ACTORS[Role.DEPT_HANDLER], v, clock.now)
+    assert acked.version == v + 1
 
 
 def test_a_person_s_annotation_bumps_the_version(db_services, clock):

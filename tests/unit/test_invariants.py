@@ -24,7 +24,7 @@ from dispatch.sla import SlaTable
 from dispatch.sla import deadline as sla_deadline
 from incidents import store
 from incidents.changes import apply_event, decide, replay
-from incidents.events import NON_VERSIONING
+from incidents.events import ANNOTATION_RULES, NON_VERSIONING
 from incidents.lifecycle import TRANSITIONS, TransitionError
 from incidents.model import Channel, Incident, Role, State
 from incidents.taxonomy import Taxonomy
@@ -66,8 +66,12 @@ def routing(incident: Incident, action: str, now) -> dict:
 
 
 def table_allows(state: State, action: str, role: Role) -> bool:
+    """The lifecycle table for transitions, ANNOTATION_RULES for annotations."""
     t = TRANSITIONS.get(action)
-    return t is None or (state in t.sources and role in t.roles)
+    if t is not None:
+        return state in t.sources and role in t.roles
+    states, roles = ANNOTATION_RULES[action]
+    return (states is None or state in states) and role in roles
 
 
 class IncidentHistory(RuleBasedStateMachine):
@@ -178,9 +182,9 @@ def legal_moves(incident: Incident) -> tuple[list[tuple[str, Role]], list[tuple[
         if incident.state in t.sources:
             role = sorted(t.roles, key=lambda r: r.value)[0]
             moves += [(a, role)] * (1 if t.target in (State.REJECTED, State.MERGED) else 3)
-    notes = [("note", Role.OPERATOR), ("escalate", Role.SYSTEM), ("alarm_repeat", Role.SYSTEM)]
+    notes = [("note", Role.OPERATOR), ("alarm_repeat", Role.SYSTEM)]
     if incident.state in (State.DISPATCHED, State.IN_PROGRESS):
-        notes += [("reassign", Role.OPERATOR), ("extension_approve", Role.OPERATOR)]
+        notes += [("reassign", Role.OPERATOR), ("extension_approve", Role.OPERATOR), ("escalate", Role.SYSTEM)]
     return moves, notes
 
 
@@ -240,9 +244,10 @@ def test_the_whole_loop_with_return_rework_and_reopen_replays_to_the_stored_row(
 
 @pytest.mark.parametrize("action", sorted(NON_VERSIONING))
 def test_system_annotations_never_make_a_handler_conflict(action):
-    inc = f.incident(T0)
-    annotated = apply_event(inc, decide(inc, action, f.system(), T0, seq=2, payload={"step": "warn"}))
+    inc = f.incident(T0, state=State.DISPATCHED, department="CGJ")
+    actor = f.operator() if action == "alert_acknowledged" else f.system()
+    annotated = apply_event(inc, decide(inc, action, actor, T0, seq=2, payload={"step": "warn"}))
     # The handler loaded version 1 before the sweep wrote; their action still applies to version 1.
     assert annotated.version == inc.version
-    filed = decide(annotated, "file", f.operator(), T0, seq=3)
-    assert filed.version == 2
+    acked = decide(annotated, "acknowledge", f.ACTORS[Role.DEPT_HANDLER], T0, seq=3)
+    assert acked.version == 2
