@@ -121,11 +121,12 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     )
     server = app.server
     server.config.update(SECRET_KEY=secret_key(settings), SESSION_COOKIE_SAMESITE="Lax",
-                         SESSION_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_HTTPONLY=True)
+                         SESSION_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_HTTPONLY=True,
+                         REMEMBER_COOKIE_SAMESITE="Lax")
     server.extensions["cityops"] = services
     auth_login.install(server, services.db.read)
-    socketio = SocketIO(server, message_queue=settings.redis_url, async_mode="threading", manage_session=False,
-                        cors_allowed_origins=[])
+    # Same-origin sockets only (python-socketio's default): a page on another site cannot ride the cookie.
+    socketio = SocketIO(server, message_queue=settings.redis_url, async_mode="threading", manage_session=False)
     services.broadcaster = holder["b"] = Broadcaster(socketio, lambda: wall_snapshot(services), services.kpis, clock)
 
     @server.route("/healthz")

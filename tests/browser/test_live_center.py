@@ -99,3 +99,22 @@ def test_pages_need_login_in_the_browser(live_app: str) -> None:
         assert not b.driver.find_elements(By.ID, "intake-submit")
     finally:
         b.driver.quit()
+
+
+def test_clicking_the_console_map_places_the_report(live_app: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    b = make_browser(1600, 1000)
+    try:
+        login(b, live_app, "operator", "/intake")
+        graph = b.wait_for_element("#intake-map .js-plotly-plot")
+        _wait(lambda: b.driver.execute_script(
+            "var g = document.querySelector('#intake-map .js-plotly-plot');"
+            "return !!(g && g._cityopsHooked);"))
+        ActionChains(b.driver).move_to_element(graph).click().perform()
+        lon = float(_wait(lambda: b.find_element("#intake-lon").get_attribute("value")))
+        lat = float(b.find_element("#intake-lat").get_attribute("value"))
+        # The console's map opens on the urban core (CORE_CENTER 124.365, 43.165): the click lands near it.
+        assert abs(lon - 124.365) < 0.05 and abs(lat - 43.165) < 0.05
+    finally:
+        b.driver.quit()
