@@ -48,7 +48,7 @@ from incidents.intake import IntakeError
 from incidents.lifecycle import TransitionError
 from incidents.model import Actor, Channel, Incident, Role, Severity, State
 from incidents.records import CodeCounterRow, EventRow, IncidentRow, LeaseRow, UserRow
-from incidents.store import ConflictError, NotFoundError, _row_values, nearby_open
+from incidents.store import ConflictError, NotFoundError, row_values, nearby_open
 
 log = logging.getLogger("cityops.demo")
 
@@ -612,7 +612,7 @@ def generate_history(
         incident_rows: list[dict[str, Any]] = []
         event_rows: list[tuple[datetime, int, int, dict[str, Any]]] = []
         for k, (story, iid) in enumerate(zip(stories, ids)):
-            row = _row_values(story.incident)
+            row = row_values(story.incident)
             row["id"] = iid
             incident_rows.append(row)
             for e in story.events:

@@ -49,7 +49,7 @@ def to_incident(row: IncidentRow) -> Incident:
     return Incident(**values)
 
 
-def _row_values(incident: Incident) -> dict:
+def row_values(incident: Incident) -> dict:
     values = {name: getattr(incident, name) for name in _INCIDENT_FIELDS if name != "id"}
     for k in ("state", "severity", "channel"):
         values[k] = values[k].value
@@ -97,7 +97,7 @@ def next_code(now: datetime, tz: ZoneInfo, *, session: Session) -> str:
 
 def insert(incident: Incident, actor: Actor, now: datetime, *, session: Session) -> tuple[Incident, Event]:
     """Store a new incident with its ``created`` event; returns both with the id filled in."""
-    row = IncidentRow(**_row_values(incident.evolve(updated_at=now)))
+    row = IncidentRow(**row_values(incident.evolve(updated_at=now)))
     session.add(row)
     session.flush()
     stored = incident.evolve(id=row.id, updated_at=now)
@@ -112,7 +112,7 @@ def apply(incident: Incident, event: Event, expected_version: int, *, session: S
     if incident.version != expected_version:
         raise ConflictError(incident, expected_version)
     new = apply_event(incident, event)
-    values = _row_values(new)
+    values = row_values(new)
     result = session.execute(
         update(IncidentRow)
         .where(IncidentRow.id == incident.id, IncidentRow.version == expected_version)
