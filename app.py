@@ -166,19 +166,29 @@ def register_geo_routes(server: Any) -> None:
 
 
 def register_pages(app: Any, services: Services) -> None:
+    """Every module of ``callbacks/`` that defines ``PAGE`` is a page: importing it registers its
+    callbacks, and its builder makes the layout (behind the same role check as the server's guard)."""
+    import importlib
+    import pkgutil
+
     import dash
 
-    import callbacks.intake  # noqa: F401 - registers the page's callbacks
-    import callbacks.wall  # noqa: F401
+    import callbacks
     from auth.login import page_guard
-    from callbacks.pages import intake_page, wall_page
     from layouts.shell import forbidden
 
+    pages = []
+    for info in sorted(pkgutil.iter_modules(callbacks.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"callbacks.{info.name}")
+        if hasattr(module, "PAGE"):
+            pages.append(module.PAGE)
     _hand_callbacks_to_this_app()
-    dash.register_page("wall", path="/wall", layout=page_guard("/wall", lambda lang: wall_page(services, lang), forbidden))
-    dash.register_page("intake", path="/intake",
-                       layout=page_guard("/intake", lambda lang: intake_page(services, lang), forbidden))
-    dash.register_page("home", path="/", layout=page_guard("/", lambda lang: wall_page(services, lang), forbidden))
+    for page in pages:
+        build = page.build
+        dash.register_page(page.name, path=page.path, title=page.title,
+                           layout=page_guard(page.path, lambda lang, build=build: build(services, lang), forbidden))
+    home = next(p for p in pages if p.path == "/wall")
+    dash.register_page("home", path="/", layout=page_guard("/", lambda lang: home.build(services, lang), forbidden))
     app.layout = _root_layout
 
 

@@ -1,7 +1,8 @@
 """Page builders: fetch what a page needs from the services and hand it to the pure layouts."""
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from flask import has_request_context, request
 
@@ -14,6 +15,20 @@ from layouts import intake as intake_layout
 from layouts import wall as wall_layout
 
 TICKER_SIZE = 30
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page: its Dash name, path, window title and ``build(services, lang)`` giving the layout.
+
+    A ``callbacks/<page>.py`` module that defines ``PAGE = PageSpec(...)`` is registered by app.py;
+    which roles may open it is ``auth.roles.PAGE_ROLES[path]``.
+    """
+
+    name: str
+    path: str
+    title: str
+    build: Callable[[Any, str], Any]
 
 
 def base_url() -> str:
@@ -72,4 +87,4 @@ def intake_page(services: Any, lang: str) -> Any:
     return intake_layout.layout(lang, fig, categories, departments)
 
 
-__all__ = ["wall_page", "intake_page", "wall_state"]
+__all__ = ["PageSpec", "wall_page", "intake_page", "wall_state"]

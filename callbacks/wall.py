@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from dash import ClientsideFunction, Input, Output, State, clientside_callback
 
+from callbacks.pages import PageSpec, wall_page
 from layouts import ids
+
+PAGE = PageSpec("wall", "/wall", "CityOps · 大屏", wall_page)
 
 clientside_callback(
     ClientsideFunction("cityops", "wallState"),

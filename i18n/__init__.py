@@ -1,8 +1,9 @@
 """The one string catalog: every user-visible string, zh-CN by default, English switchable.
 
-Keys are dotted (``wall.kpi.open``); values may hold ``{name}`` placeholders. A key missing from a
-language falls back to zh-CN, and a key missing everywhere shows as itself so a gap is visible, not
-silent. Tests check both files have the same keys.
+Keys are dotted (``wall.kpi.open``); values may hold ``{name}`` placeholders. Each language is a folder
+(``i18n/zh_CN/``, ``i18n/en/``) of TOML files, one per area of the product, merged into one catalog; a key
+defined twice is an error. A key missing from a language falls back to zh-CN, and a key missing
+everywhere shows as itself so a gap is visible, not silent. Tests check both languages have the same keys.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-LANGS = {"zh": "zh_CN.toml", "en": "en.toml"}
+LANGS = {"zh": "zh_CN", "en": "en"}
 DEFAULT_LANG = "zh"
 
 
@@ -29,7 +30,14 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 @lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
-    return _flatten(tomllib.loads((HERE / LANGS[lang]).read_text(encoding="utf-8")))
+    merged: dict[str, str] = {}
+    for path in sorted((HERE / LANGS[lang]).glob("*.toml")):
+        part = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+        twice = sorted(set(part) & set(merged))
+        if twice:
+            raise ValueError(f"{path}: keys already defined in another file: {twice[:5]}")
+        merged.update(part)
+    return merged
 
 
 def normalise(lang: str | None) -> str:

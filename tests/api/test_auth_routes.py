@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import login
+from webapp import login
 
 PROTECTED_GETS = ["/", "/wall", "/intake", "/_dash-layout", "/_dash-dependencies", "/geo/districts.geojson",
                   "/_reload-hash"]

@@ -8,10 +8,11 @@ from flask_login import login_user
 
 from auth.users import authenticate
 from callbacks import intake as cb
+from callbacks import queue as qcb
 from factories import GARBAGE, OTHER_EVENT, RURAL_CELL, WATER_COVER, point
 from incidents.model import State
 from layouts import ids
-from conftest import PASSWORD
+from webapp import PASSWORD
 
 N = len(ids.INTAKE_FIELDS)
 
@@ -62,10 +63,10 @@ def test_ambiguous_report_waits_in_the_queue_and_the_operator_dispatches_it(web:
     with as_user(web, "operator"):
         out = _submit(GARBAGE, lon, lat)
         assert "待派遣队列" in str(out[N].to_plotly_json())
-        table, options = cb.show_queue(1, 0)
+        table, options = qcb.show_queue(1, 0)
         assert len(options) == 1
         code_version = options[0]["value"]
-        message, _ = cb.queue_action("dispatch", code_version, "CGJ", 1)
+        message, _ = qcb.queue_action("dispatch", code_version, "CGJ", 1)
     code = code_version.split("@")[0]
     assert code in message
     assert web.services.incidents.get(code).state == State.DISPATCHED
@@ -75,10 +76,10 @@ def test_dispatch_from_a_stale_queue_is_refused_as_a_conflict(web: Any) -> None:
     lon, lat = point()
     with as_user(web, "operator"):
         _submit(OTHER_EVENT, lon, lat)
-        _, options = cb.show_queue(1, 0)
+        _, options = qcb.show_queue(1, 0)
         code, version = options[0]["value"].split("@")
-        cb.queue_action("reject", f"{code}@{version}", None, 1)  # rejected at this version
-        message, _ = cb.queue_action("dispatch", f"{code}@{version}", "CGJ", 2)  # the old version again
+        qcb.queue_action("reject", f"{code}@{version}", None, 1)  # rejected at this version
+        message, _ = qcb.queue_action("dispatch", f"{code}@{version}", "CGJ", 2)  # the old version again
     assert "已被他人更新" in message
     assert web.services.incidents.get(code).state == State.REJECTED
 
@@ -87,7 +88,7 @@ def test_callbacks_refuse_a_user_whose_role_may_not_report(web: Any) -> None:
     lon, lat = point()
     with as_user(web, "wall"):
         out = _submit(WATER_COVER, lon, lat)
-        message, _ = cb.queue_action("dispatch", "2026031000001@1", "CGJ", 0)
+        message, _ = qcb.queue_action("dispatch", "2026031000001@1", "CGJ", 0)
     assert "无权" in str(out[N].to_plotly_json()) and "无权" in message
     assert web.services.incidents.list() == []
 
@@ -96,6 +97,6 @@ def test_user_text_is_rendered_as_text_not_html(web: Any) -> None:
     lon, lat = point()
     with as_user(web, "operator"):
         _submit(OTHER_EVENT, lon, lat, description="<img src=x onerror=alert(1)>")
-        table, _ = cb.show_queue(1, 0)
+        table, _ = qcb.show_queue(1, 0)
     # Dash components carry text as props; no component here renders markup (no dangerously_allow_html).
     assert "dangerously" not in str(table.to_plotly_json())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import login
+from webapp import login
 from factories import WATER_COVER, report
 from incidents.model import Actor, Channel, Role
 
