@@ -37,6 +37,8 @@ class Services:
     dispatch: Any
     clock: Clock
     broadcaster: Any = None
+    channels: Any = None  # dispatch.channels.ChannelService: API, Open311, alarms, import
+    handling: Any = None  # dispatch.handling_service.HandlingService: workbench, extensions, verification
     started_at: float = field(default_factory=_time.monotonic)
     background: list[Any] = field(default_factory=list)
 
@@ -53,6 +55,7 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     from dispatch.service import DispatchService
     from geo.index import GridIndex
     from incidents.db import Database
+    from incidents.places import seed_places
     from incidents.service import IncidentService
     from settings import Settings
 
@@ -61,6 +64,7 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     migrate(db)
     with db.write.begin() as s:
         seed(s, settings.data_dir)
+        seed_places(s, settings.data_dir)
     grid = GridIndex.load(settings.data_dir / "siping" / "grids.geojson")
 
     def _load() -> Any:
@@ -70,7 +74,20 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     reference = ReferenceCache(_load)
     incidents = IncidentService(db, settings.tz, publish)
     dispatch = DispatchService(incidents, reference, grid, settings.duplicate_radius_m, settings.duplicate_window_h)
-    return Services(settings, db, grid, reference, incidents, dispatch, clock)
+    services = Services(settings, db, grid, reference, incidents, dispatch, clock)
+    services.channels = _channels(settings, dispatch)
+    from dispatch.handling_service import HandlingService
+
+    services.handling = HandlingService(incidents, reference, db, settings.uploads_dir, settings.upload_max_bytes)
+    return services
+
+
+def _channels(settings: Any, dispatch: Any) -> Any:
+    from datetime import timedelta
+
+    from dispatch.channels import ChannelService, load_alarm_types
+
+    return ChannelService(dispatch, timedelta(minutes=settings.alarm_window_min), load_alarm_types(settings.data_dir))
 
 
 def migrate(db: Any) -> None:
@@ -126,8 +143,9 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     server.extensions["cityops"] = services
     auth_login.install(server, services.db.read)
     # Same-origin sockets only (python-socketio's default): a page on another site cannot ride the cookie.
-    socketio = SocketIO(server, message_queue=settings.redis_url, async_mode="threading", manage_session=False)
-    services.broadcaster = holder["b"] = Broadcaster(socketio, lambda: wall_snapshot(services), services.kpis, clock)
+    socketio = SocketIO(server, message_queue=settings.redis_url, channel=settings.socketio_channel,
+                        async_mode="threading", manage_session=False)
+    services.broadcaster = holder["b"] = Broadcaster.for_app(socketio, services, lambda: wall_snapshot(services))
 
     @server.route("/healthz")
     def healthz() -> Any:
@@ -140,11 +158,19 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
                        uptime_s=round(_time.monotonic() - services.started_at, 1))
 
     register_geo_routes(server)
+    from callbacks.workbench import register_photo_route
+
+    register_photo_route(server)
+    from api import install as install_api
+
+    install_api(server, services)
     register_pages(app, services)
     app.socketio = socketio
     app.services = services
     if settings.demo and (background if background is not None else True):
         start_demo(services, socketio)
+    if background if background is not None else True:
+        start_escalation(services, socketio)
     return app
 
 
@@ -228,7 +254,7 @@ def _root_layout() -> Any:
 
 
 def wall_snapshot(services: Services) -> dict[str, Any]:
-    from callbacks.pages import wall_state
+    from live.snapshot import wall_state
 
     return wall_state(services)
 
@@ -243,10 +269,21 @@ def start_demo(services: Services, socketio: Any) -> None:
     socketio.start_background_task(demo.run_simulator, services, stop)
 
 
+def start_escalation(services: Services, socketio: Any) -> None:
+    """The escalation sweep (督办) in a background task; a lease row lets one process sweep at a time."""
+    from dispatch.scheduler import run_scheduler
+
+    stop = threading.Event()
+    services.background.append(stop)
+    socketio.start_background_task(run_scheduler, services, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cityops", description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", default="serve",
-                        choices=["serve", "db-upgrade", "create-admin", "generate-history"])
+                        choices=["serve", "db-upgrade", "create-admin", "generate-history", "import"])
+    parser.add_argument("file", nargs="?", help="import: the CSV file")
+    parser.add_argument("--map", action="append", default=[], help="import: FIELD=COLUMN (repeatable)")
     parser.add_argument("--host", default=os.environ.get("CITYOPS_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CITYOPS_PORT", "8050")))
     parser.add_argument("--username")
@@ -267,6 +304,10 @@ def main(argv: list[str] | None = None) -> int:
             create_user(args.username, args.password, "admin", session=s, display_name=args.username)
         print(f"admin {args.username} created")
         return 0
+    if args.command == "import":
+        from api.cli import import_command
+
+        return import_command(build_services(), args.file, args.map)
     if args.command == "generate-history":
         from data import demo
 

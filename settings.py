@@ -18,6 +18,13 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     tile_url: str | None = Field(default=None, alias="TILE_URL")
     tile_datum: str = Field(default="wgs84", alias="CITYOPS_TILE_DATUM")
+    map_style_url: str | None = Field(default=None, alias="CITYOPS_MAP_STYLE_URL")
+    map_glyphs_url: str | None = Field(default=None, alias="CITYOPS_MAP_GLYPHS_URL")
+    push_window_ms: int = Field(default=50, alias="CITYOPS_PUSH_WINDOW_MS")
+    socketio_channel: str = Field(default="flask-socketio", alias="CITYOPS_SOCKETIO_CHANNEL",
+                                  description="Redis pub/sub channel; one per deployment sharing a Redis")
+    alert_severities: str = Field(default="urgent", alias="CITYOPS_ALERT_SEVERITIES")
+    alert_categories: str = Field(default="", alias="CITYOPS_ALERT_CATEGORIES")
     demo: bool = Field(default=True, alias="CITYOPS_DEMO")
     api_tokens: str = Field(default="", alias="CITYOPS_API_TOKENS")
     secret_key: str | None = Field(default=None, alias="CITYOPS_SECRET_KEY")
@@ -26,10 +33,19 @@ class Settings(BaseSettings):
     duplicate_radius_m: float = Field(default=50.0, alias="CITYOPS_DUPLICATE_RADIUS_M")
     duplicate_window_h: float = Field(default=24.0, alias="CITYOPS_DUPLICATE_WINDOW_H")
     reopen_days: int = Field(default=30, alias="CITYOPS_REOPEN_DAYS")
+    # Patrol photos are kept outside the web root (assets/ is public); served only behind login.
+    uploads_dir: Path = Field(default=ROOT / "var" / "uploads", alias="CITYOPS_UPLOADS_DIR")
+    upload_max_bytes: int = Field(default=8_000_000, alias="CITYOPS_UPLOAD_MAX_BYTES")
     history_months: int = Field(default=12, alias="CITYOPS_HISTORY_MONTHS")
     simulator_rate: float = Field(default=1.0, alias="CITYOPS_SIMULATOR_RATE",
                                   description="simulated city time per real second, in minutes")
     lang: str = Field(default="zh", alias="CITYOPS_LANG")
+    # Machine intake channels (api/): body limit, alarm de-duplication window, Open311 jurisdiction,
+    # requests per minute per token (0 = no limit).
+    api_max_body: int = Field(default=1_000_000, alias="CITYOPS_API_MAX_BODY")
+    alarm_window_min: float = Field(default=30.0, alias="CITYOPS_ALARM_WINDOW_MIN")
+    open311_jurisdiction: str = Field(default="siping", alias="CITYOPS_OPEN311_JURISDICTION")
+    api_rate_per_min: int = Field(default=0, alias="CITYOPS_API_RATE_PER_MIN")
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -1,67 +1,272 @@
 /* The wall's clientside callbacks: pushes are applied here, with no HTTP request per event.
- * State lives in a dcc.Store: {kpi, incidents: {code: view}, ticker: [...]}. A snapshot replaces it
- * (on every (re)connect); a delta updates the incidents it names and prepends ticker lines. */
+ *
+ * The wall's model lives in this closure (not in a dcc.Store, which would re-serialise every open
+ * incident on every delta): a snapshot replaces it (on every (re)connect), a delta upserts/removes map
+ * features, replaces the KPIs and prepends ticker lines. The outputs are small dash_clientside.Patch
+ * objects and fixed-length lists, so the DOM and the traces stay bounded however long the wall runs.
+ * A "replay" stream (only this socket's) takes over the same model, marked REPLAY, until it ends and
+ * the server sends a fresh snapshot. */
 (function () {
-  function tickerFrom(events) {
-    return events.map(function (m) {
-      return {action: m.action, at: m.at, code: m.incident.code, to_state: m.to_state,
-              category: m.incident.category};
-    }).reverse();
-  }
-  function fmtTime(iso, tz) {
+  var W = null;
+  var TAP = [];
+  var DRAW_MS = 1000, lastDraw = 0, drawN = 0, drawTimer = null;
+  function requestDraw() {
+    // window.cityopsDrawMs: benchmarks/push.py --draw-ms (how often the heavy figures may redraw)
+    var wait = (window.cityopsDrawMs || DRAW_MS) - (Date.now() - lastDraw);
+    if (W.scale || wait <= 0) { return ++drawN; }
+    if (!drawTimer) {
+      drawTimer = setTimeout(function () {
+        drawTimer = null;
+        window.dash_clientside.set_props('wall-state', {data: ++drawN});
+      }, wait);
+    }
+    return window.dash_clientside.no_update;
+  }          // [event name, payload, arrival ms] in arrival order, drained by wallApply
+
+  // Dash coalesces prop changes that arrive while a callback is still running, so a burst of deltas
+  // would reach wallApply as "the last one" only. The socket's frames are therefore also read here, as
+  // they arrive, into TAP; the prop change only says "something came". Only on the wall page.
+  // The socket library keeps its own reference to the WebSocket class (loaded before this file), so the
+  // tap sits on the prototype's ``onmessage`` setter, which every instance shares.
+  function tap(ws, ev) {
+    if (typeof ev.data !== 'string' || ev.data.slice(0, 2) !== '42' || !document.getElementById('wall') ||
+        String(ws.url).indexOf('/socket.io/') < 0) { return; }
     try {
-      return new Date(iso).toLocaleTimeString('zh-CN', {timeZone: tz, hour12: false});
-    } catch (e) { return iso; }
+      var arr = JSON.parse(ev.data.slice(2));
+      if (arr[0] === 'delta' || arr[0] === 'snapshot' || arr[0] === 'replay') { TAP.push([arr[0], arr[1], Date.now()]); }
+    } catch (e) { /* not ours */ }
   }
+  var proto = window.WebSocket && window.WebSocket.prototype;
+  var desc = proto && Object.getOwnPropertyDescriptor(proto, 'onmessage');
+  if (desc && desc.set && !proto.cityopsTapped) {
+    Object.defineProperty(proto, 'onmessage', {
+      configurable: true, enumerable: desc.enumerable, get: desc.get,
+      set: function (h) {
+        var ws = this;
+        desc.set.call(this, typeof h === 'function' ? function (ev) { tap(ws, ev); return h.call(ws, ev); } : h);
+      }
+    });
+    proto.cityopsTapped = true;
+  }          // {kpi, incidents: Map code → feature, ticker: [], spark: {k: []}, ranking, alerts: Map}
+  var replaying = false;
+  var audio = null, beepTimer = null;
+
+  function fmtTime(iso, tz) {
+    try { return new Date(iso).toLocaleTimeString('zh-CN', {timeZone: tz, hour12: false}); }
+    catch (e) { return iso; }
+  }
+  function fmtDateTime(iso, tz) {
+    if (!iso) { return '–'; }
+    try { return new Date(iso).toLocaleString('zh-CN', {timeZone: tz, hour12: false}); } catch (e) { return iso; }
+  }
+  function kpiText(k, v) {
+    if (k === 'ontime_rate') { return (v === null || v === undefined) ? '–' : (v * 100).toFixed(1) + '%'; }
+    return (v === null || v === undefined) ? '–' : String(v);
+  }
+  function fresh(snapshot) {
+    var inc = new Map();
+    (snapshot.incidents || []).forEach(function (i) { inc.set(i.code, i); });
+    var alerts = new Map();
+    (snapshot.alerts || []).forEach(function (a) { alerts.set(a.code, a); });
+    return {kpi: snapshot.kpi || {}, incidents: inc, ticker: (snapshot.ticker || []).slice(), spark: snapshot.spark || {},
+            ranking: snapshot.ranking || [], alerts: alerts, rankingDirty: true, alertsDirty: true};
+  }
+  function applyDelta(d, labels) {
+    (d.upsert || []).forEach(function (i) { W.incidents.set(i.code, i); });
+    (d.remove || []).forEach(function (c) { W.incidents.delete(c); });
+    if (d.kpi) {
+      W.kpi = Object.assign({}, W.kpi, d.kpi);
+      labels.kpi_keys.forEach(function (k) {   // the sparkline's last point is "now"
+        var s = W.spark[k];
+        if (s && s.length && d.kpi[k] !== undefined) { s[s.length - 1] = d.kpi[k]; }
+      });
+    }
+    var lines = (d.events || []).slice().reverse();
+    W.ticker = lines.concat(W.ticker).slice(0, labels.ticker_size);
+    if (d.ranking) { W.ranking = d.ranking; W.rankingDirty = true; }
+    (d.alerts || []).forEach(function (a) { W.alerts.set(a.code, a); W.alertsDirty = true; });
+    (d.acks || []).forEach(function (c) { if (W.alerts.delete(c)) { W.alertsDirty = true; } });
+  }
+  function li(text, cls) {
+    return {type: 'Li', namespace: 'dash_html_components', props: {children: text, className: cls}};
+  }
+  function div(children, cls) {
+    return {type: 'Div', namespace: 'dash_html_components', props: {children: children, className: cls}};
+  }
+  function tickerItems(labels) {
+    return W.ticker.map(function (r) {
+      var text = fmtTime(r.at, labels.tz) + '  ' + r.code + '  ' + (labels.categories[r.category] || r.category) +
+                 '  ' + (labels.actions[r.action] || r.action);
+      return li(text, 'ticker-line action-' + r.action + (r.severity ? ' sev-' + r.severity : ''));
+    });
+  }
+  function mapPatch(labels) {
+    var by = {}, late = {lon: [], lat: [], code: []}, cells = {};
+    labels.severities.forEach(function (s) { by[s] = {lon: [], lat: [], code: []}; });
+    W.incidents.forEach(function (i) {
+      var b = by[i.severity];
+      if (!b) { return; }
+      b.lon.push(i.lon); b.lat.push(i.lat); b.code.push(i.code);
+      if (i.overdue) { late.lon.push(i.lon); late.lat.push(i.lat); late.code.push(i.code); }
+      if (i.grid) { cells[i.grid] = (cells[i.grid] || 0) + 1; }
+    });
+    var p = new window.dash_clientside.Patch();
+    if (W.scale) {   // a 4K wall: one zoom step closer and a legend as big as the rest
+      var f = window.innerWidth / 1920;
+      p.assign(['layout', 'map', 'zoom'], labels.zoom + Math.log2(f)).assign(['layout', 'legend', 'font', 'size'], Math.round(18 * f));
+    }
+    var locs = Object.keys(cells), z = locs.map(function (c) { return cells[c]; });
+    p.assign(['data', 0, 'locations'], locs).assign(['data', 0, 'z'], z)
+     .assign(['data', 0, 'zmax'], Math.max(5, Math.max.apply(null, z.concat([0]))));
+    labels.severities.concat(['overdue']).forEach(function (s, idx) {
+      var b = s === 'overdue' ? late : by[s];
+      p.assign(['data', idx + 1, 'lon'], b.lon).assign(['data', idx + 1, 'lat'], b.lat)
+       .assign(['data', idx + 1, 'customdata'], b.code);
+    });
+    return p.build();
+  }
+  function sparkPatch(k) {
+    var y = W.spark[k] || [];
+    var p = new window.dash_clientside.Patch();
+    p.assign(['data', 0, 'x'], y.map(function (_, i) { return i; })).assign(['data', 0, 'y'], y);
+    return p.build();
+  }
+  function mixPatch(labels) {
+    var counts = {};
+    W.incidents.forEach(function (i) { counts[i.category] = (counts[i.category] || 0) + 1; });
+    var top = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; }).slice(0, labels.mix_size);
+    var p = new window.dash_clientside.Patch();
+    if (W.scale) {
+      var f = window.innerWidth / 1920;
+      p.assign(['layout', 'yaxis', 'tickfont', 'size'], Math.round(18 * f)).assign(['layout', 'font', 'size'], Math.round(18 * f));
+    }
+    p.assign(['data', 0, 'y'], top.map(function (c) { return labels.categories[c] || c; }))
+     .assign(['data', 0, 'x'], top.map(function (c) { return counts[c]; }))
+     .assign(['data', 0, 'text'], top.map(function (c) { return String(counts[c]); }));
+    return p.build();
+  }
+  function rankingItems(labels) {
+    if (!W.ranking.length) { return [li(labels.ranking_empty, 'ranking-empty')]; }
+    return W.ranking.slice(0, labels.ranking_size).map(function (r) {
+      return {type: 'Li', namespace: 'dash_html_components', props: {children: [
+        {type: 'Span', namespace: 'dash_html_components', props: {children: labels.departments[r.department] || r.department}},
+        {type: 'Span', namespace: 'dash_html_components', props: {className: 'rate',
+          children: (r.rate * 100).toFixed(0) + '%  ' + r.ontime + '/' + r.closed}}
+      ]}};
+    });
+  }
+  function alertView(labels) {
+    var list = Array.from(W.alerts.values());
+    if (!list.length) { stopBeep(); return [[], 'wall-alert hidden']; }
+    startBeep();
+    var lines = list.slice(-3).map(function (a) {
+      return div(fmtTime(a.at, labels.tz) + '  ' + a.code + '  ' + (labels.severity_names[a.severity] || a.severity) +
+                 '  ' + (labels.categories[a.category] || a.category) + '  ' + (a.address || ''), 'alert-line');
+    });
+    return [[div(labels.alert_title + (list.length > 1 ? ' ×' + list.length : ''), 'alert-title')].concat(lines)
+            .concat([div(labels.alert_hint, 'alert-hint')]), 'wall-alert'];
+  }
+  // The alert's sound is made here (WebAudio), never fetched. A kiosk browser should run with
+  // --autoplay-policy=no-user-gesture-required; otherwise the first touch of the page unlocks it.
+  function beep() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      if (audio.state === 'suspended') { audio.resume(); }
+      [0, 0.35].forEach(function (t0) {
+        var o = audio.createOscillator(), g = audio.createGain();
+        o.type = 'square'; o.frequency.value = 880;
+        g.gain.setValueAtTime(0.0001, audio.currentTime + t0);
+        g.gain.exponentialRampToValueAtTime(0.3, audio.currentTime + t0 + 0.02);
+        g.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + t0 + 0.3);
+        o.connect(g).connect(audio.destination);
+        o.start(audio.currentTime + t0); o.stop(audio.currentTime + t0 + 0.32);
+      });
+      window.cityopsBeeps = (window.cityopsBeeps || 0) + 1;
+    } catch (e) { /* no audio device: the banner still shows */ }
+  }
+  function startBeep() { if (!beepTimer) { beep(); beepTimer = setInterval(beep, 2500); } }
+  function stopBeep() { if (beepTimer) { clearInterval(beepTimer); beepTimer = null; } }
+  document.addEventListener('click', function () { if (audio && audio.state === 'suspended') { audio.resume(); } });
+
+  // For the browser tests: how many incidents the wall draws (must equal the "open" tile).
+  window.cityopsWallCount = function () { return W ? W.incidents.size : -1; };
   var ns = {
-    wallState: function (snapshot, delta, state, labels) {
+    wallApply: function (snapshot, delta, replay, labels) {
+      var nu = window.dash_clientside.no_update;
       var ctx = window.dash_clientside.callback_context;
       var trig = (ctx.triggered && ctx.triggered.length) ? ctx.triggered[0].prop_id : '';
-      var open = new Set(labels.open_states);
-      if (trig.indexOf('data-snapshot') >= 0 || !state) {
-        if (!snapshot) { return window.dash_clientside.no_update; }
-        var inc = {};
-        snapshot.incidents.forEach(function (i) { inc[i.code] = i; });
-        return {kpi: snapshot.kpi, incidents: inc, ticker: snapshot.ticker, at: snapshot.at, n: 0};
+      var nk = labels.kpi_keys.length;
+      // Everything that arrived since the last run, in order (see the tap below); the triggering prop
+      // alone when the tap saw nothing (e.g. a long-polling fallback).
+      var items = TAP.splice(0, TAP.length);
+      if (!items.length) {
+        var name = trig.indexOf('data-snapshot') >= 0 ? 'snapshot' : trig.indexOf('data-replay') >= 0 ? 'replay' : 'delta';
+        items = [[name, name === 'snapshot' ? snapshot : name === 'replay' ? replay : delta]];
       }
-      if (!delta) { return window.dash_clientside.no_update; }
-      // Kept for the browser test and for diagnosing a slow wall: server publish time vs arrival here.
-      window.cityopsLastDelta = {at: delta.at, received: Date.now()};
-      var next = {kpi: delta.kpi, incidents: Object.assign({}, state.incidents), at: delta.at, n: (state.n || 0) + 1};
-      delta.events.forEach(function (m) {
-        if (open.has(m.incident.state)) { next.incidents[m.incident.code] = m.incident; }
-        else { delete next.incidents[m.incident.code]; }
+      var changed = false;
+      items.forEach(function (it) {
+        var name = it[0], msg = it[1];
+        if (!msg) { return; }
+        if (name === 'snapshot') { replaying = false; W = fresh(msg); changed = true; }
+        else if (name === 'replay') {
+          if (msg.phase === 'start') { replaying = true; W = fresh(msg); } else if (W) { applyDelta(msg, labels); }
+          window.cityopsReplay = {phase: msg.phase, at: msg.at, n: (window.cityopsReplay || {n: 0}).n + 1};
+          changed = true;
+        } else if (W && !replaying) {
+          // Kept for the browser tests and the benchmark: server publish time vs arrival here.
+          window.cityopsLastDelta = {at: msg.at, received: it[2] || Date.now(), n: msg.n};
+          var lag = window.cityopsLag = window.cityopsLag || [];   // [server → socket, socket → applied] ms
+          if (lag.length < 5000) { lag.push([(it[2] || Date.now()) - Date.parse(msg.at), Date.now() - (it[2] || Date.now())]); }
+          window.cityopsDeltas = (window.cityopsDeltas || 0) + 1;
+          applyDelta(msg, labels);
+          changed = true;
+        }
       });
-      next.ticker = tickerFrom(delta.events).concat(state.ticker).slice(0, labels.ticker_size);
-      return next;
+      if (!changed || !W) { return Array(nk + 6).fill(nu); }
+      if (items.some(function (it) { return it[0] !== 'delta'; })) { W.scale = true; }
+      var out = labels.kpi_keys.map(function (k) { return kpiText(k, W.kpi[k]); });
+      out.push(tickerItems(labels));
+      out.push(W.rankingDirty ? rankingItems(labels) : nu);
+      W.rankingDirty = false;
+      if (W.alertsDirty) { out = out.concat(alertView(labels)); } else { out.push(nu, nu); }
+      W.alertsDirty = false;
+      out.push(replaying ? 'wall-replay-badge' : 'wall-replay-badge hidden');
+      out.push(requestDraw());
+      return out;
     },
-    wallRender: function (state, labels) {
+    // The map, the category mix and the sparklines are redrawn at most once per DRAW_MS (1 s): the
+    // numbers and the ticker follow every 50 ms window, while a WebGL map redraw can hold the page's main
+    // thread for a few hundred ms on a GPU-less screen (measured in headless Chromium, benchmarks/push.py),
+    // delaying every socket message behind it.
+    wallDraw: function (n, labels) {
       var nu = window.dash_clientside.no_update;
-      if (!state) { return [nu, nu, nu, nu, nu, nu, nu]; }
-      var k = state.kpi;
-      var rate = (k.ontime_rate === null || k.ontime_rate === undefined) ? '–' : (k.ontime_rate * 100).toFixed(1) + '%';
-      var items = state.ticker.map(function (r) {
-        var text = fmtTime(r.at, labels.tz) + '  ' + r.code + '  ' + (labels.categories[r.category] || r.category) +
-                   '  ' + (labels.actions[r.action] || r.action);
-        return {type: 'Li', namespace: 'dash_html_components',
-                props: {children: text, className: 'ticker-line action-' + r.action}};
+      if (!W) { return Array(labels.kpi_keys.length + 2).fill(nu); }
+      lastDraw = Date.now();
+      var out = labels.kpi_keys.map(function (k) { return sparkPatch(k); });
+      out.push(mapPatch(labels), mixPatch(labels));
+      W.scale = false;
+      return out;
+    },
+    wallCard: function (click, labels) {
+      var nu = window.dash_clientside.no_update;
+      if (!click || !click.points || !click.points.length || !W) { return [nu, nu]; }
+      var code = click.points[0].customdata;
+      var i = W.incidents.get(code);
+      if (!i) { return [[], 'wall-card hidden']; }
+      var c = labels.card, rows = [
+        [c.category, labels.categories[i.category] || i.category], [c.severity, labels.severity_names[i.severity]],
+        [c.state, (labels.states[i.state] || i.state) + (i.overdue ? ' · ' + labels.overdue : '')],
+        [c.department, labels.departments[i.department] || i.department || '–'],
+        [c.deadline, fmtDateTime(i.deadline, labels.tz)], [c.reported_at, fmtDateTime(i.reported_at, labels.tz)],
+        [c.address, i.address || '–']];
+      var dl = [];
+      rows.forEach(function (r) {
+        dl.push({type: 'Dt', namespace: 'dash_html_components', props: {children: r[0]}});
+        dl.push({type: 'Dd', namespace: 'dash_html_components', props: {children: r[1]}});
       });
-      var by = {};
-      labels.severities.forEach(function (s) { by[s] = {lon: [], lat: [], code: []}; });
-      var late = {lon: [], lat: [], code: []};
-      Object.values(state.incidents).forEach(function (i) {
-        var b = by[i.severity];
-        if (!b) { return; }
-        b.lon.push(i.lon); b.lat.push(i.lat); b.code.push(i.code);
-        if (i.overdue) { late.lon.push(i.lon); late.lat.push(i.lat); late.code.push(i.code); }
-      });
-      var p = new window.dash_clientside.Patch();
-      labels.severities.concat(['overdue']).forEach(function (s, idx) {
-        var b = s === 'overdue' ? late : by[s];
-        p.assign(['data', idx, 'lon'], b.lon).assign(['data', idx, 'lat'], b.lat)
-         .assign(['data', idx, 'customdata'], b.code);
-      });
-      return [String(k.intake_today), String(k.open), String(k.overdue), String(k.closed_today), rate, items, p.build()];
+      return [[{type: 'H3', namespace: 'dash_html_components', props: {children: i.code}},
+               {type: 'Dl', namespace: 'dash_html_components', props: {children: dl}}],
+              'wall-card' + (i.overdue ? ' overdue' : '')];
     },
     connection: function (connected, labels) {
       return connected ? labels.connected : labels.disconnected;
@@ -74,4 +279,22 @@
     var el = document.getElementById('wall-clock');
     if (el) { el.textContent = new Date().toLocaleTimeString('zh-CN', {timeZone: 'Asia/Shanghai', hour12: false}); }
   }, 1000);
+  // A click anywhere on an open card closes it (the wall has no keyboard).
+  document.addEventListener('click', function (e) {
+    var card = e.target.closest && e.target.closest('#wall-card');
+    if (card) { card.classList.add('hidden'); }
+  });
+})();
+
+/* The operator console asks the server for its alert list only when a push raised or lowered one. */
+(function () {
+  var ns = {
+    alertsTouched: function (delta, n) {
+      if (!delta || !((delta.alerts && delta.alerts.length) || (delta.acks && delta.acks.length))) {
+        return window.dash_clientside.no_update;
+      }
+      return (n || 0) + 1;
+    }
+  };
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {cityops: Object.assign({}, (window.dash_clientside || {}).cityops, ns)});
 })();

@@ -10,6 +10,17 @@
       });
       return touched ? (n || 0) + 1 : window.dash_clientside.no_update;
     },
+    // The patrol page asks the phone for its position (WGS84, as the Geolocation API gives it).
+    geolocate: function (n) {
+      var nu = window.dash_clientside.no_update;
+      if (!n) { return [nu, nu, nu]; }
+      return new Promise(function (resolve) {
+        if (!navigator.geolocation) { resolve([nu, nu, document.documentElement.lang === 'en' ? 'Location unavailable' : '无法获取位置']); return; }
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          resolve([Number(pos.coords.longitude.toFixed(6)), Number(pos.coords.latitude.toFixed(6)), '']);
+        }, function (err) { resolve([nu, nu, String(err.message || err)]); }, {enableHighAccuracy: true, timeout: 10000});
+      });
+    },
     coordsFromClick: function (click) {
       if (!click || !click.points || !click.points.length) { return window.dash_clientside.no_update; }
       var p = click.points[0];
@@ -21,13 +32,20 @@
   // Plotly reports clicks on markers only; a report's place is usually empty map. So listen to the
   // map library's own click on the console's map and write the point into the form.
   function hook() {
-    var graph = document.querySelector('#intake-map .js-plotly-plot');
+    // The phone's camera opens directly for the patrol photo (dcc.Upload has no `capture` prop).
+    var file = document.querySelector('#report-photo input[type=file]');
+    if (file && !file.hasAttribute('capture')) { file.setAttribute('capture', 'environment'); }
+    hookMap('#intake-map .js-plotly-plot', 'intake-lon', 'intake-lat');
+    hookMap('#report-map .js-plotly-plot', 'report-lon', 'report-lat');
+  }
+  function hookMap(selector, lonId, latId) {
+    var graph = document.querySelector(selector);
     var sub = graph && graph._fullLayout && graph._fullLayout.map && graph._fullLayout.map._subplot;
     if (!sub || !sub.map || graph._cityopsHooked) { return; }
     graph._cityopsHooked = true;
     sub.map.on('click', function (e) {
-      window.dash_clientside.set_props('intake-lon', {value: Number(e.lngLat.lng.toFixed(6))});
-      window.dash_clientside.set_props('intake-lat', {value: Number(e.lngLat.lat.toFixed(6))});
+      window.dash_clientside.set_props(lonId, {value: Number(e.lngLat.lng.toFixed(6))});
+      window.dash_clientside.set_props(latId, {value: Number(e.lngLat.lat.toFixed(6))});
     });
   }
   new MutationObserver(hook).observe(document.documentElement, {childList: true, subtree: true});

@@ -8,9 +8,13 @@ R = Role
 PAGE_ROLES: dict[str, frozenset[Role]] = {
     "/wall": frozenset({R.WALL, R.OPERATOR, R.VERIFIER, R.LEADER, R.ADMIN, R.DEPT_HEAD}),
     "/intake": frozenset({R.OPERATOR, R.ADMIN}),
+    "/workbench": frozenset({R.DEPT_HANDLER, R.GRID_WORKER, R.DEPT_HEAD}),
+    "/verify": frozenset({R.VERIFIER}),
+    "/report": frozenset({R.GRID_WORKER}),
 }
 
-HOME: dict[Role, str] = {R.OPERATOR: "/intake", R.WALL: "/wall"}
+HOME: dict[Role, str] = {R.OPERATOR: "/intake", R.WALL: "/wall", R.DEPT_HANDLER: "/workbench", R.GRID_WORKER: "/workbench",
+                         R.DEPT_HEAD: "/workbench", R.VERIFIER: "/verify"}
 
 #: Socket.IO rooms a role's sockets join (the server decides, never the client).
 WALL_ROOM = "wall"

@@ -27,7 +27,7 @@ def _errors(field: str | None = None, message: str = "") -> list[str]:
 
 @callback(
     [Output(ids.error(f), "children") for f in FIELDS]
-    + [Output(ids.INTAKE_RESULT, "children"), Output(ids.QUEUE_VERSION, "data")],
+    + [Output(ids.INTAKE_RESULT, "children"), Output(ids.QUEUE_VERSION, "data"), Output(ids.DUP_STATE, "data")],
     Input(ids.INTAKE_SUBMIT, "n_clicks"),
     State(ids.INTAKE_CATEGORY, "value"), State(ids.INTAKE_SEVERITY, "value"), State(ids.INTAKE_DESCRIPTION, "value"),
     State(ids.INTAKE_ADDRESS, "value"), State(ids.INTAKE_LON, "value"), State(ids.INTAKE_LAT, "value"),
@@ -41,15 +41,25 @@ def submit_report(_n: int, category: str | None, severity: str | None, descripti
     try:
         user = user_with(Role.OPERATOR)
     except Forbidden:
-        return _errors() + [html.Div(t("error.forbidden", lg), className="error"), no_update]
+        return _errors() + [html.Div(t("error.forbidden", lg), className="error"), no_update, no_update]
     svc = services()
     raw = {"category": category, "severity": severity, "description": description, "address": address,
            "lon": lon, "lat": lat, "reporter_phone": phone}
     try:
         result = svc.dispatch.intake(raw, user.actor, Channel.HOTLINE, svc.clock())
     except IntakeError as e:
-        return _errors(e.field, t(f"error.{e.code}", lg, **e.params)) + [no_update, no_update]
-    return _errors() + [render_result(result, svc, lg), (queue_version or 0) + 1]
+        return _errors(e.field, t(f"error.{e.code}", lg, **e.params)) + [no_update, no_update, no_update]
+    return _errors() + [render_result(result, svc, lg), (queue_version or 0) + 1, duplicate_state(result)]
+
+
+def duplicate_state(result: Any) -> dict[str, Any] | None:
+    """What the duplicates panel needs (kept in the page so merge/keep act on the version just seen)."""
+    if not result.duplicates:
+        return None
+    i = result.incident
+    return {"code": i.code, "version": i.version, "lon": i.lon, "lat": i.lat, "candidates": [
+        {"code": d.code, "lon": d.lon, "lat": d.lat, "state": d.state.value, "description": d.description[:80],
+         "address": d.address, "reported_at": d.reported_at.isoformat()} for d in result.duplicates]}
 
 
 def render_result(result: Any, svc: Any, lg: str) -> html.Div:

@@ -6,15 +6,15 @@ from typing import Any, Callable
 
 from flask import has_request_context, request
 
-from geo.figures import CITY_CENTER, CORE_CENTER, SEVERITIES, city_map
+from geo.figures import CITY_CENTER, CORE_CENTER, SEVERITIES, city_map, wall_map
 from i18n import t
 from incidents.events import EVENT_ACTIONS
-from incidents.model import OPEN_STATES
-from incidents.service import incident_view
+from incidents.model import OPEN_STATES, State
 from layouts import intake as intake_layout
 from layouts import wall as wall_layout
 
 TICKER_SIZE = 30
+WALL_ZOOM = 8.1
 
 
 @dataclass(frozen=True)
@@ -46,35 +46,35 @@ def wall_labels(services: Any, lang: str) -> dict[str, Any]:
         "lang": lang,
         "actions": {a: t(f"action.{a}", lang) for a in sorted(EVENT_ACTIONS)},
         "categories": {c.code: c.name(lang) for c in ref.taxonomy.all()},
+        "departments": {d.code: d.name(lang) for d in ref.departments.values()},
+        "states": {s.value: t(f"state.{s.value}", lang) for s in State},
+        "severity_names": {s: t(f"severity.{s}", lang) for s in SEVERITIES},
         "open_states": sorted(s.value for s in OPEN_STATES),
         "connected": t("wall.connected", lang),
         "disconnected": t("wall.disconnected", lang),
         "overdue": t("wall.overdue", lang),
+        "alert_title": t("wall.alert.title", lang),
+        "alert_hint": t("wall.alert.hint", lang),
+        "card": {k: t(f"wall.card.{k}", lang) for k in ("category", "severity", "state", "department",
+                                                          "deadline", "address", "reported_at", "close")},
+        "replay_done": t("wall.replay.done", lang),
         "ticker_size": TICKER_SIZE,
+        "mix_size": 8,
+        "ranking_size": 8,
         "tz": services.settings.timezone,
         "severities": list(SEVERITIES),
+        "kpi_keys": ["intake_today", "open", "overdue", "closed_today", "ontime_rate"],
+        "ranking_empty": t("wall.ranking_empty", lang),
+        "zoom": WALL_ZOOM,
     }
 
 
 def wall_page(services: Any, lang: str) -> Any:
-    fig = city_map([], severity_names(lang), base_url=base_url(), dark=True, tile_url=services.settings.tile_url,
-                   center=CITY_CENTER, zoom=7.9, uirevision="wall")
+    st = services.settings
+    names = severity_names(lang) | {"cells": t("wall.cells", lang)}
+    fig = wall_map(names, base_url=base_url(), tile_url=st.tile_url, style_url=getattr(st, "map_style_url", None),
+                   center=CITY_CENTER, zoom=WALL_ZOOM)
     return wall_layout.layout(lang, fig, wall_labels(services, lang))
-
-
-
-
-
-def wall_state(services: Any) -> dict[str, Any]:
-    """The full snapshot a (re)connecting wall starts from: KPIs, open incidents, latest events."""
-    now = services.clock()
-    open_incidents = services.incidents.list(states=OPEN_STATES, limit=5000)
-    ticker = [
-        {"action": e.action, "at": e.at.isoformat(), "code": code, "to_state": e.to_state, "category": category}
-        for e, code, category in services.incidents.recent_events(TICKER_SIZE)
-    ]
-    return {"kpi": services.kpis(), "incidents": [incident_view(i, now) for i in open_incidents],
-            "ticker": ticker, "at": now.isoformat()}
 
 
 def intake_page(services: Any, lang: str) -> Any:
@@ -87,4 +87,4 @@ def intake_page(services: Any, lang: str) -> Any:
     return intake_layout.layout(lang, fig, categories, departments)
 
 
-__all__ = ["PageSpec", "wall_page", "intake_page", "wall_state"]
+__all__ = ["PageSpec", "wall_page", "intake_page"]

@@ -24,10 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import random
-import secrets
-import socket
 import threading
 import time as _time
 from collections import Counter, deque
@@ -45,9 +42,10 @@ from sqlalchemy.exc import IntegrityError
 from incidents.changes import apply_event, created_event, decide
 from incidents.events import Event
 from incidents.intake import IntakeError
+from incidents.leases import LEASE_TTL, acquire_lease, lease_holder, release_lease  # noqa: F401 - re-exported
 from incidents.lifecycle import TransitionError
 from incidents.model import Actor, Channel, Incident, Role, Severity, State
-from incidents.records import CodeCounterRow, EventRow, IncidentRow, LeaseRow, UserRow
+from incidents.records import CodeCounterRow, EventRow, IncidentRow, UserRow
 from incidents.store import ConflictError, NotFoundError, row_values, nearby_open
 
 log = logging.getLogger("cityops.demo")
@@ -720,45 +718,7 @@ def _write_counters(conn: Any, before: dict[str, int], after: dict[str, int]) ->
 # --------------------------------------------------------------------------------------------------
 
 LEASE_NAME = "simulator"
-LEASE_TTL = timedelta(seconds=30)
 RENEW_EVERY_S = 5.0
-
-
-def lease_holder() -> str:
-    """hostname:pid:random — unique per run, readable in the table."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def acquire_lease(db: Any, name: str, holder: str, now: datetime, ttl: timedelta = LEASE_TTL) -> bool:
-    """Take or renew the lease ``name`` until ``now + ttl``; ``False`` while another holder's is live.
-
-    One conditional UPDATE (expired, or already mine) does it atomically on every backend; when the row
-    does not exist yet, an INSERT inside a savepoint — a concurrent insert loses on the primary key.
-    """
-    until = now + ttl
-    with db.write.begin() as s:
-        taken = s.execute(
-            update(LeaseRow).where(LeaseRow.name == name, or_(LeaseRow.expires_at < now, LeaseRow.holder == holder))
-            .values(holder=holder, expires_at=until).execution_options(synchronize_session=False)
-        ).rowcount
-        if taken == 1:
-            return True
-        if s.scalar(select(LeaseRow.name).where(LeaseRow.name == name)) is not None:
-            return False
-        try:
-            with s.begin_nested():
-                s.execute(insert(LeaseRow.__table__).values(name=name, holder=holder, expires_at=until))
-        except IntegrityError:
-            return False
-        return True
-
-
-def release_lease(db: Any, name: str, holder: str) -> None:
-    """Give the lease up (on a clean stop) so another process may take it at once."""
-    with db.write.begin() as s:
-        s.execute(update(LeaseRow).where(LeaseRow.name == name, LeaseRow.holder == holder)
-                  .values(expires_at=datetime(2000, 1, 1, tzinfo=timezone.utc))
-                  .execution_options(synchronize_session=False))
 
 
 # --------------------------------------------------------------------------------------------------

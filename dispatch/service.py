@@ -13,7 +13,7 @@ from dispatch.reference import ReferenceCache
 from dispatch.sla import deadline as sla_deadline
 from incidents.intake import Draft, Locator, parse_draft
 from incidents.model import Actor, Channel, Incident, State
-from incidents.service import IncidentService
+from incidents.service import IncidentService, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -59,19 +59,24 @@ class DispatchService:
     def intake(self, raw: Mapping[str, Any] | Draft, actor: Actor, channel: Channel, now: datetime) -> IntakeResult:
         """Validate, store, and auto-file + auto-dispatch when that is safe — all in one transaction."""
         draft = raw if isinstance(raw, Draft) else self.parse(raw, channel, now)
-        system = Actor.system()
         with self.incidents.unit(now) as uow:
-            duplicates = uow.duplicates(draft, self.duplicate_radius_m, self.duplicate_window_h)
-            incident = uow.create(draft, actor)
-            if duplicates:
-                return IntakeResult(incident, duplicates, "duplicate")
-            plan = self.plan(incident, now)
-            if plan is None:
-                return IntakeResult(incident, (), "ambiguous")
-            incident = uow.act(incident, "file", system, incident.version)
-            incident = uow.act(incident, "dispatch", system, incident.version, department=plan.department,
-                               assignee=plan.assignee, deadline=plan.deadline)
-            return IntakeResult(incident, (), None)
+            return self.intake_in(uow, draft, actor, now)
+
+    def intake_in(self, uow: UnitOfWork, draft: Draft, actor: Actor, now: datetime) -> IntakeResult:
+        """The store → de-duplicate → dispatch half of intake inside the caller's unit of work, so a
+        channel can write its own rows (idempotency key, alarm link) in the incident's transaction."""
+        system = Actor.system()
+        duplicates = uow.duplicates(draft, self.duplicate_radius_m, self.duplicate_window_h)
+        incident = uow.create(draft, actor)
+        if duplicates:
+            return IntakeResult(incident, duplicates, "duplicate")
+        plan = self.plan(incident, now)
+        if plan is None:
+            return IntakeResult(incident, (), "ambiguous")
+        incident = uow.act(incident, "file", system, incident.version)
+        incident = uow.act(incident, "dispatch", system, incident.version, department=plan.department,
+                           assignee=plan.assignee, deadline=plan.deadline)
+        return IntakeResult(incident, (), None)
 
     def dispatch(
         self, code: str, actor: Actor, expected_version: int, now: datetime,

@@ -110,6 +110,35 @@ def city_map(
     return fig
 
 
+#: Grid cells shaded by open count: dark blue to sky blue, readable under the Okabe–Ito markers.
+CELL_SCALE = [[0.0, "#1d3557"], [0.5, "#2f6f9f"], [1.0, "#8fd0f5"]]
+
+
+def wall_map(
+    names: Mapping[str, str], *, base_url: str, tile_url: str | None = None, style_url: str | None = None,
+    center: Mapping[str, float] = CITY_CENTER, zoom: float = 7.9,
+) -> go.Figure:
+    """The wall's map: trace 0 shades the core grid cells by open count (the browser assigns
+    ``locations``/``z``), then :func:`incidents_traces` (severities, overdue halo) as traces 1…4.
+
+    ``style_url`` (an internal MapLibre style, with its own glyphs) replaces the blank style; without
+    it and ``tile_url`` every layer comes from this app.
+    """
+    cells = go.Choroplethmap(
+        geojson=f"{base_url}/geo/grids-core.geojson", featureidkey="properties.code", locations=[], z=[],
+        colorscale=CELL_SCALE, zmin=0, zmax=5, showscale=False, marker={"opacity": 0.55, "line": {"width": 0}},
+        hovertemplate="%{location}: %{z}<extra></extra>", name=names.get("cells", "cells"), showlegend=False,
+    )
+    fig = city_map([], names, base_url=base_url, dark=True, tile_url=tile_url, center=center, zoom=zoom,
+                   uirevision="wall")
+    fig.add_trace(cells)
+    fig.data = (fig.data[-1],) + fig.data[:-1]
+    if style_url:
+        fig.update_layout(map={"style": style_url, "layers": base_layers(True, base_url, None)[1:]})
+    fig.update_layout(legend={"font": {"size": 18}}, clickmode="event")
+    return fig
+
+
 @lru_cache(maxsize=1)
 def _world_box() -> dict[str, Any]:
     return {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [

@@ -154,3 +154,87 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
+
+
+class PlaceRow(Base):
+    """The offline gazetteer (streets, communities, landmarks), seeded from data/siping/gazetteer.csv.
+
+    A row per name with one WGS84 point; ``/admin`` may add or correct places (the table is the truth).
+    """
+
+    __tablename__ = "places"
+    __table_args__ = (UniqueConstraint("kind", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # street | community | landmark | road
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    alias: Mapped[str] = mapped_column(String(128), default="")  # other spellings, pinyin, English
+    district: Mapped[int] = mapped_column(Integer)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    grid: Mapped[str] = mapped_column(String(15))
+
+
+class ApiTokenRow(Base):
+    """An API token: only the SHA-256 of its secret is kept (the secret is random, so no slow hash is
+    needed, and a leaked table gives no working token). Open311's ``api_key`` is checked here too."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class IdempotencyKeyRow(Base):
+    """An ``Idempotency-Key`` a client sent with a create, written in the incident's own transaction,
+    so a retry (from any process, after any restart) finds the first incident instead of making one."""
+
+    __tablename__ = "idempotency_keys"
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class AlarmLinkRow(Base):
+    """The open incident a sensor's alarms currently feed (one per device and alarm type)."""
+
+    __tablename__ = "alarm_links"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alarm_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    last_at: Mapped[datetime]
+    repeats: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EscalationScheduleRow(Base):
+    """When an incident's next 督办 step falls due (issue 6): a derived index, so a sweep over 100,000
+    open incidents reads only the few whose ``next_at`` has passed instead of recomputing every deadline.
+
+    ``round`` is the seq of the dispatch/reassign event that started the running deadline; a new round
+    (redispatch) starts a fresh schedule, an extension keeps the round and moves ``deadline``.
+    """
+
+    __tablename__ = "escalation_schedule"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    round: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[datetime]
+    warn_at: Mapped[datetime]
+    leader_at: Mapped[datetime]
+    next_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class EscalationClaimRow(Base):
+    """The exactly-once claim of one 督办 step: inserted in the same transaction as its ``escalate``
+    event, so a second process (or a retried sweep) fails on the unique key instead of sending it twice."""
+
+    __tablename__ = "escalation_claims"
+    __table_args__ = (UniqueConstraint("incident_id", "round", "step"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    step: Mapped[str] = mapped_column(String(8))
+    at: Mapped[datetime]

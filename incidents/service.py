@@ -72,6 +72,7 @@ class UnitOfWork:
         # (two operators dispatching at once): the caller gets the fresh incident, not a table error.
         if incident.version != expected_version:
             raise store.ConflictError(incident, expected_version)
+        store.lock(incident.id or 0, session=self.session)
         event = decide(
             incident, action, actor, self.now, seq=store.next_seq(incident.id or 0, session=self.session),
             **routing,

@@ -125,6 +125,13 @@ def apply(incident: Incident, event: Event, expected_version: int, *, session: S
     return new
 
 
+def lock(incident_id: int, *, session: Session) -> None:
+    """Take the incident's row lock (PostgreSQL ``FOR UPDATE``; SQLite's write transaction already
+    serialises writers) so the next event number is computed by one writer at a time — a sweep's
+    annotation and a handler's action on the same incident queue up instead of colliding on ``seq``."""
+    session.execute(select(IncidentRow.id).where(IncidentRow.id == incident_id).with_for_update())
+
+
 def next_seq(incident_id: int, *, session: Session) -> int:
     last = session.scalar(select(func.max(EventRow.seq)).where(EventRow.incident_id == incident_id))
     return (last or 0) + 1

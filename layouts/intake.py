@@ -8,7 +8,9 @@ from dash import dcc, html
 from i18n import t
 from layouts import ids
 from layouts.components import field, socket
+from layouts.operator_tools import callback_section, duplicates_section, search_section
 from layouts.queue import queue_section
+from layouts.alerts import alerts_section
 
 
 def layout(
@@ -23,6 +25,8 @@ def layout(
               inline=True, className="radio-row"), "severity"),
         field(t("intake.description", lang), dcc.Textarea(id=ids.INTAKE_DESCRIPTION, maxLength=4000,
               placeholder=t("intake.description_placeholder", lang), className="textarea"), "description"),
+        _bare(t("place.label", lang), dcc.Dropdown(id=ids.INTAKE_PLACE, options=[], searchable=True, clearable=True,
+              placeholder=t("place.placeholder", lang), className="place-dropdown")),
         _bare(t("intake.address", lang), dcc.Input(id=ids.INTAKE_ADDRESS, type="text")),
         html.Div([
             _bare(t("intake.lon", lang), dcc.Input(id=ids.INTAKE_LON, type="number", step="any")),
@@ -30,16 +34,19 @@ def layout(
         ], className="coord-row"),
         html.Div(id=ids.error("location"), className="field-error", role="alert"),
         html.Div(t("intake.map_hint", lang), className="field-hint"),
-        field(t("intake.phone", lang), dcc.Input(id=ids.INTAKE_PHONE, type="tel"), "reporter_phone"),
+        field(t("intake.phone", lang), dcc.Input(id=ids.INTAKE_PHONE, type="tel", debounce=True), "reporter_phone"),
+        html.Div(id=ids.CALLER_HISTORY, className="caller-history"),
         html.Button(t("intake.submit", lang), id=ids.INTAKE_SUBMIT, className="primary", n_clicks=0),
         html.Div(id=ids.INTAKE_RESULT, className="intake-result", role="status"),
+        duplicates_section(lang),
     ], className="intake-form")
-    queue = queue_section(lang, departments)
+    queue = html.Div([alerts_section(lang), queue_section(lang, departments)])
     return html.Div([
         socket(ids.INTAKE_SOCKET, ["delta"]),
         form,
         html.Div([dcc.Graph(id=ids.INTAKE_MAP, figure=figure, config={"displayModeBar": False, "scrollZoom": True},
-                            className="intake-map-graph"), queue], className="intake-side"),
+                            className="intake-map-graph"), queue, search_section(lang), callback_section(lang)],
+                 className="intake-side"),
     ], className="intake", id="intake")
 
 

@@ -1,7 +1,9 @@
-"""The video wall: KPI tiles, the Siping map and the event ticker — all filled by pushes.
+"""The video wall: KPI tiles with today's sparklines, the Siping map, the ticker, the category mix, the
+department ranking, a clock and the full-width major-incident alert — all filled by pushes.
 
-The layout ships empty values; the socket's snapshot (on every (re)connect) and deltas fill them in the
-browser through clientside callbacks, so the wall makes no HTTP request per event.
+The layout ships empty values; the socket's snapshot (on every (re)connect) and the batched deltas fill
+them in the browser through clientside callbacks (assets/20_wall.js), so the wall makes no HTTP request
+per event. Sizes are in viewport units (assets/10_wall.css), so one layout fills 1920×1080 and 3840×2160.
 """
 from __future__ import annotations
 
@@ -11,26 +13,82 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
-from layouts.components import kpi_tile, socket
+from layouts.components import socket
+
+STATIC = {"displayModeBar": False, "staticPlot": True, "responsive": True}
+_AXIS_OFF = {"visible": False, "fixedrange": True}
+
+
+def _spark(key: str) -> dcc.Graph:
+    """An empty sparkline; the browser assigns today's hourly values (and the live last point)."""
+    fig = {"data": [{"type": "scatter", "mode": "lines", "x": [], "y": [], "hoverinfo": "skip",
+                     "line": {"color": "#56B4E9", "width": 3, "shape": "spline"}, "fill": "tozeroy",
+                     "fillcolor": "rgba(86,180,233,0.18)"}],
+           "layout": {"margin": {"l": 0, "r": 0, "t": 2, "b": 0}, "xaxis": _AXIS_OFF, "yaxis": _AXIS_OFF,
+                      "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "showlegend": False,
+                      "autosize": True}}
+    return dcc.Graph(id=ids.spark(key), figure=fig, config=STATIC, className="kpi-spark")
+
+
+def _tile(key: str, label: str) -> html.Div:
+    return html.Div([
+        html.Div(label, className="kpi-label"),
+        html.Div("–", id=ids.kpi(key), className="kpi-value"),
+        _spark(key),
+    ], className=f"kpi-tile kpi-{key}")
+
+
+def _mix_figure() -> dict[str, Any]:
+    return {"data": [{"type": "bar", "orientation": "h", "x": [], "y": [], "text": [], "textposition": "inside",
+                      "insidetextanchor": "end", "marker": {"color": "#56B4E9"}, "hoverinfo": "skip"}],
+            "layout": {"margin": {"l": 8, "r": 8, "t": 0, "b": 0}, "xaxis": _AXIS_OFF,
+                       "yaxis": {"autorange": "reversed", "fixedrange": True, "automargin": True,
+                                 "tickfont": {"size": 18, "color": "#e6edf6"}},
+                       "font": {"color": "#0b1220", "size": 18}, "bargap": 0.25,
+                       "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "autosize": True}}
 
 
 def layout(lang: str, figure: Any, labels: Mapping[str, Any]) -> html.Div:
     return html.Div([
-        socket(ids.WALL_SOCKET, ["snapshot", "delta"]),
-        dcc.Store(id=ids.WALL_STATE, data=None),
+        socket(ids.WALL_SOCKET, ["snapshot", "delta", "replay"]),
         dcc.Store(id=ids.WALL_LABELS, data=dict(labels)),
+        dcc.Store(id=ids.WALL_STATE, data=0),  # a draw counter: "redraw the heavy figures now"
+        dcc.Store(id=ids.WALL_REPLAY_REQUEST, data=None),
+        html.Div(id=ids.WALL_ALERT, className="wall-alert hidden", role="alert"),
         html.Div([
             html.H1(t("wall.title", lang), className="wall-title"),
+            html.Div(t("wall.replay.badge", lang), id=ids.WALL_REPLAY_BADGE, className="wall-replay-badge hidden"),
             html.Div(t("wall.connecting", lang), id=ids.WALL_CONN, className="wall-conn"),
             html.Div("--:--:--", id=ids.WALL_CLOCK, className="wall-clock"),
         ], className="wall-head"),
-        html.Div([kpi_tile(k, t(f"wall.kpi.{k}", lang)) for k in ids.KPI_KEYS], className="kpi-row"),
+        html.Div([_tile(k, t(f"wall.kpi.{k}", lang)) for k in ids.KPI_KEYS], className="kpi-row"),
         html.Div([
-            html.Div(dcc.Graph(id=ids.WALL_MAP, figure=figure, config={"displayModeBar": False, "scrollZoom": True},
-                               className="wall-map-graph"), className="wall-map"),
-            html.Section([
-                html.H2(t("wall.ticker", lang)),
-                html.Ul(id=ids.WALL_TICKER, className="ticker"),
+            html.Div([
+                dcc.Graph(id=ids.WALL_MAP, figure=figure, config={"displayModeBar": False, "scrollZoom": True},
+                          className="wall-map-graph"),
+                html.Div(id=ids.WALL_CARD, className="wall-card hidden"),
+            ], className="wall-map"),
+            html.Div([
+                html.Section([html.H2(t("wall.ticker", lang)), html.Ul(id=ids.WALL_TICKER, className="ticker")],
+                             className="wall-panel wall-ticker-panel"),
+                html.Section([html.H2(t("wall.mix", lang)),
+                              dcc.Graph(id=ids.WALL_MIX, figure=_mix_figure(), config=STATIC, className="wall-mix")],
+                             className="wall-panel wall-mix-panel"),
+                html.Section([html.H2(t("wall.ranking", lang)), html.Ol(id=ids.WALL_RANKING, className="ranking")],
+                             className="wall-panel wall-ranking-panel"),
             ], className="wall-side"),
         ], className="wall-body"),
+        _replay_controls(lang),
     ], className="wall", id="wall")
+
+
+def _replay_controls(lang: str) -> html.Details:
+    """Tucked away in a corner: a drill or a review picks a past day and a speed (1×–3600×)."""
+    speeds = [1, 10, 60, 600, 3600]
+    return html.Details([
+        html.Summary(t("wall.replay.open", lang)),
+        dcc.Input(id=ids.WALL_REPLAY_DAY, type="date", className="replay-day"),
+        dcc.Dropdown(id=ids.WALL_REPLAY_SPEED, options=[{"label": f"{s}×", "value": s} for s in speeds], value=60,
+                     clearable=False, className="replay-speed"),
+        html.Button(t("wall.replay.start", lang), id=ids.WALL_REPLAY_GO, n_clicks=0, className="primary"),
+    ], className="wall-replay", id=ids.WALL_REPLAY)

@@ -1,15 +1,16 @@
 """The Socket.IO side: who may connect, which rooms they join, the snapshot on (re)connect, the deltas.
 
-Rooms are joined by the server from the logged-in user (the client never names one). Every committed
-event is pushed as a delta — the incident as it stands, the ticker line and the fresh KPIs — and applied
-in the browser by clientside callbacks; a (re)connecting socket first gets a full snapshot, so a wall
+Rooms are joined by the server from the logged-in user (the client never names one). Committed events
+are batched in short windows (live/batcher.py) into small deltas — KPIs, map feature upserts/removals,
+ticker lines, alerts — applied in the browser by clientside callbacks; a (re)connecting socket first gets a full snapshot, so a wall
 that lost its network is right again without a reload. With ``REDIS_URL`` the Socket.IO server uses Redis
 as its message queue, so an event committed in any process reaches sockets held by any other.
 """
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+import time as _time
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable
 
 from flask import request
@@ -17,17 +18,33 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 
 from auth.roles import WALL_ROOM, rooms_of
+from live.batcher import AlertRule, Batcher, build_delta, touches_ranking
 
 Snapshot = Callable[[], dict[str, Any]]
 Kpis = Callable[[], dict[str, Any]]
+Ranking = Callable[[], list[dict[str, Any]]]
 
 
 class Broadcaster:
-    def __init__(self, socketio: SocketIO, snapshot: Snapshot, kpis: Kpis, now: Callable[[], datetime]) -> None:
+    def __init__(self, socketio: SocketIO, snapshot: Snapshot, kpis: Kpis, now: Callable[[], datetime], *,
+                 window_s: float = 0.05, rule: AlertRule = AlertRule(), ranking: Ranking | None = None,
+                 open_states: tuple[str, ...] = ()) -> None:
         self.socketio = socketio
         self.snapshot = snapshot
         self.kpis = kpis
         self.now = now
+        self.rule = rule
+        self.ranking = ranking
+        if not open_states:
+            from incidents.model import OPEN_STATES
+
+            open_states = tuple(s.value for s in OPEN_STATES)
+        self.open_states = open_states
+        self.batcher = Batcher(self._emit_delta, window_s)
+        self.deltas_sent = 0
+        self.users: dict[str, str] = {}  # socket.io sid → username (replay goes only to its asker)
+        self.day_events: Callable[[datetime, datetime], list[dict[str, Any]]] | None = None
+        self.tz: Any = None
         self._lock = threading.Lock()
         self.transports: dict[str, str] = {}  # socket.io sid → engine.io sid
         socketio.on_event("connect", self._on_connect)
@@ -42,6 +59,7 @@ class Broadcaster:
         sid = request.sid  # type: ignore[attr-defined]
         with self._lock:
             self.transports[sid] = self.socketio.server.manager.eio_sid_from_sid(sid, "/")
+            self.users[sid] = current_user.username
         if WALL_ROOM in rooms:  # the city-wide picture only for those who may see the wall
             self.socketio.emit("snapshot", self.snapshot(), to=sid)
         return True
@@ -49,6 +67,7 @@ class Broadcaster:
     def _on_disconnect(self, *args: Any) -> None:
         with self._lock:
             self.transports.pop(request.sid, None)  # type: ignore[attr-defined]
+            self.users.pop(request.sid, None)  # type: ignore[attr-defined]
 
     def transport_counts(self) -> dict[str, int]:
         """Connected sockets of this process by transport (websocket / polling), read at call time
@@ -64,12 +83,73 @@ class Broadcaster:
             out[t] = out.get(t, 0) + 1
         return out
 
+    @classmethod
+    def for_app(cls, socketio: SocketIO, services: Any, snapshot: Snapshot) -> "Broadcaster":
+        """The app's broadcaster, configured from its settings (window, alert rule, ranking query)."""
+        from incidents.wallstats import WallStats
+
+        st = services.settings
+        stats = WallStats(services.db, st.tz)
+        b = cls(socketio, snapshot, services.kpis, services.clock,
+                window_s=getattr(st, "push_window_ms", 50) / 1000.0,
+                rule=AlertRule.parse(getattr(st, "alert_severities", "urgent"), getattr(st, "alert_categories", "")),
+                ranking=lambda: stats.departments(services.clock()))
+        b.day_events, b.tz = stats.day, st.tz
+        return b
+
+    def start_replay(self, sid: str, username: str, day: date, speed: float) -> bool:
+        """Stream ``day`` (a past local day) to socket ``sid`` alone, if that socket is ``username``'s.
+
+        Reads the event log only; at the end the socket gets a fresh live snapshot."""
+        from live.replay import clamp_speed, frames
+
+        clamp_speed(speed)
+        with self._lock:
+            if self.users.get(sid) != username:
+                return False
+        if self.day_events is None:
+            return False
+        day0 = datetime.combine(day, time(0), self.tz).astimezone(timezone.utc)
+        if day0 >= self.now():
+            raise ValueError("replay needs a past day")
+        day1 = day0 + timedelta(days=1)
+        events = self.day_events(day0, day1)
+
+        def run() -> None:
+            start = _time.monotonic()
+            self.socketio.emit("replay", {"phase": "start", "at": day0.isoformat(), "kpi": {}, "incidents": [],
+                                          "ticker": [], "spark": {}, "ranking": [], "alerts": []}, to=sid)
+            for offset, frame in frames(events, day0, speed, open_states=self.open_states, rule=self.rule):
+                wait = offset - (_time.monotonic() - start)
+                if wait > 0:
+                    self.socketio.sleep(wait)
+                if sid not in self.users:
+                    return  # the wall went away: stop streaming
+                self.socketio.emit("replay", frame, to=sid)
+            self.socketio.emit("replay", {"phase": "end", "at": day1.isoformat()}, to=sid)
+            self.socketio.emit("snapshot", self.snapshot(), to=sid)
+
+        self.socketio.start_background_task(run)
+        return True
+
+    def flush(self) -> int:
+        """Send the pending window now (tests call this instead of waiting for the timer)."""
+        return self.batcher.flush()
+
+    def _emit_delta(self, messages: list[dict[str, Any]]) -> None:
+        delta = build_delta(messages, self.kpis(), self.now().isoformat(), open_states=self.open_states,
+                            rule=self.rule)
+        if self.ranking is not None and touches_ranking(messages):
+            delta["ranking"] = self.ranking()
+        self.socketio.emit("delta", delta, to=WALL_ROOM)
+        self.deltas_sent += 1
+
     def publish(self, messages: list[dict[str, Any]]) -> None:
-        """Called by the services after each commit: one delta per commit, with the KPIs after it."""
+        """Called by the services after each commit: the wall's part waits for the window; personal
+        assignment pushes (a handler's inbox) leave at once, they are few."""
         if not messages:
             return
-        delta = {"events": messages, "kpi": self.kpis(), "at": self.now().isoformat()}
-        self.socketio.emit("delta", delta, to=WALL_ROOM)
+        self.batcher.add(messages)
         for m in messages:
             inc = m["incident"]
             if inc.get("assignee"):

@@ -30,12 +30,14 @@ def test_wall_gets_a_snapshot_on_connect_then_a_delta_per_commit(web: Any, clock
     assert len(snapshot) == 1 and snapshot[0]["kpi"]["open"] == 0 and snapshot[0]["incidents"] == []
 
     result = web.services.dispatch.intake(report(WATER_COVER), Actor("operator", Role.OPERATOR), Channel.HOTLINE, clock())
+    web.services.broadcaster.flush()  # the end of the ~50 ms window, without waiting for it
 
     deltas = _events(wall, "delta")
-    assert len(deltas) == 1  # one commit → one delta, carrying its three events
+    assert len(deltas) == 1  # one commit (one window) → one delta, carrying its three events as ticker lines
     delta = deltas[0]
     assert [e["action"] for e in delta["events"]] == ["created", "file", "dispatch"]
-    assert delta["events"][-1]["incident"]["code"] == result.incident.code
+    assert delta["events"][-1]["code"] == result.incident.code
+    assert [i["code"] for i in delta["upsert"]] == [result.incident.code] and delta["remove"] == []
     assert delta["kpi"]["open"] == 1 and delta["kpi"]["intake_today"] == 1
 
 
@@ -44,6 +46,7 @@ def test_department_handler_gets_assignments_but_not_the_wall_feed(web: Any, clo
     assert handler.is_connected()
     assert _events(handler, "snapshot") == []  # not in the wall room: no city-wide snapshot either
     web.services.dispatch.intake(report(WATER_COVER), Actor("operator", Role.OPERATOR), Channel.HOTLINE, clock())
+    web.services.broadcaster.flush()
     received = handler.get_received()
     names = [m["name"] for m in received]
     assert "delta" not in names
@@ -58,4 +61,5 @@ def test_a_refused_report_pushes_nothing(web: Any, clock: Any) -> None:
                                      Channel.HOTLINE, clock())
     except ValueError:
         pass
+    assert web.services.broadcaster.flush() == 0
     assert _events(wall, "delta") == []

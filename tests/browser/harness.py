@@ -23,6 +23,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "browser" / "artifacts"
 PASSWORD = "browser-test-pw"
+#: The grid worker of 铁西区 street 1 community 1 in data/rules.toml (users are named after roles otherwise).
+GRID_WORKER = "gw220302001001"
 
 
 def _free_port() -> int:
@@ -50,6 +52,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterat
         "with s.db.write.begin() as x:\n"
         "    for r in ('operator', 'wall', 'verifier', 'leader', 'admin'):\n"
         f"        create_user(r, {PASSWORD!r}, r, session=x, display_name=r)\n"
+        f"    create_user({GRID_WORKER!r}, {PASSWORD!r}, 'grid_worker', session=x, department='GRID')\n"
     )], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     log = open(tmp / "app.log", "wb")

@@ -1,0 +1,247 @@
+"""The JSON API under ``/api/v1``: create, get, list, act on incidents; timelines; KPIs; alarms.
+
+Views parse and check types, call one service, serialise. Writes need a Bearer token; reads take a token
+or a logged-in session (DESIGN.md "Tokens"). The OpenAPI document (``api.openapi``) describes exactly
+these routes; a test walks both.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from api.access import body_limit, creator, reader, services, writer
+from api.errors import ApiError, from_intake, from_transition
+from dispatch.channels import IdempotencyMismatch
+from incidents.intake import IntakeError
+from incidents.lifecycle import TransitionError
+from incidents.model import Channel, State
+from incidents.search import Filters
+from incidents.service import incident_view
+from incidents.store import ConflictError, NotFoundError
+
+bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+#: The create body's fields and their JSON types: a wrong type is refused naming the field.
+CREATE_FIELDS: dict[str, tuple[type, ...]] = {
+    "category": (str,), "severity": (str,), "description": (str,), "lon": (int, float), "lat": (int, float),
+    "address": (str,), "reporter_phone": (str,), "reported_at": (str,), "extra": (dict,), "crs": (str,),
+}
+ACTION_FIELDS: dict[str, tuple[type, ...]] = {
+    "action": (str,), "version": (int,), "department": (str,), "assignee": (str,), "deadline": (str,),
+    "note": (str,), "payload": (dict,),
+}
+MAX_PAGE = 500
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError) -> Response:
+    return exc.response()
+
+
+@bp.before_request
+def _limit() -> None:
+    body_limit()
+
+
+def json_object(fields: dict[str, tuple[type, ...]]) -> dict[str, Any]:
+    """The request body as a JSON object whose known fields have the right types."""
+    body = request.get_json(silent=True, force=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "the body must be a JSON object", None)
+    for name, value in body.items():
+        if name not in fields:
+            raise ApiError(422, "unknown_field", f"unknown field {name!r}", name)
+        kinds = fields[name]
+        if value is not None and (not isinstance(value, kinds) or isinstance(value, bool)):
+            want = " or ".join("number" if k in (int, float) else {str: "string", dict: "object"}.get(k, k.__name__)
+                               for k in kinds[:1])
+            raise ApiError(422, "wrong_type", f"{name} must be a {want}", name)
+    return body
+
+
+def incident_json(incident: Any) -> dict[str, Any]:
+    return incident_view(incident, services().clock())
+
+
+@bp.post("/incidents")
+def create_incident() -> tuple[Response, int, dict[str, str]]:
+    actor = creator()
+    body = json_object(CREATE_FIELDS)
+    crs = body.pop("crs", None)
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and not 1 <= len(key) <= 128:
+        raise ApiError(400, "invalid_choice", "Idempotency-Key must have 1 to 128 characters", "Idempotency-Key")
+    try:
+        made = services().channels.create(body, actor, Channel.API, services().clock(), crs=crs, key=key)
+    except IntakeError as exc:
+        raise from_intake(exc) from None
+    except IdempotencyMismatch as exc:
+        raise ApiError(422, "idempotency_mismatch", str(exc), "Idempotency-Key") from None
+    out = {**incident_json(made.incident), "waiting": made.waiting,
+           "duplicates": [d.code for d in made.duplicates]}
+    headers = {"Location": f"/api/v1/incidents/{made.incident.code}"}
+    if made.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return jsonify(out), (200 if made.replayed else 201), headers
+
+
+@bp.get("/incidents/<code>")
+def get_incident(code: str) -> Response:
+    reader()
+    return jsonify(incident_json(_get(code)))
+
+
+@bp.get("/incidents")
+def list_incidents() -> Response:
+    reader()
+    filters, after, limit = list_query(request.args)
+    now = services().clock()
+    items, next_id = services().channels.search(filters, now, after_id=after, limit=limit)
+    return jsonify(items=[incident_view(i, now) for i in items], next_cursor=_cursor(next_id))
+
+
+@bp.post("/incidents/<code>/actions")
+def act(code: str) -> Response:
+    actor = writer()
+    body = json_object(ACTION_FIELDS)
+    action, version = body.get("action"), body.get("version")
+    if not action:
+        raise ApiError(422, "required", "action is required", "action")
+    if version is None:
+        raise ApiError(422, "required", "version is required: the version you act on", "version")
+    now = services().clock()
+    try:
+        if action == "dispatch":
+            new = services().dispatch.dispatch(code, actor, version, now, body.get("department"), body.get("assignee"))
+        else:
+            payload = dict(body.get("payload") or {})
+            if body.get("note"):
+                payload["note"] = body["note"]
+            routing = {k: body[k] for k in ("department", "assignee") if body.get(k)}
+            if body.get("deadline"):
+                routing["deadline"] = _when(body["deadline"], "deadline")
+            new = services().incidents.act(code, action, actor, version, now, payload=payload, **routing)
+    except ConflictError as exc:
+        raise ApiError(409, "conflict", str(exc), "version", incident=incident_json(exc.current)) from None
+    except NotFoundError as exc:
+        raise ApiError(404, "not_found", str(exc), "code") from None
+    except TransitionError as exc:
+        raise from_transition(exc) from None
+    except ValueError as exc:
+        raise ApiError(422, "invalid_choice", str(exc), None) from None
+    return jsonify(incident_json(new))
+
+
+@bp.get("/incidents/<code>/events")
+def timeline(code: str) -> Response:
+    reader()
+    try:
+        events = services().incidents.timeline(code)
+    except NotFoundError as exc:
+        raise ApiError(404, "not_found", str(exc), "code") from None
+    return jsonify(items=[{
+        "seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "from_state": e.from_state,
+        "to_state": e.to_state, "department": e.department, "assignee": e.assignee,
+        "deadline": e.deadline.isoformat() if e.deadline else None, "version": e.version, "payload": e.payload,
+    } for e in events])
+
+
+@bp.get("/kpis")
+def kpis() -> Response:
+    reader()
+    return jsonify(services().kpis())
+
+
+@bp.post("/alarms")
+def alarms() -> tuple[Response, int]:
+    actor = creator()
+    body = request.get_json(silent=True, force=True)
+    batch = body.get("alarms") if isinstance(body, dict) else body
+    if not isinstance(batch, list) or not batch:
+        raise ApiError(400, "invalid_json", "send a JSON list of alarms (or {\"alarms\": [...]})", "alarms")
+    if len(batch) > 1000:
+        raise ApiError(413, "too_large", "at most 1,000 alarms per request", "alarms")
+    now = services().clock()
+    results = []
+    for n, raw in enumerate(batch):
+        out = services().channels.alarm(raw, actor, now)
+        item: dict[str, Any] = {"index": n, "result": out.result, "code": out.code}
+        if out.error is not None:
+            item["error"] = {"code": out.error.code, "message": out.error.message, "field": out.error.field}
+        results.append(item)
+    failed = sum(1 for r in results if r["result"] == "error")
+    return jsonify(results=results), (207 if 0 < failed < len(results) else 422 if failed else 200)
+
+
+def _get(code: str) -> Any:
+    try:
+        return services().incidents.get(code)
+    except NotFoundError as exc:
+        raise ApiError(404, "not_found", str(exc), "code") from None
+
+
+def _when(value: str, field: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise ApiError(422, "invalid_datetime", f"{field} must be an ISO 8601 datetime with a time zone", field)
+    return at
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def list_query(args: Any) -> tuple[Filters, int | None, int]:
+    states = _csv(args.get("status"))
+    for s in states:
+        if s not in {x.value for x in State}:
+            raise ApiError(422, "invalid_choice", f"unknown status {s!r}", "status")
+    district = args.get("district")
+    if district is not None and not district.isdigit():
+        raise ApiError(422, "not_a_number", "district must be a 6-digit division code", "district")
+    overdue = args.get("overdue")
+    if overdue not in (None, "true", "false"):
+        raise ApiError(422, "invalid_choice", "overdue must be true or false", "overdue")
+    try:
+        limit = int(args.get("limit", 50))
+    except ValueError:
+        raise ApiError(422, "not_a_number", "limit must be a number", "limit") from None
+    if not 1 <= limit <= MAX_PAGE:
+        raise ApiError(422, "out_of_range", f"limit must lie between 1 and {MAX_PAGE}", "limit")
+    filters = Filters(
+        states=states, categories=_csv(args.get("category")), district=int(district) if district else None,
+        grid=args.get("grid") or None, department=args.get("department") or None,
+        since=_when(args["since"], "since") if args.get("since") else None,
+        until=_when(args["until"], "until") if args.get("until") else None,
+        overdue=None if overdue is None else overdue == "true",
+    )
+    return filters, _after(args.get("cursor")), limit
+
+
+def _cursor(after_id: int | None) -> str | None:
+    return None if after_id is None else base64.urlsafe_b64encode(f"id:{after_id}".encode()).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if text.startswith("id:"):
+            return int(text[3:])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ApiError(422, "invalid_cursor", "cursor is not one this server handed out", "cursor")
+
+
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(rest: str) -> Response:
+    """Without this, Dash's page catch-all would answer an unknown API path with the app's HTML."""
+    raise ApiError(404, "not_found", f"no such API route: /api/v1/{rest}", None)

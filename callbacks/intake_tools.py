@@ -1,0 +1,223 @@
+"""The console's operator tools: address type-ahead, caller history, search, duplicates, callback (回访).
+
+Imported by app.py's page discovery with the other callbacks modules; the components live in
+layouts/intake.py and layouts/operator_tools.py. Every callback checks the operator role on the server.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dash import Input, Output, Patch, State, callback, ctx, html, no_update
+
+from callbacks.access import Forbidden, lang, services, user_with
+from i18n import t
+from incidents.followup import FollowupError, FollowupService
+from incidents.lifecycle import TransitionError
+from incidents.model import Role
+from incidents.places import PlaceService
+from incidents.privacy import phone_for
+from incidents.search import SearchService, normalise_phone
+from incidents.store import ConflictError, NotFoundError
+from layouts import ids
+
+#: Separator inside a place option's value: "lon|lat|name" (names never hold a "|").
+SEP = "|"
+
+
+def _local(dt: datetime | None, tz: Any) -> str:
+    return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if dt else "–"
+
+
+def _operator() -> Any:
+    return user_with(Role.OPERATOR)
+
+
+@callback(Output(ids.INTAKE_PLACE, "options"), Input(ids.INTAKE_PLACE, "search_value"), State(ids.INTAKE_PLACE, "value"),
+          prevent_initial_call=True)
+def place_options(query: str | None, value: str | None) -> Any:
+    """Type-ahead: the gazetteer's best matches; keeps the chosen option while the box is empty."""
+    if not query:
+        return no_update
+    try:
+        _operator()
+    except Forbidden:
+        return []
+    lg = lang()
+    options = [{"label": f"{p.name} · {t(f'place.kind_{p.kind}', lg)}",
+                "value": SEP.join((f"{p.lon:.6f}", f"{p.lat:.6f}", p.name))}
+               for p in PlaceService(services().db).lookup(query, limit=12)]
+    if value and value not in [o["value"] for o in options]:
+        options.append({"label": value.split(SEP)[-1], "value": value})
+    return options
+
+
+@callback(
+    Output(ids.INTAKE_ADDRESS, "value"), Output(ids.INTAKE_LON, "value", allow_duplicate=True),
+    Output(ids.INTAKE_LAT, "value", allow_duplicate=True),
+    Input(ids.INTAKE_PLACE, "value"), State(ids.INTAKE_ADDRESS, "value"), prevent_initial_call=True,
+)
+def place_chosen(value: str | None, address: str | None) -> tuple[Any, Any, Any]:
+    """A chosen place fills the point (hence the grid at intake) and starts the address text."""
+    if not value or value.count(SEP) != 2:
+        return no_update, no_update, no_update
+    lon, lat, name = value.split(SEP)
+    text = address if address and name in address else name
+    return text, float(lon), float(lat)
+
+
+@callback(Output(ids.CALLER_HISTORY, "children"), Input(ids.INTAKE_PHONE, "value"), prevent_initial_call=True)
+def caller_history(phone: str | None) -> Any:
+    """The caller's earlier incidents and their outcomes, as soon as the number is typed."""
+    if not phone or len(phone.strip()) < 5:
+        return None
+    lg = lang()
+    try:
+        user = _operator()
+    except Forbidden:
+        return t("error.forbidden", lg)
+    svc = services()
+    cases = SearchService(svc.db).caller_history(phone, limit=20)
+    if not cases:
+        return html.Div(t("caller.none", lg), className="caller-none")
+    ref = svc.reference.get()
+    items = []
+    for c in cases:
+        i = c.incident
+        outcome = t(f"state.{i.state.value}", lg)
+        if i.merged_into:
+            outcome += " · " + t("caller.merged_into", lg, code=i.merged_into)
+        if c.callback and c.callback.get("satisfaction"):
+            outcome += f" · {t('caller.callback', lg)}: {t('callback.' + c.callback['satisfaction'], lg)}"
+        items.append(html.Li([html.B(i.code), f" {_local(i.reported_at, svc.settings.tz)} ",
+                              ref.taxonomy.get(i.category).name(lg), f" — {outcome}"], className="caller-case"))
+    return html.Div([html.Div(t("caller.title", lg) + f" ({phone_for(user.role, normalise_phone(phone))})", className="caller-title"),
+                     html.Ul(items)])
+
+
+@callback(Output(ids.SEARCH_RESULTS, "children"), Input(ids.SEARCH_QUERY, "value"), prevent_initial_call=True)
+def search_incidents(query: str | None) -> Any:
+    lg = lang()
+    try:
+        user = _operator()
+    except Forbidden:
+        return t("error.forbidden", lg)
+    if not query or not query.strip():
+        return None
+    svc = services()
+    hits = SearchService(svc.db).search(query, limit=50)
+    if not hits:
+        return html.Div(t("search.none", lg), className="search-none")
+    ref = svc.reference.get()
+    cols = ("code", "state", "category", "address", "phone", "reported")
+    head = html.Tr([html.Th(t(f"search.col_{c}", lg)) for c in cols])
+    body = [html.Tr([
+        html.Td(h.incident.code), html.Td(t(f"state.{h.incident.state.value}", lg)),
+        html.Td(ref.taxonomy.get(h.incident.category).name(lg)), html.Td(h.incident.address),
+        html.Td(phone_for(user.role, h.incident.reporter_phone)), html.Td(_local(h.incident.reported_at, svc.settings.tz)),
+    ], className=f"search-row matched-{h.matched}") for h in hits]
+    return html.Table([html.Thead(head), html.Tbody(body)], className="search-table")
+
+
+@callback(
+    Output(ids.DUP_PANEL, "children"), Output(ids.DUP_TARGET, "options"), Output(ids.DUP_TARGET, "value"),
+    Output("dup-section", "hidden"), Output(ids.INTAKE_MAP, "figure", allow_duplicate=True),
+    Input(ids.DUP_STATE, "data"), prevent_initial_call=True,
+)
+def show_duplicates(state: dict[str, Any] | None) -> tuple[Any, Any, Any, Any, Any]:
+    """The candidates as a list and as markers on the console's map (the new incident too)."""
+    if not state:
+        return None, [], None, True, no_update
+    lg = lang()
+    svc = services()
+    cands = state["candidates"]
+    hint = t("dup.hint", lg, code=state["code"], radius=f"{svc.settings.duplicate_radius_m:g}",
+             hours=f"{svc.settings.duplicate_window_h:g}")
+    items = [html.Li(f"{c['code']} · {t('state.' + c['state'], lg)} · {c['address']} · {c['description']}",
+                     className="dup-candidate") for c in cands]
+    figure = Patch()
+    figure["data"].append({
+        "type": "scattermap", "name": t("dup.map_name", lg), "mode": "markers", "hoverinfo": "text",
+        "lon": [c["lon"] for c in cands] + [state["lon"]], "lat": [c["lat"] for c in cands] + [state["lat"]],
+        "text": [c["code"] for c in cands] + [state["code"]],
+        "marker": {"size": [16] * len(cands) + [12], "color": ["#d97706"] * len(cands) + ["#2563eb"]},
+    })
+    options = [{"label": c["code"], "value": c["code"]} for c in cands]
+    return [html.P(hint), html.Ul(items)], options, cands[0]["code"], False, figure
+
+
+@callback(
+    Output(ids.DUP_MESSAGE, "children"), Output(ids.DUP_STATE, "data", allow_duplicate=True),
+    Output(ids.QUEUE_VERSION, "data", allow_duplicate=True),
+    Input(ids.DUP_MERGE, "n_clicks"), Input(ids.DUP_KEEP, "n_clicks"),
+    State(ids.DUP_STATE, "data"), State(ids.DUP_TARGET, "value"), State(ids.QUEUE_VERSION, "data"),
+    prevent_initial_call=True,
+)
+def decide_duplicate(_m: int, _k: int, state: dict[str, Any] | None, target: str | None,
+                     version: int | None) -> tuple[Any, Any, Any]:
+    return duplicate_action("keep" if ctx.triggered_id == ids.DUP_KEEP else "merge", state, target, version)
+
+
+def duplicate_action(action: str, state: dict[str, Any] | None, target: str | None,
+                     version: int | None) -> tuple[Any, Any, Any]:
+    """Merge the new incident into the chosen candidate, or keep it apart (and dispatch it if the rules can)."""
+    lg = lang()
+    try:
+        user = _operator()
+    except Forbidden:
+        return t("error.forbidden", lg), no_update, no_update
+    if not state:
+        return no_update, no_update, no_update
+    svc = services()
+    code, seen, now = state["code"], int(state["version"]), svc.clock()
+    tools = FollowupService(svc.incidents, svc.settings.reopen_days)
+    try:
+        if action == "merge":
+            into = target or state["candidates"][0]["code"]
+            tools.merge(code, into, user.actor, seen, now)
+            message = t("dup.merged", lg, code=code, into=into)
+        else:
+            kept = tools.keep_apart(code, [c["code"] for c in state["candidates"]], user.actor, seen, now)
+            try:
+                svc.dispatch.dispatch(code, user.actor, kept.version, now)
+                message = t("dup.kept_dispatched", lg, code=code)
+            except ValueError:  # the rules name no department: the operator picks one in the queue
+                message = t("dup.kept_waiting", lg, code=code)
+    except ConflictError:
+        return t("error.conflict", lg, code=code), None, (version or 0) + 1
+    except FollowupError as e:
+        return t(f"error.{e.code}", lg), no_update, no_update
+    except (TransitionError, NotFoundError, ValueError) as e:
+        return t("dup.failed", lg, reason=str(e)), no_update, no_update
+    return message, None, (version or 0) + 1
+
+
+@callback(
+    Output(ids.CALLBACK_MESSAGE, "children"), Input(ids.CALLBACK_SUBMIT, "n_clicks"),
+    State(ids.CALLBACK_CODE, "value"), State(ids.CALLBACK_REACHED, "value"), State(ids.CALLBACK_SATISFACTION, "value"),
+    State(ids.CALLBACK_COMMENT, "value"), State(ids.CALLBACK_REOPEN, "value"), prevent_initial_call=True,
+)
+def record_callback(_n: int, code: str | None, reached: list[str] | None, satisfaction: str | None,
+                    comment: str | None, reopen: list[str] | None) -> str:
+    """Record the callback on the incident as it stands now (an annotation: no form-held version)."""
+    lg = lang()
+    try:
+        user = _operator()
+    except Forbidden:
+        return t("error.forbidden", lg)
+    code = (code or "").strip()
+    svc = services()
+    try:
+        current = svc.incidents.get(code)
+        after = FollowupService(svc.incidents, svc.settings.reopen_days).callback(
+            code, user.actor, current.version, svc.clock(), reached=bool(reached), satisfaction=satisfaction,
+            comment=comment or "", reopen=bool(reopen))
+    except NotFoundError:
+        return t("callback.failed", lg, reason=t("error.not_found", lg))
+    except FollowupError as e:
+        return t("callback.failed", lg, reason=t(f"error.{e.code}", lg))
+    except ConflictError:
+        return t("error.conflict", lg, code=code)
+    except (TransitionError, ValueError) as e:
+        return t("callback.failed", lg, reason=str(e))
+    return t("callback.reopened" if after.state.value != "closed" else "callback.done", lg, code=code)

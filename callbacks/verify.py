@@ -1,0 +1,70 @@
+"""The verifier's page (核查): resolved incidents wait here; pass closes, fail sends back for rework."""
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, State, callback, ctx, html, no_update
+
+from callbacks.access import Forbidden, lang, services, user_with
+from callbacks.pages import PageSpec
+from callbacks.workbench import local
+from dispatch.handling import HandlingError
+from i18n import t
+from incidents.lifecycle import TransitionError
+from incidents.model import Role
+from incidents.store import ConflictError, NotFoundError
+from layouts import ids
+from layouts import workbench as view
+
+PAGE = PageSpec("verify", "/verify", "CityOps · 核查", lambda services, lang: view.verify(lang))
+
+
+@callback(Output(ids.VERIFY_LIST, "children"), Output(ids.VERIFY_SELECT, "options"),
+          Input(ids.VERIFY_VERSION, "data"), Input("verify-socket", "data-delta"))
+def show_waiting(_version: int, _push: Any) -> tuple[Any, Any]:
+    lg = lang()
+    try:
+        user_with(Role.VERIFIER)
+    except Forbidden:
+        return html.Div(t("error.forbidden", lg)), []
+    svc = services()
+    ref, tz = svc.reference.get(), svc.settings.tz
+    waiting = svc.handling.to_verify()
+    if not waiting:
+        return html.Div(t("verify.empty", lg), className="queue-empty"), []
+    head = [t(f"verify.col.{c}", lg) for c in ("code", "category", "department", "resolved", "rework")]
+    rows = [(i.code, ref.taxonomy.get(i.category).name(lg), i.department or "", local(i.resolved_at, tz), i.rework_count)
+            for i in waiting]
+    options = [{"label": f"{i.code} {ref.taxonomy.get(i.category).name(lg)}", "value": f"{i.code}@{i.version}"}
+               for i in waiting]
+    return view.table(head, rows), options
+
+
+@callback(Output(ids.VERIFY_MESSAGE, "children"), Output(ids.VERIFY_VERSION, "data", allow_duplicate=True),
+          Input(ids.VERIFY_PASS, "n_clicks"), Input(ids.VERIFY_FAIL, "n_clicks"),
+          State(ids.VERIFY_SELECT, "value"), State(ids.VERIFY_REASON, "value"), State(ids.VERIFY_VERSION, "data"),
+          prevent_initial_call=True)
+def act(_p: int, _f: int, selected: str | None, reason: str | None, version: int | None) -> tuple[Any, Any]:
+    return verify_action(ctx.triggered_id == ids.VERIFY_PASS, selected, reason, version)
+
+
+def verify_action(passed: bool, selected: str | None, reason: str | None, version: int | None) -> tuple[Any, Any]:
+    lg = lang()
+    try:
+        user = user_with(Role.VERIFIER)
+    except Forbidden:
+        return t("error.forbidden", lg), no_update
+    if not selected or "@" not in selected:
+        return t("queue.none_selected", lg), no_update
+    code, seen = selected.rsplit("@", 1)
+    svc = services()
+    try:
+        svc.handling.verify(code, user.actor, int(seen), svc.clock(), passed=passed, reason=reason)
+        message = t("verify.passed" if passed else "verify.failed", lg, code=code)
+    except ConflictError:
+        message = t("error.conflict", lg, code=code)
+    except HandlingError as e:
+        message = t(f"handling.error.{e.key}", lg)
+    except (TransitionError, NotFoundError, ValueError) as e:
+        message = t("queue.failed", lg, code=code, reason=str(e))
+    return message, (version or 0) + 1

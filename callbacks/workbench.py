@@ -1,0 +1,193 @@
+"""The handler workbench: my queue, an incident's detail, and acknowledge / return / extension / resolve.
+
+Every callback checks the caller's role on the server and the service checks that the incident is the
+caller's own (``dispatch.handling.may_handle``); pushes on the user's and department's rooms (the
+broadcaster's "assignment" event) show a toast and refresh the queue.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
+from dash import Input, Output, State, callback, ctx, no_update
+
+from callbacks.access import Forbidden, lang, services, user_with
+from callbacks.pages import PageSpec
+from dispatch.handling import HandlingError, Photo
+from i18n import t
+from incidents.lifecycle import TransitionError
+from incidents.model import Role
+from incidents.store import ConflictError, NotFoundError
+from layouts import ids
+from layouts import workbench as view
+
+HANDLERS = (Role.DEPT_HANDLER, Role.GRID_WORKER, Role.DEPT_HEAD)
+
+PAGE = PageSpec("workbench", "/workbench", "CityOps · 处置工作台", lambda services, lang: view.workbench(lang))
+
+
+def local(dt: datetime | None, tz: Any) -> str:
+    return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if dt else "–"
+
+
+def countdown(deadline: datetime | None, now: datetime, lg: str) -> str:
+    """Time left to the deadline (or overdue by), in hours and minutes of wall time."""
+    if deadline is None:
+        return "–"
+    minutes = int((deadline - now).total_seconds() // 60)
+    key = "workbench.left" if minutes >= 0 else "workbench.overdue_by"
+    h, m = divmod(abs(minutes), 60)
+    return t(key, lg, h=h, m=m)
+
+
+@callback(Output(ids.WB_GRID, "rowData"), Input(ids.WB_VERSION, "data"))
+def show_queue(_version: int) -> list[dict[str, Any]]:
+    lg = lang()
+    try:
+        user = user_with(*HANDLERS)
+    except Forbidden:
+        return []
+    svc = services()
+    ref, now, tz = svc.reference.get(), svc.clock(), svc.settings.tz
+    return [{
+        "code": i.code, "category": ref.taxonomy.get(i.category).name(lg), "address": i.address or i.grid,
+        "deadline": local(i.deadline, tz), "countdown": countdown(i.deadline, now, lg),
+        "state": t(f"state.{i.state.value}", lg), "risk": t("wall.overdue", lg) if i.is_overdue(now) else "",
+    } for i in svc.handling.queue(user.actor)]
+
+
+@callback(Output(ids.WB_DETAIL, "children"), Output(ids.WB_SELECTED, "data"),
+          Input(ids.WB_GRID, "selectedRows"), Input(ids.WB_VERSION, "data"))
+def show_detail(rows: list[dict[str, Any]] | None, _version: int) -> tuple[Any, Any]:
+    lg = lang()
+    try:
+        user = user_with(*HANDLERS)
+    except Forbidden:
+        return t("error.forbidden", lg), None
+    if not rows:
+        return t("workbench.pick", lg), None
+    svc = services()
+    try:
+        incident, events = svc.handling.detail(rows[0]["code"], user.actor)
+    except (HandlingError, NotFoundError):
+        return t("handling.error.not_yours", lg), None
+    return detail_view(svc, incident, events, lg), f"{incident.code}@{incident.version}"
+
+
+def detail_view(svc: Any, incident: Any, events: list[Any], lg: str) -> Any:
+    tz, ref = svc.settings.tz, svc.reference.get()
+    fields = [("code", incident.code), ("category", ref.taxonomy.get(incident.category).name(lg)),
+              ("address", incident.address or incident.grid), ("deadline", local(incident.deadline, tz)),
+              ("state", t(f"state.{incident.state.value}", lg)), ("description", incident.description)]
+    timeline = []
+    photos = []
+    for e in events:
+        p = e.payload or {}
+        step = p.get("step") if e.action == "escalate" else None
+        what = t(f"action.{e.action}", lg) + (" · " + t(f"escalation.{step}", lg) if step else "")
+        timeline.append((local(e.at, tz), e.actor, what, str(p.get("reason") or p.get("note") or "")))
+        photos += [f"/uploads/{incident.code}/{name}" for name in p.get("photos") or []]
+    return view.detail(lg, fields, timeline, photos)
+
+
+@callback(Output(ids.WB_PHOTO_NAMES, "children"), Input(ids.WB_PHOTOS, "filename"), prevent_initial_call=True)
+def show_photo_names(names: list[str] | None) -> str:
+    return ", ".join(names or [])
+
+
+@callback(
+    Output(ids.WB_MESSAGE, "children"), Output(ids.WB_VERSION, "data", allow_duplicate=True),
+    Output(ids.WB_PHOTOS, "contents"),
+    [Input(ids.wb_action(a), "n_clicks") for a in ids.WB_ACTIONS],
+    State(ids.WB_SELECTED, "data"), State(ids.WB_TEXT, "value"), State(ids.WB_HOURS, "value"),
+    State(ids.WB_PHOTOS, "contents"), State(ids.WB_PHOTOS, "filename"), State(ids.WB_VERSION, "data"),
+    prevent_initial_call=True,
+)
+def act(*args: Any) -> tuple[Any, Any, Any]:
+    selected, text, hours, contents, names, version = args[len(ids.WB_ACTIONS):]
+    action = str(ctx.triggered_id or "").removeprefix("wb-")
+    message, bumped = handle(action, selected, text, hours, contents, names, version)
+    return message, bumped, None
+
+
+def handle(action: str, selected: str | None, text: str | None, hours: Any, contents: list[str] | None,
+           names: list[str] | None, version: int | None) -> tuple[str, Any]:
+    """One handler action on the incident at the version the handler saw; errors become messages."""
+    lg = lang()
+    try:
+        user = user_with(*HANDLERS)
+    except Forbidden:
+        return t("error.forbidden", lg), no_update
+    if not selected or "@" not in selected:
+        return t("queue.none_selected", lg), no_update
+    code, seen = selected.rsplit("@", 1)
+    svc = services()
+    try:
+        if action == "extension":
+            svc.handling.request_extension(code, user.actor, int(seen), svc.clock(), hours, text)
+        else:
+            svc.handling.act(code, action, user.actor, int(seen), svc.clock(), text=text,
+                             photos=decode_photos(contents, names))
+        message = t("workbench.done", lg, code=code, action=t(f"workbench.action.{action}", lg))
+    except ConflictError:
+        message = t("error.conflict", lg, code=code)
+    except HandlingError as e:
+        message = t(f"handling.error.{e.key}", lg)
+    except (TransitionError, NotFoundError, ValueError) as e:
+        message = t("queue.failed", lg, code=code, reason=str(e))
+    return message, (version or 0) + 1
+
+
+def decode_photos(contents: list[str] | None, names: list[str] | None) -> list[Photo]:
+    """dcc.Upload's data URLs → bytes; the declared type is ignored (the service checks the bytes)."""
+    out = []
+    for i, data_url in enumerate(contents or []):
+        try:
+            data = base64.b64decode(data_url.split(",", 1)[1], validate=True)
+        except (IndexError, binascii.Error):
+            raise HandlingError("photo_type") from None
+        out.append(Photo((names or [""] * (i + 1))[i] if names and i < len(names) else "", data))
+    return out
+
+
+@callback(Output(ids.WB_TOAST, "children"), Output(ids.WB_VERSION, "data", allow_duplicate=True),
+          Input(ids.WB_SOCKET, "data-assignment"), State(ids.WB_VERSION, "data"), prevent_initial_call=True)
+def on_push(message: dict[str, Any] | None, version: int | None) -> tuple[Any, Any]:
+    """A new assignment or escalation in my rooms: say so and refresh the queue."""
+    lg = lang()
+    try:
+        user_with(*HANDLERS)
+    except Forbidden:
+        return no_update, no_update
+    if not message:
+        return no_update, no_update
+    step = (message.get("payload") or {}).get("step")
+    action = t(f"action.{message.get('action')}", lg) + (" · " + t(f"escalation.{step}", lg) if step else "")
+    return t("workbench.toast", lg, code=message.get("incident", {}).get("code", ""), action=action), (version or 0) + 1
+
+
+def register_photo_route(server: Any) -> None:
+    """Photos are served only here: logged in, allowed to see the incident, by a name we wrote, with a
+    fixed image Content-Type and ``nosniff`` — never from the web root."""
+    from flask import abort, send_file
+    from flask_login import current_user
+
+    @server.route("/uploads/<code>/<name>")
+    def uploaded_photo(code: str, name: str) -> Any:
+        if not current_user.is_authenticated:
+            abort(401)
+        svc = server.extensions["cityops"]
+        try:
+            svc.handling.detail(code, current_user.actor)
+        except (HandlingError, NotFoundError):
+            abort(404)
+        found = svc.handling.photo_file(code, name)
+        if found is None:
+            abort(404)
+        resp = send_file(found[0], mimetype=found[1], max_age=3600)
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Content-Security-Policy"] = "default-src 'none'"
+        resp.headers["Content-Disposition"] = "inline"
+        return resp

@@ -1,0 +1,58 @@
+"""The console's operator tools: search with caller history, likely duplicates, callback (回访).
+
+Pure component trees; callbacks/intake.py fills them. Kept apart from the report form so the form
+stays the first thing the operator sees and these sections can be laid out beside the queue.
+"""
+from __future__ import annotations
+
+from dash import dcc, html
+
+from i18n import t
+from layouts import ids
+
+
+def search_section(lang: str) -> html.Section:
+    return html.Section([
+        html.H2(t("search.title", lang)),
+        dcc.Input(id=ids.SEARCH_QUERY, type="search", debounce=True, placeholder=t("search.placeholder", lang),
+                  className="search-input"),
+        dcc.Loading(html.Div(id=ids.SEARCH_RESULTS, className="search-results"), type="dot"),
+    ], className="tool-section search-section")
+
+
+def duplicates_section(lang: str) -> html.Section:
+    """Hidden until an intake finds candidates; the candidates also appear on the console's map."""
+    return html.Section([
+        dcc.Store(id=ids.DUP_STATE, data=None),
+        html.H2(t("dup.title", lang)),
+        html.Div(id=ids.DUP_PANEL, className="dup-panel"),
+        html.Div([
+            dcc.Dropdown(id=ids.DUP_TARGET, placeholder=t("dup.target", lang), className="dup-target"),
+            html.Button(t("dup.merge", lang), id=ids.DUP_MERGE, n_clicks=0, className="primary"),
+            html.Button(t("dup.keep", lang), id=ids.DUP_KEEP, n_clicks=0),
+        ], className="dup-actions"),
+        html.Div(id=ids.DUP_MESSAGE, className="dup-message", role="status"),
+    ], className="tool-section dup-section", id="dup-section", hidden=True)
+
+
+def callback_section(lang: str) -> html.Section:
+    levels = [{"label": t(f"callback.{s}", lang), "value": s}
+              for s in ("satisfied", "basically_satisfied", "dissatisfied")]
+    return html.Section([
+        html.H2(t("callback.title", lang)),
+        html.Div([html.Label(t("callback.code", lang), htmlFor=ids.CALLBACK_CODE),
+                  dcc.Input(id=ids.CALLBACK_CODE, type="text", maxLength=13)], className="field"),
+        dcc.Checklist(id=ids.CALLBACK_REACHED, options=[{"label": t("callback.reached", lang), "value": "yes"}],
+                      value=["yes"], inline=True),
+        dcc.RadioItems(id=ids.CALLBACK_SATISFACTION, options=levels, value="satisfied", inline=True,
+                       className="radio-row"),
+        dcc.Textarea(id=ids.CALLBACK_COMMENT, placeholder=t("callback.comment", lang), maxLength=1000,
+                     className="textarea"),
+        dcc.Checklist(id=ids.CALLBACK_REOPEN, options=[{"label": t("callback.reopen", lang), "value": "yes"}],
+                      value=[], inline=True),
+        html.Button(t("callback.submit", lang), id=ids.CALLBACK_SUBMIT, n_clicks=0, className="primary"),
+        html.Div(id=ids.CALLBACK_MESSAGE, className="callback-message", role="status"),
+    ], className="tool-section callback-section")
+
+
+__all__ = ["search_section", "duplicates_section", "callback_section"]

@@ -1,0 +1,80 @@
+"""The handler workbench (处置工作台) and the verifier's page (核查): pure component trees."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from i18n import t
+from layouts import ids
+from layouts.components import socket
+
+GRID_COLUMNS = ("code", "category", "address", "deadline", "countdown", "state", "risk")
+
+
+def workbench(lang: str) -> html.Div:
+    columns = [{"field": c, "headerName": t(f"workbench.col.{c}", lang), "sortable": True, "filter": True}
+               for c in GRID_COLUMNS]
+    controls = html.Div([
+        dcc.Textarea(id=ids.WB_TEXT, placeholder=t("workbench.text", lang), maxLength=2000, className="textarea"),
+        html.Div([
+            html.Label(t("workbench.hours", lang), htmlFor=ids.WB_HOURS),
+            dcc.Input(id=ids.WB_HOURS, type="number", min=0.5, max=240, step=0.5, value=8),
+        ], className="field"),
+        dcc.Upload(id=ids.WB_PHOTOS, children=html.Div(t("workbench.photos", lang)), multiple=True,
+                   accept="image/jpeg,image/png,image/webp", className="upload"),
+        html.Div(id=ids.WB_PHOTO_NAMES, className="field-hint"),
+        html.Div([html.Button(t(f"workbench.action.{a}", lang), id=ids.wb_action(a), n_clicks=0,
+                              className="primary" if a in ("acknowledge", "resolve") else "")
+                  for a in ids.WB_ACTIONS], className="queue-actions"),
+        html.Div(id=ids.WB_MESSAGE, className="queue-message", role="status"),
+    ], className="wb-controls")
+    return html.Div([
+        socket(ids.WB_SOCKET, ["assignment"]),
+        dcc.Store(id=ids.WB_VERSION, data=0),
+        dcc.Store(id=ids.WB_SELECTED),
+        html.H2(t("workbench.title", lang)),
+        html.Div(id=ids.WB_TOAST, className="toast", role="status"),
+        dag.AgGrid(id=ids.WB_GRID, columnDefs=columns, rowData=[], getRowId="params.data.code",
+                   dashGridOptions={"rowSelection": {"mode": "singleRow"}, "overlayNoRowsTemplate": t("workbench.empty", lang)},
+                   columnSize="sizeToFit", className="ag-theme-alpine", style={"height": "320px"}),
+        html.Div([html.Div(id=ids.WB_DETAIL, className="wb-detail"), controls], className="wb-lower"),
+    ], className="workbench", id="workbench")
+
+
+def detail(lang: str, fields: Sequence[tuple[str, str]], timeline: Sequence[tuple[str, str, str, str]],
+           photos: Sequence[str]) -> html.Div:
+    """An incident's facts, its timeline (time, who, what, note) and its photos (served by the app)."""
+    return html.Div([
+        html.Dl([item for k, v in fields for item in (html.Dt(t(f"workbench.col.{k}", lang)), html.Dd(v))]),
+        html.H3(t("workbench.timeline", lang)),
+        html.Ol([html.Li([html.Span(at, className="tl-at"), " ", html.Span(who, className="tl-who"), " ",
+                          html.Strong(what), " ", html.Span(note, className="tl-note")], className="tl-item")
+                 for at, who, what, note in timeline], className="timeline", id="wb-timeline"),
+        html.Div([html.Img(src=src, className="wb-photo", alt="") for src in photos], className="wb-photos"),
+    ])
+
+
+def verify(lang: str) -> html.Div:
+    return html.Div([
+        socket("verify-socket", ["delta"]),
+        dcc.Store(id=ids.VERIFY_VERSION, data=0),
+        html.H2(t("verify.title", lang)),
+        html.Div(id=ids.VERIFY_LIST, className="queue"),
+        html.Div([
+            dcc.Dropdown(id=ids.VERIFY_SELECT, placeholder=t("verify.select", lang), className="queue-select"),
+            dcc.Input(id=ids.VERIFY_REASON, type="text", placeholder=t("verify.reason", lang)),
+            html.Button(t("verify.pass", lang), id=ids.VERIFY_PASS, n_clicks=0, className="primary"),
+            html.Button(t("verify.fail", lang), id=ids.VERIFY_FAIL, n_clicks=0, className="danger"),
+        ], className="queue-actions"),
+        html.Div(id=ids.VERIFY_MESSAGE, className="queue-message", role="status"),
+    ], className="verify", id="verify")
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> html.Table:
+    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
+                       html.Tbody([html.Tr([html.Td(c) for c in r]) for r in rows])], className="queue-table")
+
+
+__all__ = ["GRID_COLUMNS", "detail", "table", "verify", "workbench"]

@@ -1,0 +1,117 @@
+"""The console's operator tools called as functions inside a logged-in request: type-ahead, caller
+history, search with masked phones, duplicates (merge / keep apart), and callbacks."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from flask_login import login_user
+
+import factories as f
+from auth.users import authenticate
+from callbacks import intake as cb
+from callbacks import intake_tools as tools
+from incidents.model import Channel, State
+from layouts import ids
+from webapp import PASSWORD
+
+N = len(ids.INTAKE_FIELDS)
+
+
+@contextmanager
+def as_user(web: Any, username: str, lang: str = "zh") -> Iterator[None]:
+    with web.server.test_request_context("/_dash-update-component", headers={"Cookie": f"lang={lang}"}):
+        with web.services.db.read() as s:
+            login_user(authenticate(username, PASSWORD, session=s))
+        yield
+
+
+def test_typing_a_landmark_offers_it_and_choosing_it_fills_address_and_point(web: Any) -> None:
+    with as_user(web, "operator"):
+        options = tools.place_options("英雄广", None)
+    assert options[0]["label"].startswith("英雄广场")
+    address, lon, lat = tools.place_chosen(options[0]["value"], "")
+    assert address == "英雄广场"
+    assert web.services.grid.locate_one(lon, lat).startswith("220302")
+
+
+def test_the_caller_history_shows_earlier_incidents_with_outcome(web: Any) -> None:
+    svc = web.services
+    first = svc.dispatch.intake(f.report(grid=svc.grid, reporter_phone="13612345678"), f.operator(),
+                                Channel.HOTLINE, svc.clock()).incident
+    with as_user(web, "operator"):
+        shown = str(tools.caller_history("136 1234 5678"))
+    assert first.code in shown and "13612345678" in shown
+
+
+def test_search_shows_the_whole_phone_to_operators_only(web: Any) -> None:
+    svc = web.services
+    inc = svc.dispatch.intake(f.report(grid=svc.grid, reporter_phone="13612345678"), f.operator(),
+                              Channel.HOTLINE, svc.clock()).incident
+    with as_user(web, "operator"):
+        shown = str(tools.search_incidents(inc.code))
+    assert "13612345678" in shown
+    with as_user(web, "leader"):
+        assert "13612345678" not in str(tools.search_incidents(inc.code))  # refused outright
+
+
+def test_a_duplicate_intake_shows_candidates_and_the_operator_merges(web: Any) -> None:
+    svc = web.services
+    first = svc.dispatch.intake(f.report(grid=svc.grid), f.operator(), Channel.HOTLINE, svc.clock()).incident
+    lon, lat = f.point(east_m=20)
+    with as_user(web, "operator"):
+        out = cb.submit_report(1, f.WATER_COVER, "normal", "井盖又丢了", "", lon, lat, "13911112222", 0)
+        state = out[N + 2]
+        assert [c["code"] for c in state["candidates"]] == [first.code]
+        panel, options, value, hidden, figure = tools.show_duplicates(state)
+        assert value == first.code and hidden is False
+        message, cleared, _ = tools.duplicate_action("merge", state, value, 0)
+    assert cleared is None and first.code in message
+    assert svc.incidents.get(state["code"]).state == State.MERGED
+    assert svc.incidents.timeline(first.code)[-1].action == "reporter_added"
+
+
+def test_keeping_apart_dispatches_by_the_rules(web: Any) -> None:
+    svc = web.services
+    svc.dispatch.intake(f.report(grid=svc.grid), f.operator(), Channel.HOTLINE, svc.clock())
+    lon, lat = f.point(east_m=20)
+    with as_user(web, "operator"):
+        state = cb.submit_report(1, f.WATER_COVER, "normal", "另一个井盖", "", lon, lat, "", 0)[N + 2]
+        tools.duplicate_action("keep", state, None, 0)
+    assert svc.incidents.get(state["code"]).state == State.DISPATCHED
+
+
+def test_a_dissatisfied_callback_reopens_from_the_console(web: Any) -> None:
+    svc = web.services
+    inc = svc.dispatch.intake(f.report(grid=svc.grid), f.operator(), Channel.HOTLINE, svc.clock()).incident
+    inc = svc.incidents.act(inc.code, "acknowledge", f.dept_handler(), inc.version, svc.clock())
+    inc = svc.incidents.act(inc.code, "resolve", f.dept_handler(), inc.version, svc.clock())
+    svc.incidents.act(inc.code, "verify_pass", f.verifier(), inc.version, svc.clock())
+    with as_user(web, "operator"):
+        message = tools.record_callback(1, inc.code, ["yes"], "dissatisfied", "没修好", ["yes"])
+        missing = tools.record_callback(1, "2099010100001", ["yes"], "satisfied", "", [])
+    assert inc.code in message and svc.incidents.get(inc.code).state == State.ACCEPTED
+    assert "找不到" in missing
+
+
+def test_a_patrol_report_with_a_photo_is_resolved_on_the_spot(web: Any, tmp_path: Any) -> None:
+    import base64
+    import re
+
+    from callbacks import report as rcb
+
+    svc = web.services
+    svc.settings.uploads_dir = tmp_path
+    png = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32).decode()
+    lon, lat = f.point()
+    with as_user(web, "grid_worker"):
+        message = rcb.submit_patrol(1, png, lon, lat, f.GARBAGE, "垃圾已清理", ["yes"])
+        refused = rcb.submit_patrol(1, "data:text/html;base64," + base64.b64encode(b"<html>").decode(), lon, lat,
+                                    f.GARBAGE, "x", [])
+    code = re.search(r"\d{13}", message).group(0)
+    incident = svc.incidents.get(code)
+    assert incident.state == State.RESOLVED and incident.channel == Channel.PATROL
+    assert (tmp_path / incident.extra["photo"]).exists()
+    assert "JPEG" in refused
+    with as_user(web, "operator"):
+        assert "无权" in rcb.submit_patrol(1, None, lon, lat, f.GARBAGE, "x", [])

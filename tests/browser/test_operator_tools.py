@@ -1,0 +1,78 @@
+"""Operator and field tools in the browser: the console's address type-ahead, a patrol report from a phone."""
+from __future__ import annotations
+
+import base64
+import re
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from harness import ARTIFACTS, GRID_WORKER, login, make_browser
+
+pytestmark = pytest.mark.browser
+
+# A 1×1 PNG: the patrol page checks a photo by its content, not its name.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+def _wait(predicate, timeout: float = 15.0):  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_console_address_type_ahead_fills_address_and_point(live_app: str) -> None:
+    b = make_browser(1600, 1000)
+    try:
+        login(b, live_app, "operator", "/intake")
+        b.wait_for_element("#intake-place").click()
+        # The search box of the opened drop-down (empty until the server answers the typed text).
+        _wait(lambda: [i for i in b.driver.find_elements(By.CSS_SELECTOR, "input.dash-dropdown-search")
+                       if i.is_displayed()])[0].send_keys("英雄广场")
+        option = _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "[role=option]")
+                                if "英雄广场" in o.text])
+        option[0].click()
+        _wait(lambda: "英雄广场" in (b.find_element("#intake-address").get_attribute("value") or ""))
+        lon = float(_wait(lambda: b.find_element("#intake-lon").get_attribute("value")))
+        lat = float(b.find_element("#intake-lat").get_attribute("value"))
+        assert 124.2 < lon < 124.5 and 43.1 < lat < 43.25  # in Siping's urban core
+    finally:
+        b.driver.quit()
+
+
+def test_grid_worker_reports_from_a_phone_with_photo_and_location(live_app: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    photo = tmp_path / "pothole.png"
+    photo.write_bytes(PNG)
+    b = make_browser(360, 640)
+    try:
+        # The phone's GPS, as the browser's geolocation API reports it (WGS84): a point in 铁西区's core.
+        b.driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": live_app, "permissions": ["geolocation"]})
+        b.driver.execute_cdp_cmd("Emulation.setGeolocationOverride",
+                                 {"latitude": 43.1702, "longitude": 124.3505, "accuracy": 10})
+        login(b, live_app, GRID_WORKER, "/report")
+        b.wait_for_element("#report-submit")
+        width = b.driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 360, f"the page scrolls sideways on a 360 px phone ({width} px)"
+        b.driver.find_element(By.CSS_SELECTOR, "#report-photo input[type=file]").send_keys(str(photo))
+        _wait(lambda: "pothole.png" in b.find_element("#report-photo-name").text)
+        b.find_element("#report-locate").click()
+        assert abs(float(_wait(lambda: b.find_element("#report-lon").get_attribute("value"))) - 124.3505) < 1e-4
+        b.find_element("#report-category").click()
+        b.driver.switch_to.active_element.send_keys("20201")  # 非法小广告: the rules allow 自行处置
+        _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, "[role=option]"))[0].click()
+        b.find_element("#report-note").send_keys("电线杆上的小广告已清除")
+        b.driver.find_element(By.CSS_SELECTOR, "#report-onspot input").click()
+        b.find_element("#report-submit").click()
+        text = _wait(lambda: b.find_element("#report-result").text)
+        assert re.search(r"\d{13}", text), text
+        assert "自行处置" in text
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        b.driver.save_screenshot(str(ARTIFACTS / "patrol-360x640.png"))
+    finally:
+        b.driver.quit()

@@ -1,0 +1,277 @@
+"""The video wall over real processes: Redis fan-out between two app processes, both screen sizes, the
+major-incident alert, and a long run whose DOM stays bounded.
+
+Two ``python app.py`` processes (ports A and B) share one SQLite file and the real Redis at
+127.0.0.1:6379 on a channel of their own. Events committed in the test process reach the walls through
+the same Redis (as the CLI import or the scheduler would), so the test drives thousands of real commits
+without clicking.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from harness import ARTIFACTS, PASSWORD, ROOT, _free_port, foreign_requests, login, make_browser
+
+pytestmark = pytest.mark.browser
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def _wait(predicate, timeout: float = 20.0, step: float = 0.05):  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("condition not met in time")
+
+
+class Cluster:
+    def __init__(self, tmp: Path, env: dict[str, str]) -> None:
+        self.tmp, self.env, self.procs, self.bases = tmp, env, [], []  # type: ignore[var-annotated]
+
+    def start(self) -> str:
+        port = _free_port()
+        log = open(self.tmp / f"app-{port}.log", "wb")
+        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    pytest.fail("app did not start:\n" + (self.tmp / f"app-{port}.log").read_text()[-3000:])
+                time.sleep(0.2)
+        self.procs.append(proc)
+        self.bases.append(base)
+        return base
+
+    def services(self) -> Any:
+        """Services in this (test) process on the same database, publishing through the same Redis."""
+        from flask_socketio import SocketIO
+
+        from app import build_services
+        from live.broadcaster import Broadcaster
+        from settings import Settings
+
+        settings = Settings(_env_file=None, DATABASE_URL=self.env["DATABASE_URL"], CITYOPS_DEMO=False)  # type: ignore[call-arg]
+        holder: dict[str, Any] = {}
+        svc = build_services(settings, publish=lambda m: holder["b"].publish(m))
+        emitter = SocketIO(message_queue=REDIS, channel=self.env["CITYOPS_SOCKETIO_CHANNEL"])
+        svc.broadcaster = holder["b"] = Broadcaster(emitter, lambda: {}, svc.kpis, svc.clock, window_s=0.05)
+        return svc
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterator[Cluster]:
+    if not _redis_up():
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    tmp = tmp_path_factory.mktemp("wall")
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'cityops.db'}", CITYOPS_DEMO="0", REDIS_URL=REDIS,
+               CITYOPS_SOCKETIO_CHANNEL=f"cityops-test-{uuid.uuid4().hex[:8]}",
+               CITYOPS_SECRET_KEY="browser-test-secret", PYTHONUNBUFFERED="1")
+    subprocess.run([sys.executable, "-c", (
+        "from app import build_services\nfrom auth.users import create_user\n"
+        "s = build_services()\n"
+        "with s.db.write.begin() as x:\n"
+        "    for r in ('operator', 'wall'):\n"
+        f"        create_user(r, {PASSWORD!r}, r, session=x, display_name=r)\n"
+    )], cwd=ROOT, env=env, check=True, capture_output=True)
+    c = Cluster(tmp, env)
+    c.start()
+    c.start()
+    os.environ["CITYOPS_SOCKETIO_CHANNEL"] = env["CITYOPS_SOCKETIO_CHANNEL"]
+    yield c
+    os.environ.pop("CITYOPS_SOCKETIO_CHANNEL", None)
+    for p in c.procs:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for log in tmp.glob("app-*.log"):
+        (ARTIFACTS / f"wall-{log.name}").write_bytes(log.read_bytes())
+
+
+def _session(base: str, username: str) -> Any:
+    import requests
+
+    s = requests.Session()
+    r = s.post(base + "/login", data={"username": username, "password": PASSWORD}, allow_redirects=False)
+    assert r.status_code in (302, 303), r.text[:300]
+    return s
+
+
+def _submit_through_dash(session: Any, base: str, category: str, lon: float, lat: float, severity: str) -> Any:
+    """The operator console's submit button, as the browser sends it: the callback is found in Dash's
+    own dependency list (so the test follows the form as it grows), unknown states are sent empty."""
+    from layouts import ids
+
+    deps = session.get(base + "/_dash-dependencies").json()
+    cb = next(d for d in deps if any(i["id"] == ids.INTAKE_SUBMIT and i["property"] == "n_clicks" for i in d["inputs"]))
+    known = {ids.INTAKE_CATEGORY: category, ids.INTAKE_SEVERITY: severity, ids.INTAKE_LON: lon, ids.INTAKE_LAT: lat,
+             ids.INTAKE_DESCRIPTION: "人民大街井盖缺失，行人有坠落危险", ids.INTAKE_ADDRESS: "人民大街"}
+    out = cb["output"]
+    outputs = [dict(zip(("id", "property"), o.rsplit(".", 1))) for o in out.strip(".").split("...")]
+    body = {"output": out, "outputs": outputs if out.startswith("..") else outputs[0],
+            "inputs": [{"id": ids.INTAKE_SUBMIT, "property": "n_clicks", "value": 1}],
+            "changedPropIds": [f"{ids.INTAKE_SUBMIT}.n_clicks"],
+            "state": [dict(st, value=known.get(st["id"])) for st in cb["state"]]}
+    r = session.post(base + "/_dash-update-component", json=body)
+    assert r.status_code == 200, r.text[:500]
+    return r.json()
+
+
+def test_incident_created_through_process_a_reaches_a_wall_socket_on_process_b(cluster: Cluster) -> None:
+    import socketio
+
+    a, b = cluster.bases
+    got: list[dict[str, Any]] = []
+    snap: list[dict[str, Any]] = []
+    client = socketio.Client(reconnection=False)
+    client.on("delta", got.append)
+    client.on("snapshot", snap.append)
+    wall = _session(b, "wall")
+    client.connect(b, headers={"Cookie": "; ".join(f"{k}={v}" for k, v in wall.cookies.items())},
+                   transports=["websocket"], wait_timeout=10)
+    try:
+        assert client.transport() == "websocket"
+        _wait(lambda: snap)
+        resp = _submit_through_dash(_session(a, "operator"), a, "10101", 124.3505, 43.1702, "normal")
+        code = json.dumps(resp).split('"data-code": "')[1][:13]
+        delta = _wait(lambda: next((d for d in got if any(i["code"] == code for i in d["upsert"])), None))
+        assert delta["kpi"]["intake_today"] >= 1
+    finally:
+        client.disconnect()
+
+
+def _dom_nodes(browser: Any) -> int:
+    return browser.driver.execute_script("return document.getElementsByTagName('*').length")
+
+
+def _contrast(browser: Any, selector: str) -> float:
+    """WCAG contrast of an element's text against the nearest opaque background behind it."""
+    return browser.driver.execute_script("""
+      function rgb(s) { var m = s.match(/[\\d.]+/g).map(Number); return m; }
+      function lum(c) { var a = c.slice(0, 3).map(function (v) { v /= 255;
+          return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+        return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2]; }
+      var el = document.querySelector(arguments[0]); var fg = rgb(getComputedStyle(el).color);
+      var n = el, bg = null;
+      while (n && n.nodeType === 1) { var c = rgb(getComputedStyle(n).backgroundColor);
+        if (c.length < 4 || c[3] > 0.9) { if (c.length < 4 || c[3] > 0) { bg = c; break; } } n = n.parentElement; }
+      bg = bg || [11, 18, 32];
+      var l1 = lum(fg), l2 = lum(bg); return (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    """, selector)
+
+
+def _fits(browser: Any) -> bool:
+    return browser.driver.execute_script(
+        "var d = document.documentElement; return d.scrollHeight <= window.innerHeight + 1 && "
+        "d.scrollWidth <= window.innerWidth + 1;")
+
+
+def test_wall_at_1080p_and_4k_alert_and_a_long_run_stays_bounded(cluster: Cluster) -> None:
+    from factories import WATER_COVER, operator, point, report
+    from incidents.model import Channel
+
+    a, b = cluster.bases
+    svc = cluster.services()
+    wall = make_browser(1920, 1080)
+    big = make_browser(3840, 2160)
+    try:
+        login(wall, b, "wall", "/wall")
+        base_n = int(_wait(lambda: (wall.find_element("#kpi-intake_today").text or "").strip().isdigit()
+                           and wall.find_element("#kpi-intake_today").text))  # the fan-out test's report is there
+        wall.driver.execute_script("window.cityopsNoReload = true;")
+
+        def push(n: int, start: int) -> None:
+            for i in range(start, start + n):
+                svc.dispatch.intake(report(WATER_COVER, east_m=(i % 40) * 30.0, north_m=(i // 40 % 40) * 30.0,
+                                           description=f"long run {i}"), operator(), Channel.HOTLINE, svc.clock())
+
+        push(300, 0)
+        wall.wait_for_text_to_equal("#kpi-intake_today", str(base_n + 300), timeout=60)
+        _wait(lambda: wall.driver.execute_script("return document.querySelectorAll('#wall-ticker li').length") == 30)
+        after_300 = _dom_nodes(wall)
+        assert wall.driver.execute_script("return window.cityopsWallCount()") == int(wall.find_element("#kpi-open").text)
+
+        # 1080p: no scroll, big numerals, ≥ 7:1 text contrast
+        assert _fits(wall)
+        size = wall.driver.execute_script("return parseFloat(getComputedStyle(document.querySelector('#kpi-open')).fontSize)")
+        assert size >= 48
+        for sel in ("#kpi-open", ".kpi-label", ".ticker-line", ".wall-title", ".wall-clock"):
+            assert _contrast(wall, sel) >= 7.0, sel
+
+        # a major incident: full-width alert with sound until an operator acknowledges it
+        urgent = svc.dispatch.intake(report(WATER_COVER, severity="urgent", north_m=-300.0), operator(),
+                                     Channel.HOTLINE, svc.clock()).incident
+        wall.wait_for_element("#wall-alert:not(.hidden)")
+        assert urgent.code in wall.find_element("#wall-alert").text
+        width = wall.driver.execute_script("return document.querySelector('#wall-alert').getBoundingClientRect().width")
+        assert width >= 1900
+        assert _wait(lambda: wall.driver.execute_script("return window.cityopsBeeps || 0") >= 1)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        wall.driver.save_screenshot(str(ROOT / "docs" / "wall-alert-1080p.png"))
+        svc.incidents.act(urgent.code, "alert_acknowledged", operator(), svc.incidents.get(urgent.code).version,
+                          svc.clock())
+        wall.wait_for_element("#wall-alert.hidden")
+
+        # 4K on the other process: same picture, twice the size, no scroll
+        login(big, a, "wall", "/wall")
+        big.wait_for_text_to_equal("#kpi-intake_today", str(base_n + 301), timeout=30)
+        assert _fits(big)
+        big_size = big.driver.execute_script("return parseFloat(getComputedStyle(document.querySelector('#kpi-open')).fontSize)")
+        assert big_size >= 1.8 * size
+        big.driver.save_screenshot(str(ROOT / "docs" / "wall-4k.png"))
+
+        t0 = time.monotonic()
+        push(2700, 300)
+        wall.wait_for_text_to_equal("#kpi-intake_today", str(base_n + 3001), timeout=180)
+        push_s = time.monotonic() - t0
+        _wait(lambda: wall.driver.execute_script("return document.querySelectorAll('#wall-ticker li').length") == 30)
+        after_3000 = _dom_nodes(wall)
+        # no delta lost on the way, however fast they came: the map holds exactly the open incidents
+        assert wall.driver.execute_script("return window.cityopsWallCount()") == int(wall.find_element("#kpi-open").text)
+        assert after_3000 <= 1.1 * after_300, (after_300, after_3000)
+        assert wall.driver.execute_script("return window.cityopsNoReload === true"), "the wall reloaded"
+        wall.driver.save_screenshot(str(ROOT / "docs" / "wall-1080p.png"))
+        for br, base in ((wall, b), (big, a)):
+            assert foreign_requests(br, base) == []
+        (ARTIFACTS / "wall_long_run.json").write_text(json.dumps(
+            {"dom_after_300": after_300, "dom_after_3000": after_3000, "push_2700_s": round(push_s, 1),
+             "deltas_received": wall.driver.execute_script("return window.cityopsDeltas")}, indent=2))
+        print(f"\nDOM nodes after 300 events: {after_300}; after 3,001: {after_3000}; 2,700 commits in {push_s:.1f} s")
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        wall.driver.save_screenshot(str(ARTIFACTS / "fail-wall-1080p.png"))
+        big.driver.save_screenshot(str(ARTIFACTS / "fail-wall-4k.png"))
+        raise
+    finally:
+        wall.driver.quit()
+        big.driver.quit()
+        svc.db.dispose()
