@@ -39,6 +39,7 @@ import shapely
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from incidents.bulk import reserve_ids
 from incidents.changes import apply_event, created_event, decide
 from incidents.events import Event
 from incidents.intake import IntakeError
@@ -606,7 +607,7 @@ def generate_history(
         stories = _stories(ctx, reports, arrivals, locals_, counters)
         t_write = _time.perf_counter()
         n = len(stories)
-        ids = _reserve_ids(s, n)
+        ids = reserve_ids(n, session=s)
         incident_rows: list[dict[str, Any]] = []
         event_rows: list[tuple[datetime, int, int, dict[str, Any]]] = []
         for k, (story, iid) in enumerate(zip(stories, ids)):
@@ -688,19 +689,6 @@ def _moved(report: Report, grid: str) -> Report:
     from dataclasses import replace
 
     return replace(report, grid=grid)
-
-
-def _reserve_ids(session: Any, n: int) -> list[int]:
-    """Incident ids for ``n`` rows: from the sequence on PostgreSQL; after the max on SQLite, whose
-    write lock (BEGIN IMMEDIATE) we hold, so nobody else can take them meanwhile."""
-    if n == 0:
-        return []
-    if session.get_bind().dialect.name == "postgresql":
-        return list(session.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('incidents', 'id')) FROM generate_series(1, :n)"
-        ), {"n": n}).scalars())
-    base = session.scalar(select(func.max(IncidentRow.id))) or 0
-    return list(range(base + 1, base + n + 1))
 
 
 def _write_counters(conn: Any, before: dict[str, int], after: dict[str, int]) -> None:

@@ -2,28 +2,17 @@
 history, search with masked phones, duplicates (merge / keep apart), and callbacks."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
-from flask_login import login_user
 
 import factories as f
-from auth.users import authenticate
 from callbacks import intake as cb
 from callbacks import intake_tools as tools
 from incidents.model import Channel, State
 from layouts import ids
-from webapp import PASSWORD
+from webapp import as_user
 
 N = len(ids.INTAKE_FIELDS)
-
-
-@contextmanager
-def as_user(web: Any, username: str, lang: str = "zh") -> Iterator[None]:
-    with web.server.test_request_context("/_dash-update-component", headers={"Cookie": f"lang={lang}"}):
-        with web.services.db.read() as s:
-            login_user(authenticate(username, PASSWORD, session=s))
-        yield
 
 
 def test_typing_a_landmark_offers_it_and_choosing_it_fills_address_and_point(web: Any) -> None:

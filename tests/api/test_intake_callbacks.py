@@ -1,28 +1,17 @@
 """The console's callbacks called directly as functions, inside a request of a logged-in user."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
-from flask_login import login_user
 
-from auth.users import authenticate
 from callbacks import intake as cb
 from callbacks import queue as qcb
 from factories import GARBAGE, OTHER_EVENT, RURAL_CELL, WATER_COVER, point
 from incidents.model import State
 from layouts import ids
-from webapp import PASSWORD
+from webapp import as_user
 
 N = len(ids.INTAKE_FIELDS)
-
-
-@contextmanager
-def as_user(web: Any, username: str, lang: str = "zh") -> Iterator[None]:
-    with web.server.test_request_context("/_dash-update-component", headers={"Cookie": f"lang={lang}"}):
-        with web.services.db.read() as s:
-            login_user(authenticate(username, PASSWORD, session=s))
-        yield
 
 
 def _submit(category: Any, lon: Any, lat: Any, description: Any = "路面井盖缺失", phone: Any = "") -> list[Any]:

@@ -2,21 +2,19 @@
 from __future__ import annotations
 
 import base64
-from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from datetime import datetime, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask_login import login_user
 
 import factories as f
-from auth.users import authenticate, create_user
+from auth.users import create_user
 from callbacks import verify as vcb
 from callbacks import workbench as wcb
 from incidents.model import Actor, Channel, Role, State
 from i18n import t
-from webapp import PASSWORD, login
+from webapp import PASSWORD, as_user, login
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 OPERATOR = Actor("operator", Role.OPERATOR)
@@ -26,14 +24,6 @@ OPERATOR = Actor("operator", Role.OPERATOR)
 def _uploads_in_tmp(web: Any, tmp_path: Any) -> None:
     """Photos of a test go to its own folder, never the checkout's var/uploads."""
     web.services.handling.uploads_dir = tmp_path / "uploads"
-
-
-@contextmanager
-def as_user(web: Any, username: str, lang: str = "zh") -> Iterator[None]:
-    with web.server.test_request_context("/_dash-update-component", headers={"Cookie": f"lang={lang}"}):
-        with web.services.db.read() as s:
-            login_user(authenticate(username, PASSWORD, session=s))
-        yield
 
 
 def swj_incident(web: Any, **raw: Any) -> Any:

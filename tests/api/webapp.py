@@ -1,15 +1,16 @@
 """A whole app (Dash + Flask + Socket.IO) on a copied template database, with one user per role."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, Iterator
 
 import pytest
-
-import app as cityops_app
-from functools import lru_cache
-
+from flask_login import login_user
 from werkzeug.security import generate_password_hash
 
+import app as cityops_app
+from auth.users import authenticate
 from incidents.model import Role
 from incidents.records import UserRow
 
@@ -33,6 +34,15 @@ def web(settings: Any, clock: Any) -> Iterator[Any]:
 def _hash() -> str:
     """One scrypt hash for every test user (hashing per user would dominate the suite's time)."""
     return generate_password_hash(PASSWORD)
+
+
+@contextmanager
+def as_user(web: Any, username: str, lang: str = "zh") -> Iterator[None]:
+    """A request context of ``web`` in which ``username`` is logged in: for calling callbacks as functions."""
+    with web.server.test_request_context("/_dash-update-component", headers={"Cookie": f"lang={lang}"}):
+        with web.services.db.read() as s:
+            login_user(authenticate(username, PASSWORD, session=s))
+        yield
 
 
 def login(client: Any, username: str, password: str = PASSWORD) -> Any:
