@@ -39,6 +39,8 @@ class Services:
     broadcaster: Any = None
     channels: Any = None  # dispatch.channels.ChannelService: API, Open311, alarms, import
     handling: Any = None  # dispatch.handling_service.HandlingService: workbench, extensions, verification
+    routing: Any = None  # dispatch.routing.RoutingService: suggested routing (balance), redispatch
+    admin: Any = None  # auth.admin.AdminService: /admin's audited changes to users and reference data
     started_at: float = field(default_factory=_time.monotonic)
     background: list[Any] = field(default_factory=list)
 
@@ -79,6 +81,11 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     from dispatch.handling_service import HandlingService
 
     services.handling = HandlingService(incidents, reference, db, settings.uploads_dir, settings.upload_max_bytes)
+    from auth.admin import AdminService
+    from dispatch.routing import RoutingService
+
+    services.routing = RoutingService(db, dispatch)
+    services.admin = AdminService(db, reference)
     return services
 
 
@@ -86,8 +93,12 @@ def _channels(settings: Any, dispatch: Any) -> Any:
     from datetime import timedelta
 
     from dispatch.channels import ChannelService, load_alarm_types
+    from incidents.group_commit import GroupCommitter
 
-    return ChannelService(dispatch, timedelta(minutes=settings.alarm_window_min), load_alarm_types(settings.data_dir))
+    size = getattr(settings, "api_group_commit", 0)
+    committer = GroupCommitter(dispatch.incidents, size) if size > 0 else None
+    return ChannelService(dispatch, timedelta(minutes=settings.alarm_window_min), load_alarm_types(settings.data_dir),
+                          committer)
 
 
 def migrate(db: Any) -> None:

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     alarm_window_min: float = Field(default=30.0, alias="CITYOPS_ALARM_WINDOW_MIN")
     open311_jurisdiction: str = Field(default="siping", alias="CITYOPS_OPEN311_JURISDICTION")
     api_rate_per_min: int = Field(default=0, alias="CITYOPS_API_RATE_PER_MIN")
+    # The console's CSV import (/import): the largest file accepted; the CLI has no limit.
+    import_max_bytes: int = Field(default=20_000_000, alias="CITYOPS_IMPORT_MAX_BYTES")
+    # API creates queued and written in one transaction by one writer thread (group commit); 0 = off.
+    api_group_commit: int = Field(default=200, alias="CITYOPS_API_GROUP_COMMIT",
+                                  description="most creates per group-commit transaction; 0 writes each alone")
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -11,6 +11,9 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "/workbench": frozenset({R.DEPT_HANDLER, R.GRID_WORKER, R.DEPT_HEAD}),
     "/verify": frozenset({R.VERIFIER}),
     "/report": frozenset({R.GRID_WORKER}),
+    "/admin": frozenset({R.ADMIN}),
+    "/import": frozenset({R.OPERATOR, R.ADMIN}),
+    "/analytics": frozenset({R.LEADER, R.ADMIN}),
 }
 
 HOME: dict[Role, str] = {R.OPERATOR: "/intake", R.WALL: "/wall", R.DEPT_HANDLER: "/workbench", R.GRID_WORKER: "/workbench",

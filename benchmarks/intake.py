@@ -32,11 +32,11 @@ import numpy as np  # noqa: E402
 SECRET = "bench-secret-123456"
 
 
-def _settings(path: Path):  # type: ignore[no-untyped-def]
+def _settings(path: Path, group_commit: int = 0):  # type: ignore[no-untyped-def]
     from settings import Settings
 
     return Settings(_env_file=None, database_url=f"sqlite:///{path}", demo=False,  # type: ignore[call-arg]
-                    api_tokens=f"bench:operator:{SECRET}", redis_url=None)
+                    api_tokens=f"bench:operator:{SECRET}", redis_url=None, api_group_commit=group_commit)
 
 
 def _points(grid, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
@@ -47,28 +47,75 @@ def _points(grid, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndar
     return lon, lat
 
 
-def bench_api(n: int, folder: Path) -> dict[str, float]:
+def bench_api(n: int, folder: Path, *, clients: int = 1, group_commit: int = 0, name: str = "api") -> dict[str, float]:
+    """``n`` creates from ``clients`` threads (each its own test client), group commit on or off."""
+    import threading
+
     import app as cityops_app
 
-    web = cityops_app.create_app(_settings(folder / "api.db"), background=False)
-    client = web.server.test_client()
+    web = cityops_app.create_app(_settings(folder / f"{name}.db", group_commit), background=False)
     rng = np.random.default_rng(7)
     lon, lat = _points(web.services.grid, n, rng)
     cats = ["10101", "20102", "20403", "10115"]
     headers = {"Authorization": f"Bearer {SECRET}"}
-    lat_ms = []
+    lat_ms: list[float] = []
+    failures: list[str] = []
+
+    def client_loop(ks: range) -> None:
+        client = web.server.test_client()
+        mine = []
+        for k in ks:
+            body = {"category": cats[k % 4], "description": f"bench {k}", "lon": float(lon[k]), "lat": float(lat[k])}
+            s = time.perf_counter()
+            r = client.post("/api/v1/incidents", data=json.dumps(body), headers=headers,
+                            content_type="application/json")
+            mine.append((time.perf_counter() - s) * 1000)
+            if r.status_code != 201:
+                failures.append(f"{r.status_code} {r.get_data(as_text=True)[:200]}")
+        lat_ms.extend(mine)
+
+    threads = [threading.Thread(target=client_loop, args=(range(c, n, clients),)) for c in range(clients)]
     t0 = time.perf_counter()
-    for k in range(n):
-        body = {"category": cats[k % 4], "description": f"bench {k}", "lon": float(lon[k]), "lat": float(lat[k])}
-        s = time.perf_counter()
-        r = client.post("/api/v1/incidents", data=json.dumps(body), headers=headers, content_type="application/json")
-        lat_ms.append((time.perf_counter() - s) * 1000)
-        if r.status_code != 201:
-            raise SystemExit(f"create failed: {r.status_code} {r.get_data(as_text=True)}")
+    if clients == 1:  # in this thread, so a profiler sees it
+        client_loop(range(n))
+    for t in threads if clients > 1 else ():
+        t.start()
+    for t in threads if clients > 1 else ():
+        t.join()
     wall = time.perf_counter() - t0
+    if failures:
+        raise SystemExit(f"{len(failures)} creates failed, first: {failures[0]}")
+    committer = web.services.channels.committer
+    group = committer.writes / max(committer.commits, 1) if committer else 1.0
+    if committer:
+        committer.close()
     web.services.db.dispose()
     q = statistics.quantiles(lat_ms, n=100)
-    return {"creates": n, "per_s": n / wall, "p50_ms": q[49], "p99_ms": q[98]}
+    return {"creates": n, "per_s": n / wall, "p50_ms": q[49], "p99_ms": q[98], "clients": clients, "group": group}
+
+
+def profile_create(folder: Path, n: int = 300) -> list[tuple[str, float]]:
+    """Where one create's time goes (sequential, group commit off): the bound on the figure."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    bench_api(n, folder, name="profile")
+    prof.disable()
+    stats = pstats.Stats(prof)
+    wanted = {"request parsing + validation + locating": ("dispatch/service.py", "parse"),
+              "duplicate query": ("incidents/store.py", "nearby_open"),
+              "incident + created event insert": ("incidents/store.py", "insert"),
+              "file + dispatch (ORM update + event, twice)": ("incidents/service.py", "act"),
+              "commit": ("orm/session.py", "commit")}
+    stats_ = stats.stats  # type: ignore[attr-defined]
+    total = max((v[3] for k, v in stats_.items() if k[2] == "client_loop"), default=1e-9)
+    out = []
+    for label, (path, fn) in wanted.items():
+        cum = max((v[3] for k, v in stats_.items() if k[0].endswith(path) and k[2] == fn), default=0.0)
+        out.append((label, cum / total))
+    return out
 
 
 def bench_import(n: int, folder: Path) -> dict[str, float]:
@@ -124,14 +171,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="small sizes, under 30 s (CI)")
     parser.add_argument("--creates", type=int, default=None)
     parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--clients", type=int, default=8, help="concurrent API clients (threads)")
+    parser.add_argument("--group", type=int, default=200, help="most creates per group commit")
+    parser.add_argument("--profile", action="store_true", help="print where a create's time goes")
     args = parser.parse_args(argv)
     creates = args.creates or (300 if args.smoke else 2000)
     rows = args.rows or (10_000 if args.smoke else 100_000)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        api = bench_api(creates, folder)
-        print(f"API creates: {api['creates']} in one process on SQLite: {api['per_s']:.0f}/s, "
-              f"p50 {api['p50_ms']:.2f} ms, p99 {api['p99_ms']:.2f} ms (target 1,000/s)")
+        runs = [
+            ("one transaction per request, 1 client", bench_api(creates, folder, name="seq")),
+            (f"one transaction per request, {args.clients} clients",
+             bench_api(creates, folder, clients=args.clients, name="conc")),
+            (f"group commit, {args.clients} clients",
+             bench_api(creates, folder, clients=args.clients, group_commit=args.group, name="group")),
+        ]
+        for label, api in runs:
+            print(f"API creates ({label}): {api['creates']} in one process on SQLite: {api['per_s']:.0f}/s, "
+                  f"p50 {api['p50_ms']:.2f} ms, p99 {api['p99_ms']:.2f} ms, mean group {api['group']:.1f} "
+                  f"(target 1,000/s)")
+        print(f"group commit / one transaction per request (same clients): "
+              f"{runs[2][1]['per_s'] / runs[1][1]['per_s']:.2f}x")
+        if args.profile:
+            for label, share in profile_create(folder):
+                print(f"  share of a create's time in {label}: {share:.0%}")
         imp = bench_import(rows, folder)
         print(f"CSV import: {imp['rows']} rows (GB18030): {imp['per_s']:.0f} rows/s; raw sqlite3 executemany of the "
               f"same rows: {imp['raw_per_s']:.0f} rows/s; ratio {imp['ratio']:.2f}x raw (target >= 0.5x)")

@@ -19,9 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from dispatch.service import DispatchService, IntakeResult
 from geo.crs import gcj02_to_wgs84
 from incidents import channel_store, store
+from incidents.group_commit import GroupCommitter
 from incidents.intake import IntakeError
 from incidents.model import FINAL_STATES, Actor, Channel, Incident
 from incidents.search import Filters, search
+from incidents.service import UnitOfWork
 
 CRS_CHOICES = ("wgs84", "gcj02")
 ALARM_LEVELS = {"warning": "normal", "major": "high", "critical": "urgent"}
@@ -75,31 +77,46 @@ def load_alarm_types(data_dir: Path) -> dict[str, str]:
 
 
 class ChannelService:
-    def __init__(self, dispatch: DispatchService, alarm_window: timedelta, alarm_types: Mapping[str, str]) -> None:
+    def __init__(self, dispatch: DispatchService, alarm_window: timedelta, alarm_types: Mapping[str, str],
+                 committer: GroupCommitter | None = None) -> None:
         self.dispatch = dispatch
         self.incidents = dispatch.incidents
         self.alarm_window = alarm_window
         self.alarm_types = dict(alarm_types)
+        #: with a committer, creates from concurrent requests share one transaction (group commit)
+        self.committer = committer
 
     # -- creates ------------------------------------------------------------------------------
 
     def create(self, raw: Mapping[str, Any], actor: Actor, channel: Channel, now: datetime, *,
                crs: str | None = None, client: str | None = None, key: str | None = None) -> Created:
-        """Intake one report; with ``key``, a retry returns the first incident (across processes)."""
+        """Intake one report; with ``key``, a retry returns the first incident (across processes).
+
+        Parsing (validation, locating) runs in the caller's thread; the write — key check, store,
+        de-duplicate, dispatch, key — runs in one transaction: the group commit's when there is one.
+        """
         draft = self.dispatch.parse(to_wgs84(raw, crs), channel, now)
-        if not key:
-            return _created(self.dispatch.intake(draft, actor, channel, now))
         client = client or actor.name
-        digest = request_hash({**raw, "crs": crs or "wgs84"})
-        try:
-            with self.incidents.unit(now) as uow:
+        digest = request_hash({**raw, "crs": crs or "wgs84"}) if key else ""
+
+        def write(uow: UnitOfWork) -> Created:
+            if key:
                 first = self._replay(client, key, digest, uow.session)
                 if first is not None:
                     return first
-                result = self.dispatch.intake_in(uow, draft, actor, now)
+            result = self.dispatch.intake_in(uow, draft, actor, now)
+            if key:
                 channel_store.remember_key(client, key, result.incident.id or 0, digest, now, session=uow.session)
-                return _created(result)
+            return _created(result)
+
+        try:
+            if self.committer is not None:
+                return self.committer.run(now, write)
+            with self.incidents.unit(now) as uow:
+                return write(uow)
         except IntegrityError:  # a concurrent twin with the same key committed first: answer with it
+            if not key:
+                raise
             with self.incidents.db.read() as s:
                 first = self._replay(client, key, digest, s)
             if first is None:

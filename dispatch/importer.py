@@ -38,7 +38,31 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 
 
 class CsvError(ValueError):
-    """The file as a whole cannot be read (encoding, no header, a required column unmapped)."""
+    """The file as a whole cannot be read (encoding, no header, a required column unmapped);
+    ``code`` and ``params`` name the catalog message (``importer.error.<code>``)."""
+
+    def __init__(self, message: str, code: str = "unreadable", **params: Any) -> None:
+        super().__init__(message)
+        self.code, self.params = code, params
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the mapping step shows: the file's encoding, its header, our guess at the mapping."""
+
+    encoding: str
+    header: list[str]
+    mapping: dict[str, str]
+    lines: int
+
+
+def preview(data: bytes) -> Preview:
+    """Decode and read the header only; refuse a file with no header line."""
+    text, encoding = decode(data)
+    header = [h for h in header_of(text)]
+    if not any(h.strip() for h in header):
+        raise CsvError("no header line", "no_header")
+    return Preview(encoding, header, default_mapping(header), max(text.count("\n") - 1, 0))
 
 
 @dataclass
@@ -46,6 +70,10 @@ class RowError:
     line: int
     field: str
     message: str
+    #: catalog key suffix (``error.<code>`` or ``importer.error.<code>``) and its parameters, so the
+    #: console can write the error file in the reader's language; ``message`` stays for the CLI
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,13 +84,14 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     encoding: str = ""
 
-    def error_csv(self) -> str:
-        """The downloadable error file: one line per refused row."""
+    def error_csv(self, reason: Callable[[RowError], str] | None = None,
+                  header: Sequence[str] = ("line", "field", "message")) -> str:
+        """The downloadable error file: one line per refused row (``reason`` words it, default English)."""
         out = io.StringIO()
         w = csv.writer(out)
-        w.writerow(["line", "field", "message"])
+        w.writerow(list(header))
         for e in self.errors:
-            w.writerow([e.line, e.field, e.message])
+            w.writerow([e.line, e.field, reason(e) if reason else e.message])
         return out.getvalue()
 
 
@@ -72,7 +101,7 @@ def decode(data: bytes) -> tuple[str, str]:
             return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
-    raise CsvError("the file is neither UTF-8 nor GB18030 text")
+    raise CsvError("the file is neither UTF-8 nor GB18030 text", "encoding")
 
 
 def header_of(text: str) -> list[str]:
@@ -97,10 +126,11 @@ def read_rows(text: str, mapping: Mapping[str, str]) -> tuple[list[tuple[int, di
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
-        raise CsvError(f"no header line: {exc}") from None
+        raise CsvError(f"no header line: {exc}", "no_header") from None
     missing = [f for f in REQUIRED if mapping.get(f) not in header]
     if missing:
-        raise CsvError(f"no column for {', '.join(missing)}: map them to one of {header}")
+        raise CsvError(f"no column for {', '.join(missing)}: map them to one of {header}", "unmapped",
+                       fields=", ".join(missing))
     index = {name: header.index(col) for name, col in mapping.items() if col in header}
     rows: list[tuple[int, dict[str, Any]]] = []
     errors: list[RowError] = []
@@ -110,13 +140,14 @@ def read_rows(text: str, mapping: Mapping[str, str]) -> tuple[list[tuple[int, di
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(RowError(reader.line_num, "csv", f"malformed CSV: {exc}"))
+            errors.append(RowError(reader.line_num, "csv", f"malformed CSV: {exc}", "malformed_csv"))
             continue
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
-            errors.append(RowError(line, "csv", f"{len(values)} fields where the header has {len(header)}"))
+            errors.append(RowError(line, "csv", f"{len(values)} fields where the header has {len(header)}",
+                                   "field_count", {"got": len(values), "want": len(header)}))
             continue
         rows.append((line, {name: values[i] for name, i in index.items()}))
     return rows, errors
@@ -164,7 +195,7 @@ def validate(rows: list[tuple[int, dict[str, Any]]], *, taxonomy: Any, grid: Any
                 raw = {**raw, "lon": float(lons[k]), "lat": float(lats[k])}
             drafts.append(parse_draft(raw, taxonomy=taxonomy, locator=locator, channel=Channel.IMPORT, now=now))
         except IntakeError as exc:
-            errors.append(RowError(line, exc.field, exc.message))
+            errors.append(RowError(line, exc.field, exc.message, exc.code, dict(exc.params)))
         if progress and k % 5000 == 4999:
             progress(k + 1)
     return drafts, errors
@@ -174,7 +205,7 @@ def import_csv(services: Any, data: bytes, mapping: Mapping[str, str] | None, ac
                progress: Callable[[str, int, int], None] | None = None) -> ImportReport:
     """Validate every row, then store every valid one in one transaction; report every bad one."""
     text, encoding = decode(data)
-    mapping = dict(mapping or default_mapping(header_of(text)))
+    mapping = {k: v for k, v in (mapping or default_mapping(header_of(text))).items() if v}
     rows, errors = read_rows(text, mapping)
     total = len(rows) + len(errors)
     tick = (lambda phase: (lambda n: progress(phase, n, total))) if progress else (lambda phase: None)

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import delete, func, insert, or_, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dispatch.escalation import NOTIFY, Schedule, schedule
 from incidents import store
@@ -64,6 +64,7 @@ def refresh_schedules(services: Any, now: datetime) -> int:
             .outerjoin(S, S.incident_id == I.id)
             .where(I.state.in_(_RUNNING), I.deadline.is_not(None),
                    or_(S.incident_id.is_(None), S.deadline != I.deadline))
+            .order_by(I.id)  # every process locks rows in the same order: no deadlock between sweeps
         ).all()
     if not stale:
         return 0
@@ -97,7 +98,7 @@ def refresh_schedules(services: Any, now: datetime) -> int:
                 if rows:
                     s.execute(insert(S.__table__), rows)
             done += len(rows)
-        except IntegrityError:  # another process refreshed the same rows at the same moment
+        except (IntegrityError, OperationalError):  # another process refreshed the same rows at the same moment
             log.info("escalation: schedules refreshed elsewhere meanwhile")
     return done
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Callable, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from incidents.changes import created_event
@@ -72,10 +72,19 @@ def bulk_create(
     drafts: Sequence[Draft], actor: Actor, now: datetime, tz: ZoneInfo, *, session: Session,
     progress: Callable[[int], None] | None = None,
 ) -> list[str]:
-    """Store every draft as a ``reported`` incident with its ``created`` event; returns the codes."""
+    """Store every draft as a ``reported`` incident with its ``created`` event; returns the codes.
+
+    Rows are still built by the domain (``row_values``, ``created_event``); what is skipped is
+    SQLAlchemy's per-row parameter machinery: each column's bind processor (UTC datetimes, JSON) is
+    looked up once and the tuples go to the DBAPI cursor's ``executemany`` on the session's own
+    connection, inside the caller's transaction — the profile showed that machinery costing three times
+    the driver's own insert time.
+    """
     codes = _codes_by_report_day(drafts, tz, session=session)
     ids = reserve_ids(len(drafts), session=session)
     conn = session.connection()
+    inc_writer = _RawInsert(IncidentRow.__table__, conn)
+    ev_writer = _RawInsert(EventRow.__table__, conn, skip=("id",))
     for start in range(0, len(drafts), _CHUNK):
         incidents: list[dict] = []
         events: list[dict] = []
@@ -93,8 +102,38 @@ def bulk_create(
             events.append(dict(incident_id=iid, seq=e.seq, at=e.at, actor=e.actor, action=e.action,
                                from_state=e.from_state, to_state=e.to_state, department=e.department,
                                assignee=e.assignee, deadline=e.deadline, version=e.version, payload=e.payload))
-        conn.execute(insert(IncidentRow.__table__), incidents)
-        conn.execute(insert(EventRow.__table__), events)
+        inc_writer.executemany(incidents)
+        ev_writer.executemany(events)
         if progress:
             progress(min(start + _CHUNK, len(drafts)))
     return codes
+
+
+class _RawInsert:
+    """``INSERT INTO table`` through the DBAPI cursor of ``conn`` (so inside its transaction), with each
+    column's SQLAlchemy bind processor applied exactly as a Core insert would apply it."""
+
+    def __init__(self, table: Table, conn: Connection, skip: Sequence[str] = ()) -> None:
+        dialect = conn.dialect
+        self.columns = [c for c in table.columns if c.name not in skip]
+        self.processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in self.columns]
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in self.columns)
+        self.sql = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) " \
+                   f"VALUES ({', '.join([mark] * len(self.columns))})"
+        self.conn = conn
+
+    def executemany(self, rows: Sequence[dict]) -> None:
+        if not rows:
+            return
+        keyed = [(c.name, p) for c, p in zip(self.columns, self.processors)]
+        plain = [name for name, p in keyed if p is None]
+        if len(plain) == len(keyed):
+            params = [tuple(r[name] for name in plain) for r in rows]
+        else:
+            params = [tuple(r[name] if p is None else p(r[name]) for name, p in keyed) for r in rows]
+        cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(self.sql, params)
+        finally:
+            cursor.close()

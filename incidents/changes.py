@@ -139,6 +139,9 @@ def replay(events: list[Event]) -> Incident:
 
 
 def _jsonable(v: Any) -> Any:
+    kind = type(v)  # the plain kinds first: bulk import builds a payload per row, hasattr is slow
+    if v is None or kind is str or kind is float or kind is int:
+        return v
     if isinstance(v, datetime):
         return v.isoformat()
     if hasattr(v, "value"):

@@ -238,3 +238,18 @@ class EscalationClaimRow(Base):
     round: Mapped[int] = mapped_column(Integer)
     step: Mapped[str] = mapped_column(String(8))
     at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """One audited administrative change (/admin): who, when, what kind, on what, and the values set.
+
+    Written in the same transaction as the change itself, so no change exists without its audit row.
+    """
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -5,6 +5,8 @@ from typing import Any, Callable
 
 import pytest
 
+from callbacks import admin as acb
+from callbacks import queue as qcb
 from callbacks import verify as vcb
 from callbacks import workbench as wcb
 from i18n import t
@@ -19,6 +21,7 @@ PAGES: dict[str, set[Role]] = {
     "/intake": {R.OPERATOR, R.ADMIN},
     "/workbench": {R.DEPT_HANDLER, R.GRID_WORKER, R.DEPT_HEAD, R.ADMIN},
     "/verify": {R.VERIFIER, R.ADMIN},
+    "/admin": {R.ADMIN},
 }
 ACTIONS: dict[str, tuple[set[Role], Callable[[], Any]]] = {
     "workbench.act": ({R.DEPT_HANDLER, R.GRID_WORKER, R.DEPT_HEAD},
@@ -26,6 +29,11 @@ ACTIONS: dict[str, tuple[set[Role], Callable[[], Any]]] = {
     "workbench.detail": ({R.DEPT_HANDLER, R.GRID_WORKER, R.DEPT_HEAD}, lambda: wcb.show_detail(None, 0)[0]),
     "verify.act": ({R.VERIFIER}, lambda: vcb.verify_action(True, None, None, 0)[0]),
     "verify.list": ({R.VERIFIER}, lambda: str(vcb.show_waiting(0, None)[0])),
+    "queue.dispatch": ({R.OPERATOR}, lambda: qcb.queue_action("dispatch", None, None, 0)[0]),
+    "queue.reassign": ({R.OPERATOR}, lambda: qcb.reassign(1, None, None, None, None, 0)[0]),
+    "extension.decide": ({R.OPERATOR}, lambda: qcb.extension_action(True, None, None, 0)[0]),
+    "admin.act": ({R.ADMIN}, lambda: acb.admin_action("rule", {}, 0)[0]),
+    "admin.list": ({R.ADMIN}, lambda: str(acb.show_admin(0)[0])),
 }
 
 

@@ -53,6 +53,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterat
         "    for r in ('operator', 'wall', 'verifier', 'leader', 'admin'):\n"
         f"        create_user(r, {PASSWORD!r}, r, session=x, display_name=r)\n"
         f"    create_user({GRID_WORKER!r}, {PASSWORD!r}, 'grid_worker', session=x, department='GRID')\n"
+        "    for r in ('dept_handler', 'dept_head'):\n"
+        f"        create_user(r, {PASSWORD!r}, r, session=x, display_name=r, department='SWJ')\n"
     )], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     log = open(tmp / "app.log", "wb")

@@ -1,0 +1,282 @@
+"""Benchmark: each /analytics view on generated history vs the conventional way (pandas over the table).
+
+Writes ``--incidents`` (default 1,000,000) incidents over two years with their events (~6 per incident)
+into a fresh SQLite database with a vectorised generator (numpy; every lifecycle step in order, some
+returned, reworked, late, called back), then times each view of ``incidents.analytics`` as the page
+calls it, and the conventional approach — load the whole events table into pandas and compute the same
+month's indicator table — in the same run. Prints a table and writes benchmarks/results/analytics*.json.
+
+    python benchmarks/analytics.py              # 1,000,000 incidents (~2–3 min to generate)
+    python benchmarks/analytics.py --smoke      # 20,000 incidents, well under 30 s (CI)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import app  # noqa: E402
+from incidents.analytics import Analytics, Filters  # noqa: E402
+from settings import Settings  # noqa: E402
+
+NOW = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)
+EPOCH = np.datetime64("1970-01-01T00:00:00", "us")
+
+
+def _iso(seconds: np.ndarray) -> np.ndarray:
+    """UTC epoch seconds → SQLAlchemy's SQLite datetime text (``YYYY-MM-DD HH:MM:SS.ffffff``)."""
+    us = (seconds * 1e6).astype("int64").astype("datetime64[us]")
+    return np.char.replace(np.datetime_as_string(us, unit="us"), "T", " ")
+
+
+def generate(services: Any, n: int, seed: int = 7, years: float = 2.0) -> dict[str, Any]:
+    """``n`` incidents with their event logs, written with the DBAPI's executemany (one transaction)."""
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    ref = services.reference.get()
+    cats = [c for c in ref.taxonomy.all()]
+    cat_codes = np.array([c.code for c in cats])
+    cat_dept = np.array([c.department or "CGJ" for c in cats])
+    cells = services.grid
+    import json as _json
+
+    feats = _json.loads((services.settings.data_dir / "siping" / "grids.geojson").read_text())["features"]
+    core = [f["properties"] for f in feats if f["properties"]["kind"] == "core"]
+    grid_codes = np.array([p["code"] for p in core])
+    grid_lon = np.array([p["lon"] for p in core])
+    grid_lat = np.array([p["lat"] for p in core])
+    del cells
+    now_s = NOW.timestamp()
+    span = years * 365.25 * 86400
+    reported = np.sort(now_s - rng.random(n) * span)
+    hot = rng.zipf(1.6, n) % len(grid_codes)  # a few busy cells, a long tail
+    ci = rng.integers(0, len(cat_codes), n)
+    H = 3600.0
+    rejected = rng.random(n) < 0.03
+    filed = reported + rng.uniform(60, 90 * 60, n)
+    d1 = filed + rng.uniform(60, 1800, n)
+    limit = rng.choice([4 * H, 24 * H, 72 * H], n, p=[0.2, 0.5, 0.3])
+    returned = rng.random(n) < 0.05
+    ret = d1 + rng.uniform(600, 4 * H, n)
+    d2 = ret + rng.uniform(600, 2 * H, n)
+    start = np.where(returned, d2, d1)
+    deadline = start + limit
+    ack = start + rng.uniform(300, 2 * H, n)
+    share = rng.gamma(2.0, 0.33, n)  # ~15 % late
+    res1 = start + np.maximum(share * limit, ack - start + 60)
+    rework = rng.random(n) < 0.08
+    vfail = res1 + rng.uniform(H, 12 * H, n)
+    res2 = vfail + rng.uniform(H, 24 * H, n)
+    final_res = np.where(rework, res2, res1)
+    vpass = final_res + rng.uniform(H, 12 * H, n)
+    called = rng.random(n) < 0.3
+    cb = vpass + rng.uniform(H, 72 * H, n)
+    level = rng.choice(["satisfied", "basically_satisfied", "dissatisfied"], n, p=[0.7, 0.2, 0.1])
+    dept = cat_dept[ci]
+    # steps in order: (name, time, present-if, to_state)
+    nan = np.full(n, np.nan)
+    steps = [
+        ("created", reported, np.ones(n, bool), "reported"),
+        ("reject", np.where(rejected, filed, nan), rejected, "rejected"),
+        ("file", filed, ~rejected, "accepted"),
+        ("dispatch", d1, ~rejected, "dispatched"),
+        ("return", ret, ~rejected & returned, "accepted"),
+        ("dispatch", d2, ~rejected & returned, "dispatched"),
+        ("acknowledge", ack, ~rejected, "in_progress"),
+        ("resolve", res1, ~rejected, "resolved"),
+        ("verify_fail", vfail, ~rejected & rework, "in_progress"),
+        ("resolve", res2, ~rejected & rework, "resolved"),
+        ("verify_pass", vpass, ~rejected, "closed"),
+        ("callback", cb, ~rejected & called, "closed"),
+    ]
+    seq = np.zeros(n, int)
+    state = np.array(["reported"] * n, dtype=object)
+    last_at = reported.copy()
+    closed_at = np.full(n, np.nan)
+    resolved_at = np.full(n, np.nan)
+    cur_deadline = np.full(n, np.nan)
+    ev_parts = []
+    ids = np.arange(1, n + 1)
+    for k, (action, at, present, to_state) in enumerate(steps):
+        m = present & (at <= now_s)
+        if action == "dispatch":
+            cur_deadline = np.where(m, np.where(action == "dispatch" and k == 3, d1 + limit, deadline), cur_deadline)
+        seq = seq + m
+        dl = np.where(np.isnan(cur_deadline), np.nan, cur_deadline)
+        idx = np.nonzero(m)[0]
+        payload = np.array(["{}"] * len(idx), dtype=object)
+        if action == "callback":
+            payload = np.array(['{"reached": true, "satisfaction": "%s"}' % lv for lv in level[idx]], dtype=object)
+        ev_parts.append(pd.DataFrame({
+            "incident_id": ids[idx], "seq": seq[idx], "at": at[idx], "action": action,
+            "from_state": state[idx], "to_state": to_state,
+            "department": np.where(np.isnan(dl[idx]), None, dept[idx]), "deadline": dl[idx], "payload": payload}))
+        state = np.where(m, to_state, state)
+        last_at = np.where(m, at, last_at)
+        if action == "resolve":
+            resolved_at = np.where(m, at, resolved_at)
+        if action == "verify_pass":
+            closed_at = np.where(m, at, closed_at)
+    ev = pd.concat(ev_parts, ignore_index=True).sort_values(["at"], kind="stable")
+    t_gen = time.perf_counter() - t0
+    t1 = time.perf_counter()
+
+    def dt_or_none(a: np.ndarray) -> list[Any]:
+        s = _iso(np.nan_to_num(a))
+        return [None if np.isnan(x) else v for x, v in zip(a, s)]
+
+    g = grid_codes[hot]
+    lon = grid_lon[hot] + rng.uniform(-0.0008, 0.0008, n)
+    lat = grid_lat[hot] + rng.uniform(-0.0006, 0.0006, n)
+    days = pd.to_datetime(reported, unit="s", utc=True).tz_convert(services.settings.tz).strftime("%Y%m%d")
+    daily = pd.Series(1, index=days).groupby(level=0).cumsum().to_numpy()
+    codes = [f"{d}{s:05d}" for d, s in zip(days, daily)]
+    has_dl = ~np.isnan(cur_deadline)
+    inc_rows = list(zip(
+        ids.tolist(), codes, state.tolist(), cat_codes[ci].tolist(), ["normal"] * n, [""] * n, lon.tolist(),
+        lat.tolist(), g.tolist(), [int(x[:6]) for x in g], ["hotline"] * n, [""] * n,
+        [f"138{int(x):08d}" for x in rng.integers(0, 10 ** 8, n)], np.where(has_dl, dept, None).tolist(),
+        [None] * n, dt_or_none(cur_deadline), (rework & (vfail <= now_s)).astype(int).tolist(), [None] * n,
+        _iso(reported).tolist(), _iso(last_at).tolist(), dt_or_none(resolved_at), dt_or_none(closed_at),
+        seq.tolist(), ["{}"] * n))
+    ev_rows = list(zip(
+        ev["incident_id"].tolist(), ev["seq"].tolist(), _iso(ev["at"].to_numpy()).tolist(), ["gen"] * len(ev),
+        ev["action"].tolist(), ev["from_state"].tolist(), ev["to_state"].tolist(), ev["department"].tolist(),
+        [None] * len(ev), dt_or_none(ev["deadline"].to_numpy()), ev["seq"].tolist(), ev["payload"].tolist()))
+    raw = services.db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("BEGIN")
+        cur.executemany(
+            "INSERT INTO incidents (id, code, state, category, severity, description, lon, lat, grid, district, "
+            "channel, address, reporter_phone, department, assignee, deadline, rework_count, merged_into, "
+            "reported_at, updated_at, resolved_at, closed_at, version, extra) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", inc_rows)
+        cur.executemany(
+            "INSERT INTO events (incident_id, seq, at, actor, action, from_state, to_state, department, assignee, "
+            "deadline, version, payload) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", ev_rows)
+        cur.execute("COMMIT")
+        cur.execute("ANALYZE")
+    finally:
+        raw.close()
+    return {"incidents": n, "events": len(ev_rows), "generate_s": round(t_gen, 1),
+            "write_s": round(time.perf_counter() - t1, 1)}
+
+
+def conventional(services: Any, start: datetime, end: datetime, as_of: datetime) -> dict[str, Any]:
+    """The usual way: read the whole events table into pandas, fold per incident, apply the period rules."""
+    from incidents.analytics import _fold, measure_masks  # the same rules, so only the data access differs
+    from incidents.indicators import load
+
+    defs = load()
+    with services.db.engine.connect() as conn:
+        ev = pd.read_sql("SELECT incident_id, seq, at, action, to_state, department, deadline, payload FROM events",
+                         conn)
+        inc = pd.read_sql("SELECT id, code, category, district, grid, reported_at, reporter_phone FROM incidents", conn)
+    for c in ("at", "deadline"):
+        ev[c] = pd.to_datetime(ev[c], utc=True, format="ISO8601")
+    ev = ev[ev["at"] <= pd.Timestamp(as_of)]
+    a = ev["action"]
+    at = ev["at"]
+    frame = pd.DataFrame({"iid": ev["incident_id"],
+                          "filed": at.where(a == "file"), "dropped": at.where(a.isin(["reject", "merge"])),
+                          "dispatched": at.where(a == "dispatch"), "resolved_first": at.where(a == "resolve"),
+                          "resolved": at.where(a == "resolve"),
+                          "resolved_ontime": at.where((a == "resolve") & (at <= ev["deadline"])),
+                          "closed": at.where(a == "verify_pass"), "returns": (a == "return").astype(int),
+                          "reassigns": (a == "reassign").astype(int), "reworks": (a == "verify_fail").astype(int)})
+    g = frame.groupby("iid").agg({"filed": "min", "dropped": "min", "dispatched": "min", "resolved_first": "min",
+                                  "resolved": "max", "resolved_ontime": "max", "closed": "max", "returns": "sum",
+                                  "reassigns": "sum", "reworks": "sum"})
+    last = ev.sort_values(["incident_id", "seq"]).groupby("incident_id").tail(1).set_index("incident_id")
+    g = g.join(last[["to_state", "department", "deadline"]].rename(columns={"to_state": "state"}))
+    inc = inc.set_index("id")
+    g = g.join(inc.rename(columns={"reported_at": "reported"}))
+    g["reported"] = pd.to_datetime(g["reported"], utc=True, format="ISO8601")
+    masks = measure_masks(g.reset_index(drop=True), start, end, as_of, defs)
+    cb = pd.DataFrame({"at": pd.Series(dtype="datetime64[ns, UTC]"), "satisfied": pd.Series(dtype=bool)})
+    out = _fold(masks, cb, pd.Series(dtype=bool), defs, None)
+    return out.iloc[0].to_dict()
+
+
+def timed(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="20,000 incidents (CI)")
+    parser.add_argument("--incidents", type=int, default=None)
+    parser.add_argument("--keep", type=Path, default=None, help="copy the generated database here")
+    args = parser.parse_args(argv)
+    n = args.incidents or (20_000 if args.smoke else 1_000_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        need = n * 1500
+        if shutil.disk_usage(tmp).free < need:
+            print(f"not enough free disk for {n:,} incidents (~{need / 1e9:.1f} GB)")
+            return 1
+        settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp}/bench.db", demo=False)  # type: ignore[call-arg]
+        services = app.build_services(settings, clock=lambda: NOW)
+        gen = generate(services, n)
+        print(f"generated {gen['incidents']:,} incidents, {gen['events']:,} events "
+              f"(numpy {gen['generate_s']} s, write {gen['write_s']} s)")
+        an = Analytics(services.db, services.settings.tz)
+        tz = services.settings.tz
+        month_end = datetime(2026, 3, 1, tzinfo=tz).astimezone(timezone.utc)
+        month_start = datetime(2026, 2, 1, tzinfo=tz).astimezone(timezone.utc)
+        year_start = datetime(2025, 3, 1, tzinfo=tz).astimezone(timezone.utc)
+        views: dict[str, Callable[[], Any]] = {
+            "indicator table, last month": lambda: an.table(month_start, month_end, NOW),
+            "table by department, last month": lambda: an.table(month_start, month_end, NOW, by="department"),
+            "table by grid, last month": lambda: an.table(month_start, month_end, NOW, by="grid"),
+            "daily trend, last month": lambda: an.trend(month_start, month_end, "day", NOW),
+            "dashboard (page), last month": lambda: an.dashboard(month_start, month_end, "day", NOW),
+            "dashboard, one district": lambda: an.dashboard(month_start, month_end, "day", NOW, Filters(district=220302)),
+            "monthly trend, 12 months": lambda: an.trend(year_start, month_end, "month", NOW),
+            "drill-down list": lambda: an.drill(month_start, month_end, NOW, measure="to_close"),
+            "hotspots": lambda: an.hotspots(NOW),
+            "recurrence (50 m, 30 d)": lambda: an.recurrences(NOW),
+            "breach risk (all running)": lambda: an.breach_risk(NOW),
+        }
+        results: dict[str, float] = {}
+        ours_table = None
+        for name, fn in views.items():
+            seconds, value = timed(fn, 1 if n > 100_000 and "12 months" in name else 2)
+            results[name] = round(seconds, 3)
+            if name == "indicator table, last month":
+                ours_table = value[0]
+            print(f"{name:<34} {seconds:8.3f} s")
+        t_conv, conv = timed(lambda: conventional(services, month_start, month_end, NOW), 1)
+        print(f"{'pandas over the whole table':<34} {t_conv:8.3f} s  "
+              f"(×{t_conv / results['indicator table, last month']:.0f} the indexed query)")
+        same = all(ours_table[k] == int(conv[k]) for k in ("to_close", "closed", "to_file", "dispatched"))
+        print(f"same counts as the conventional way: {same}")
+        if args.keep:
+            shutil.copy(f"{tmp}/bench.db", args.keep)
+        out = ROOT / "benchmarks" / "results" / ("analytics-smoke.json" if args.smoke else f"analytics-{n}.json")
+        out.write_text(json.dumps({"incidents": n, "events": gen["events"], "views_s": results,
+                                   "pandas_whole_table_s": round(t_conv, 3), "same_counts": same}, indent=2))
+        services.db.dispose()
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""The leader's analytics page (/analytics): shared filters, charts, maps, tables and the drill-down.
+
+Pure: component trees and figures from data handed in (callbacks fetch it). Every chart mark carries
+``customdata`` that names what it counts, so a click can list exactly those incidents.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Mapping, Sequence
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from i18n import t
+from layouts import ids
+
+LINE = "#0072B2"
+GREY = "#999999"
+BAR = "#56B4E9"
+
+
+def _graph(id_: str, figure: Any = None, height: int = 300) -> dcc.Graph:
+    return dcc.Graph(id=id_, figure=figure or empty_figure(), config={"displayModeBar": False},
+                     style={"height": f"{height}px"})
+
+
+def empty_figure() -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 40}, paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
+    return fig
+
+
+def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str, Any]],
+           categories: Sequence[Mapping[str, Any]], departments: Sequence[Mapping[str, Any]],
+           indicators: Sequence[Mapping[str, Any]], formulas: Sequence[tuple[str, str]],
+           district_locked: int | None) -> html.Div:
+    def section(title: str, *children: Any, wide: bool = False) -> html.Section:
+        return html.Section([html.H3(title), *children], className="an-card" + (" an-wide" if wide else ""))
+
+    freq = [{"label": t(f"analytics.freq_{f}", lang), "value": f} for f in ("day", "week", "month")]
+    return html.Div([
+        html.H2(t("analytics.title", lang)),
+        html.Div([
+            html.Label([t("analytics.period", lang),
+                        dcc.DatePickerRange(id=ids.AN_PERIOD, start_date=start.isoformat(), end_date=end.isoformat(),
+                                            display_format="YYYY-MM-DD")]),
+            html.Label([t("analytics.freq", lang), dcc.RadioItems(id=ids.AN_FREQ, options=freq, value="month",
+                                                                  inline=True)]),
+            html.Label([t("analytics.district", lang),
+                        dcc.Dropdown(id=ids.AN_DISTRICT, options=list(districts), value=district_locked,
+                                     disabled=district_locked is not None, placeholder=t("analytics.all", lang))]),
+            html.Label([t("analytics.category", lang),
+                        dcc.Dropdown(id=ids.AN_CATEGORY, options=list(categories), placeholder=t("analytics.all", lang))]),
+            html.Label([t("analytics.department", lang),
+                        dcc.Dropdown(id=ids.AN_DEPARTMENT, options=list(departments),
+                                     placeholder=t("analytics.all", lang))]),
+            html.Label([t("analytics.indicator", lang),
+                        dcc.Dropdown(id=ids.AN_INDICATOR, options=list(indicators), value="ontime_close",
+                                     clearable=False)]),
+            html.Label([t("analytics.as_of", lang),
+                        dcc.DatePickerSingle(id=ids.AN_AS_OF, display_format="YYYY-MM-DD", clearable=True)]),
+        ], className="an-filters"),
+        html.Div([
+            section(t("analytics.trend", lang), _graph(ids.AN_TREND), wide=True),
+            section(t("analytics.mix", lang), _graph(ids.AN_MIX)),
+            section(t("analytics.ranking", lang), _graph(ids.AN_RANKING)),
+            section(t("analytics.district_map", lang), _graph(ids.AN_DISTRICT_MAP, height=360)),
+            section(t("analytics.grid_map", lang), _graph(ids.AN_GRID_MAP, height=360)),
+            section(t("analytics.sla", lang), _graph(ids.AN_SLA), wide=True),
+            section(t("analytics.table", lang), html.Div(id=ids.AN_TABLE),
+                    html.Div([html.Button(t("analytics.export_table_csv", lang), id=ids.AN_EXPORT_TABLE_CSV, n_clicks=0),
+                              html.Button(t("analytics.export_table_xlsx", lang), id=ids.AN_EXPORT_TABLE_XLSX,
+                                          n_clicks=0)], className="an-exports"),
+                    html.Details([html.Summary(t("analytics.formulas", lang)),
+                                  html.Dl([x for name, formula in formulas for x in (html.Dt(name), html.Dd(formula))])],
+                                 id="an-formulas", open=False),
+                    wide=True),
+            section(t("analytics.hotspots", lang), html.P(t("analytics.hotspots_rule", lang), className="field-hint"),
+                    _graph(ids.AN_HOT_MAP, height=320), html.Div(id=ids.AN_HOTSPOTS), html.Div(id=ids.AN_RECURRENCE),
+                    html.P(t("analytics.risk_rule", lang), className="field-hint"), wide=True),
+            section(t("analytics.drill", lang), html.P(t("analytics.drill_hint", lang), className="field-hint"),
+                    html.Div([html.Button(t("analytics.export_list_csv", lang), id=ids.AN_EXPORT_LIST_CSV, n_clicks=0),
+                              html.Button(t("analytics.export_list_xlsx", lang), id=ids.AN_EXPORT_LIST_XLSX,
+                                          n_clicks=0)], className="an-exports"),
+                    html.Div(id=ids.AN_DRILL), html.H4(t("analytics.timeline", lang)), html.Div(id=ids.AN_TIMELINE),
+                    wide=True),
+        ], className="an-grid"),
+        dcc.Store(id=ids.AN_DRILL_SPEC),
+        dcc.Download(id=ids.AN_DOWNLOAD),
+    ], className="analytics-page", id="analytics")
+
+
+def trend_figure(rows: Sequence[Mapping[str, Any]], last_year: Sequence[Mapping[str, Any]], key: str, name: str,
+                 last_year_name: str) -> go.Figure:
+    """The chosen indicator per period; last year's same periods dashed. customdata = [start, end]."""
+    fig = empty_figure()
+    x = [r["period"] for r in rows]
+    fig.add_trace(go.Scatter(x=x, y=[r.get(key) for r in rows], mode="lines+markers", name=name,
+                             line={"color": LINE}, customdata=[[r["start"], r["end"]] for r in rows]))
+    if last_year and any(r.get(key) is not None for r in last_year):
+        fig.add_trace(go.Scatter(x=x[:len(last_year)], y=[r.get(key) for r in last_year][:len(x)], mode="lines",
+                                 name=last_year_name, line={"color": GREY, "dash": "dash"},
+                                 customdata=[[r["start"], r["end"]] for r in last_year][:len(x)]))
+    fig.update_layout(legend={"orientation": "h", "y": 1.1}, clickmode="event")
+    return fig
+
+
+def bar_figure(labels: Sequence[str], values: Sequence[float | None], keys: Sequence[str], *,
+               horizontal: bool = False, color: str = BAR) -> go.Figure:
+    """A bar per key; ``keys`` (category / department codes) travel in customdata for the drill-down."""
+    fig = empty_figure()
+    vals = [v if v is not None else 0 for v in values]
+    bar = (go.Bar(y=list(labels), x=vals, orientation="h", customdata=list(keys), marker={"color": color})
+           if horizontal else go.Bar(x=list(labels), y=vals, customdata=list(keys), marker={"color": color}))
+    fig.add_trace(bar)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    fig.update_layout(clickmode="event", margin={"l": 120 if horizontal else 40, "r": 10, "t": 10, "b": 80})
+    return fig
+
+
+def _fmt(v: Any, kind: str) -> str:
+    if v is None:
+        return "—"
+    if kind == "rate":
+        return f"{v * 100:.1f}%"
+    return f"{v:.2f}" if isinstance(v, float) else str(v)
+
+
+def table(head: Sequence[str], rows: Sequence[Sequence[Any]], id_: str | None = None) -> html.Table:
+    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
+                       html.Tbody([html.Tr([html.Td(c) for c in r]) for r in rows])],
+                      className="an-table", **({"id": id_} if id_ else {}))
+
+
+def indicator_table(rows: Sequence[Mapping[str, Any]], group_key: str, group_names: Mapping[str, str],
+                    indicators: Sequence[tuple[str, str, str, str]], group_title: str) -> html.Table:
+    """One row per group; ``indicators`` = (key, name, kind, formula) — the formula is each header's tooltip."""
+    head = [html.Th(group_title)] + [html.Th(name, title=formula) for _k, name, _kind, formula in indicators]
+    body = [html.Tr([html.Td(group_names.get(str(r[group_key]), str(r[group_key])))]
+                    + [html.Td(_fmt(r.get(k), kind)) for k, _n, kind, _f in indicators]) for r in rows]
+    return html.Table([html.Thead(html.Tr(head)), html.Tbody(body)], className="an-table", id="an-indicator-table")
+
+
+def drill_list(rows: Sequence[Sequence[Any]], codes: Sequence[str], head: Sequence[str], summary: str) -> html.Div:
+    """The incident list: the code cell is a button that opens the timeline."""
+    body = [html.Tr([html.Td(html.Button(code, id=ids.an_code(code), n_clicks=0, className="link-button"))]
+                    + [html.Td(c) for c in r[1:]]) for code, r in zip(codes, rows)]
+    return html.Div([html.P(summary), html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
+                                                 className="an-table", id="an-drill-table")])
+
+
+def message(text: str) -> html.Div:
+    return html.Div(text, className="queue-empty")
+
+
+__all__ = ["layout", "trend_figure", "bar_figure", "indicator_table", "drill_list", "table", "message",
+           "empty_figure"]

@@ -1,0 +1,117 @@
+"""Issue 6 end to end: a department handler acknowledges and resolves on /workbench, a verifier closes
+on /verify, and a /wall browser sees the open-incidents tile change over its websocket meanwhile."""
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from typing import Any, Iterator
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from harness import ARTIFACTS, foreign_requests, login, make_browser
+
+pytestmark = pytest.mark.browser
+
+LON, LAT, CATEGORY = 124.3505, 43.1702, "10101"  # urban 铁西区, water manhole cover → SWJ (the handler's dept)
+TOKEN = "flow-test-secret-0123456789"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _api_token() -> Iterator[None]:
+    """An API token for this module's app (the harness passes the environment to ``python app.py``)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CITYOPS_API_TOKENS", f"flowtest:operator:{TOKEN}")
+        yield
+
+
+def _wait(predicate: Any, timeout: float = 15.0, step: float = 0.05) -> Any:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("condition not met in time")
+
+
+def _create(base: str) -> str:
+    body = json.dumps({"category": CATEGORY, "description": "人民大街井盖缺失", "lon": LON, "lat": LAT}).encode()
+    req = urllib.request.Request(base + "/api/v1/incidents", data=body, method="POST", headers={
+        "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    made = json.load(urllib.request.urlopen(req))
+    assert made["state"] == "dispatched" and made["department"] == "SWJ", made
+    return made["code"]
+
+
+def _pick_row(b: Any, code: str, state: str) -> None:
+    """Select the incident's row once the grid shows it in ``state`` (the grid refreshes on every push)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    row = f'.ag-center-cols-container [row-id="{code}"]'
+
+    def selected() -> bool:
+        try:
+            cells = b.driver.find_elements(By.CSS_SELECTOR, f"{row} .ag-cell")
+            if not cells or state not in b.driver.find_element(By.CSS_SELECTOR, row).text:
+                return False
+            if "ag-row-selected" not in b.driver.find_element(By.CSS_SELECTOR, row).get_attribute("class"):
+                cells[0].click()
+            return code in b.find_element("#wb-detail").text and state in b.find_element("#wb-detail").text
+        except StaleElementReferenceException:
+            return False
+
+    _wait(selected, step=0.2)
+
+
+def test_handler_resolves_verifier_closes_and_the_wall_follows(live_app: str) -> None:
+    code = _create(live_app)
+    wall = make_browser(1920, 1080)
+    handler = make_browser(1400, 1000)
+    verifier = None
+    try:
+        login(wall, live_app, "wall", "/wall")
+        wall.wait_for_text_to_equal("#kpi-open", "1")
+        wall.driver.execute_script("window.cityopsNoReload = true;")
+
+        login(handler, live_app, "dept_handler", "/workbench")
+        _pick_row(handler, code, "已派遣")
+        handler.find_element("#wb-acknowledge").click()
+        handler.wait_for_contains_text("#wb-message", code)
+        _pick_row(handler, code, "处置中")
+        handler.find_element("#wb-text").send_keys("已更换井盖，现场恢复通行")
+        handler.find_element("#wb-resolve").click()
+        _wait(lambda: "处置" in handler.find_element("#wb-message").text and code in handler.find_element("#wb-message").text)
+        wall.wait_for_text_to_equal("#kpi-open", "1")  # resolved is still open until verified
+        assert foreign_requests(handler, live_app) == []
+        handler.driver.quit()
+        handler = None
+
+        verifier = make_browser(1400, 1000)
+        login(verifier, live_app, "verifier", "/verify")
+        verifier.wait_for_contains_text("#verify-list", code)
+        verifier.wait_for_element("#verify-select").click()
+        _wait(lambda: verifier.driver.find_elements(By.CSS_SELECTOR, "[role=option]"))[0].click()
+        verifier.find_element("#verify-pass").click()
+        verifier.wait_for_contains_text("#verify-message", code)
+
+        wall.wait_for_text_to_equal("#kpi-open", "0")
+        wall.wait_for_text_to_equal("#kpi-closed_today", "1")
+        assert wall.driver.execute_script("return window.cityopsNoReload === true"), "the wall reloaded"
+        timeline = json.load(urllib.request.urlopen(urllib.request.Request(
+            f"{live_app}/api/v1/incidents/{code}/events", headers={"Authorization": f"Bearer {TOKEN}"})))
+        actions = [e["action"] for e in timeline["items"]]
+        assert [a for a in actions if a != "escalate"][-3:] == ["acknowledge", "resolve", "verify_pass"], actions
+        for b in (wall, verifier):
+            assert foreign_requests(b, live_app) == []
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for name, b in (("wall", wall), ("handler", handler), ("verifier", verifier)):
+            if b is not None:
+                b.driver.save_screenshot(str(ARTIFACTS / f"fail-flow-{name}.png"))
+        raise
+    finally:
+        for b in (wall, handler, verifier):
+            if b is not None:
+                b.driver.quit()

@@ -1,0 +1,87 @@
+"""Hotspots, recurrence and breach risk on planted patterns (hand-written incidents and events)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from analytics_log import write_incident
+from incidents.analytics import Analytics, Filters
+from incidents.hotspots import clusters, poisson_sf
+
+NOW = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)
+HOT, CALM = "220302001001001", "220303002001001"
+
+
+def plant(services: Any, code: str, at: datetime, *, grid: str = HOT, category: str = "10101",
+          lon: float = 124.30123, lat: float = 43.1991) -> None:
+    write_incident(services, code, [(at, "created", "reported", {})], grid=grid, district=int(grid[:6]),
+                   category=category, lon=lon, lat=lat)
+
+
+def test_poisson_tail_matches_known_values() -> None:
+    assert poisson_sf(0, 3.0) == 1.0
+    assert poisson_sf(1, 2.0) == pytest.approx(1 - 0.1353352832, abs=1e-9)
+    assert poisson_sf(8, 1.0) == pytest.approx(1.0249e-5, rel=1e-3)
+
+
+def test_a_cell_far_above_its_own_history_is_a_hotspot_and_a_busy_usual_cell_is_not(services: Any) -> None:
+    n = 0
+    for week in range(1, 9):  # the 8 weeks before this one: HOT 1 a week, CALM 4 a week
+        base = NOW - timedelta(days=7 * week + 2)
+        plant(services, f"H{n}", base); n += 1
+        for k in range(4):
+            plant(services, f"C{n}", base + timedelta(hours=k), grid=CALM); n += 1
+    for k in range(8):  # this week: HOT 8 (vs 1 expected), CALM 5 (vs 4 expected)
+        plant(services, f"H{n}", NOW - timedelta(days=1, hours=k)); n += 1
+    for k in range(5):
+        plant(services, f"C{n}", NOW - timedelta(days=2, hours=k), grid=CALM); n += 1
+    found = Analytics(services.db, services.settings.tz).hotspots(NOW)
+    assert [h.grid for h in found] == [HOT]
+    assert found[0].explain("en").startswith("8 vs 1.0 expected")
+    assert Analytics(services.db, services.settings.tz).hotspots(NOW, Filters(district=220303)) == []
+
+
+def test_one_category_coming_back_at_one_place_is_a_recurrence(services: Any) -> None:
+    lon, lat = 124.30123, 43.1991
+    for k in range(4):  # 4 water covers within ~20 m over 10 days
+        plant(services, f"R{k}", NOW - timedelta(days=2 * k + 1), lon=lon + 0.0001 * (k % 2), lat=lat + 0.0001 * (k // 2))
+    for k in range(2):  # only 2 at another place
+        plant(services, f"S{k}", NOW - timedelta(days=k + 1), lon=lon + 0.01, lat=lat)
+    for k in range(3):  # 3 of another category, 500 m apart
+        plant(services, f"T{k}", NOW - timedelta(days=k + 1), category="10102", lon=lon + 0.006 * k, lat=lat)
+    plant(services, "OLD", NOW - timedelta(days=45), lon=lon, lat=lat)  # outside the 30 days
+    found = Analytics(services.db, services.settings.tz).recurrences(NOW)
+    assert len(found) == 1
+    assert sorted(found[0].codes) == ["R0", "R1", "R2", "R3"] and found[0].category == "10101"
+    assert "4" in found[0].explain("en")
+
+
+def test_clusters_take_the_densest_place_first() -> None:
+    lon = [124.0, 124.0002, 124.0004, 124.0006, 124.1]  # ~16 m apart, then one far away
+    lat = [43.0] * 5
+    groups = clusters(lon, lat, radius_m=20, min_size=3)
+    assert [sorted(g.tolist()) for g in groups] == [[0, 1, 2]]  # point 3 is left alone, not a cluster
+
+
+def test_breach_risk_is_the_empirical_tail_of_the_time_share_used(services: Any) -> None:
+    """100 resolved SWJ water covers: 80 used 1%…80% of their time, 20 finished at 120% (late)."""
+    limit = timedelta(hours=10)
+    for k in range(100):
+        share = (k + 1) / 100 if k < 80 else 1.2
+        start = NOW - timedelta(days=20, hours=k)
+        write_incident(services, f"P{k}", [
+            (start - timedelta(minutes=5), "created", "reported", {}),
+            (start, "dispatch", "dispatched", {"department": "SWJ", "deadline": start + limit}),
+            (start + limit * share, "resolve", "resolved", {})])
+    fresh, half, late = NOW - timedelta(hours=1), NOW - timedelta(hours=5), NOW - timedelta(hours=11)
+    for code, start in (("NEW", NOW - timedelta(seconds=1)), ("HALF", half), ("LATE", late), ("ONE", fresh)):
+        write_incident(services, code, [(start - timedelta(minutes=5), "created", "reported", {}),
+                                        (start, "dispatch", "dispatched", {"department": "SWJ",
+                                                                            "deadline": start + limit})])
+    risk = Analytics(services.db, services.settings.tz).breach_risk(NOW)
+    assert risk["NEW"] == pytest.approx(0.2, abs=0.01)  # 20 of 100 were late
+    assert risk["HALF"] == pytest.approx(20 / 50)  # past 50 %: 30 on-time and 20 late remain
+    assert risk["LATE"] == 1.0  # already past the deadline
+    assert set(risk) == {"NEW", "HALF", "LATE", "ONE"}
