@@ -41,6 +41,7 @@ class Services:
     handling: Any = None  # dispatch.handling_service.HandlingService: workbench, extensions, verification
     routing: Any = None  # dispatch.routing.RoutingService: suggested routing (balance), redispatch
     admin: Any = None  # auth.admin.AdminService: /admin's audited changes to users and reference data
+    exchange: Any = None  # dispatch.outbox.ExchangeService: connectors, outbox, dead letters (issue 10)
     started_at: float = field(default_factory=_time.monotonic)
     background: list[Any] = field(default_factory=list)
 
@@ -86,7 +87,19 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
 
     services.routing = RoutingService(db, dispatch)
     services.admin = AdminService(db, reference)
+    _exchange(settings, services)
     return services
+
+
+def _exchange(settings: Any, services: Services) -> None:
+    """Issue 10: the outbox hook on every dispatch, and refusals counted for the quality page."""
+    from dispatch.outbox import ExchangeService
+    from incidents.quality import RefusalRecorder
+
+    services.exchange = ExchangeService(services.db, services.incidents, max_attempts=settings.outbox_max_attempts,
+                                        backoff_s=settings.outbox_backoff_s, backoff_cap_s=settings.outbox_backoff_cap_s)
+    services.incidents.hooks.append(services.exchange.outbox_hook)
+    services.dispatch.on_refusal = RefusalRecorder(services.db)
 
 
 def _channels(settings: Any, dispatch: Any) -> Any:
@@ -129,6 +142,51 @@ def secret_key(settings: Any) -> str:
     return path.read_text().strip()
 
 
+class ConfigError(SystemExit):
+    """A setting the process cannot start without; the message says which and why."""
+
+
+def require_secret(settings: Any) -> None:
+    """Outside the demo the session key must come from the environment: a key written to ``var/`` by
+    one process differs from its neighbours' (sessions fail across the balancer) and is lost with the
+    container."""
+    if not settings.demo and not settings.secret_key:
+        raise ConfigError("CityOps refuses to start: CITYOPS_DEMO=0 needs CITYOPS_SECRET_KEY (the session signing "
+                          "key, the same in every process), e.g. CITYOPS_SECRET_KEY=$(python -c 'import secrets; "
+                          "print(secrets.token_hex(32))')")
+
+
+def install_production(server: Any, services: Services) -> None:
+    """Request ids, cookies behind TLS, the trusted proxy, login throttling (README "Production")."""
+    from auth.throttle import LoginThrottle
+    from ops.logs import install_request_id
+
+    st = services.settings
+    install_request_id(server)
+    if st.secure_cookies:
+        server.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    if st.proxy_fix > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = st.proxy_fix
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
+    server.extensions["cityops_login_throttle"] = LoginThrottle(st.login_max_failures, st.login_window_s,
+                                                               st.redis_url)
+
+
+def wsgi() -> Any:
+    """The WSGI app for a production server: ``gunicorn -w 1 --threads 100 'app:wsgi()'`` (one worker per
+    process: Socket.IO keeps each client's state in the process that accepted it)."""
+    from settings import Settings
+
+    settings = Settings()
+    from ops.logs import configure
+
+    configure(settings.log_format)
+    require_secret(settings)
+    return create_app(settings).server
+
+
 def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool | None = None) -> Any:
     """Build the whole app; returns the Dash app with ``.socketio`` and ``.services`` attached."""
     import dash
@@ -141,7 +199,14 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
 
     settings = settings or Settings()
     holder: dict[str, Any] = {}
-    services = build_services(settings, clock, lambda messages: holder["b"].publish(messages) if "b" in holder else None)
+
+    def publish(messages: list[dict[str, Any]]) -> None:
+        if "m" in holder:
+            holder["m"].observe_published(messages)
+        if "b" in holder:
+            holder["b"].publish(messages)
+
+    services = build_services(settings, clock, publish)
     app = dash.Dash(
         __name__, use_pages=True, pages_folder="", serve_locally=True, title="CityOps 一网统管",
         suppress_callback_exceptions=True, update_title=None,
@@ -152,11 +217,16 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
                          SESSION_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_HTTPONLY=True,
                          REMEMBER_COOKIE_SAMESITE="Lax")
     server.extensions["cityops"] = services
+    install_production(server, services)
     auth_login.install(server, services.db.read)
     # Same-origin sockets only (python-socketio's default): a page on another site cannot ride the cookie.
     socketio = SocketIO(server, message_queue=settings.redis_url, channel=settings.socketio_channel,
                         async_mode="threading", manage_session=False)
     services.broadcaster = holder["b"] = Broadcaster.for_app(socketio, services, lambda: wall_snapshot(services))
+    from ops.health import install as install_ops
+
+    holder["m"] = install_ops(server, services)  # /readyz, /metrics
+    holder["m"].instrument_batcher(services.broadcaster.batcher)
 
     @server.route("/healthz")
     def healthz() -> Any:
@@ -182,6 +252,7 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
         start_demo(services, socketio)
     if background if background is not None else True:
         start_escalation(services, socketio)
+        start_exchange(services, socketio)
     return app
 
 
@@ -286,21 +357,41 @@ def start_escalation(services: Services, socketio: Any) -> None:
 
     stop = threading.Event()
     services.background.append(stop)
-    socketio.start_background_task(run_scheduler, services, stop)
+    socketio.start_background_task(run_scheduler, services, stop, services.settings.sweep_every_s)
+
+
+def start_exchange(services: Services, socketio: Any) -> None:
+    """The outbox delivery worker and Open311 poller (issue 10), under the ``exchange`` lease."""
+    from dispatch.outbox import run_exchange
+
+    stop = threading.Event()
+    services.background.append(stop)
+    socketio.start_background_task(run_exchange, services, stop)
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("archive", "connector", "outbox", "quality"):  # issue 10: api/exchange_cli.py
+        from api.exchange_cli import main as exchange_main
+
+        return exchange_main(argv, build_services)
     parser = argparse.ArgumentParser(prog="cityops", description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", default="serve",
-                        choices=["serve", "db-upgrade", "create-admin", "generate-history", "import"])
-    parser.add_argument("file", nargs="?", help="import: the CSV file")
+                        choices=["serve", "db-upgrade", "create-admin", "generate-history", "import", "backup",
+                                 "restore", "purge-uploads"])
+    parser.add_argument("file", nargs="?", help="import: the CSV file; backup/restore: the backup file")
     parser.add_argument("--map", action="append", default=[], help="import: FIELD=COLUMN (repeatable)")
     parser.add_argument("--host", default=os.environ.get("CITYOPS_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CITYOPS_PORT", "8050")))
     parser.add_argument("--username")
     parser.add_argument("--password")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from ops.logs import configure
+    from settings import Settings
+
+    configure(Settings().log_format)  # text or JSON lines, request ids, no phones or secrets
+    if args.command in ("backup", "restore", "purge-uploads"):
+        return ops_command(args.command, args.file)
     if args.command == "db-upgrade":
         build_services()
         print("database at head")
@@ -326,9 +417,33 @@ def main(argv: list[str] | None = None) -> int:
         print(demo.generate_history(services, months=services.settings.history_months))
         return 0
     t0 = _time.monotonic()
+    require_secret(Settings())
     app = create_app()
     log.info("CityOps ready in %.1f s on http://%s:%d", _time.monotonic() - t0, args.host, args.port)
     app.socketio.run(app.server, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False)
+    return 0
+
+
+def ops_command(command: str, file: str | None) -> int:
+    """``backup FILE`` / ``restore FILE`` (SQLite; PostgreSQL: pg_dump) and ``purge-uploads`` (retention)."""
+    from ops.backup import BackupError, backup, purge_uploads, restore
+    from settings import Settings
+
+    settings = Settings()
+    if command == "purge-uploads":
+        removed = purge_uploads(settings.uploads_dir, settings.upload_retention_days)
+        print(f"{len(removed)} attachment files older than {settings.upload_retention_days} days removed"
+              if settings.upload_retention_days > 0 else "CITYOPS_UPLOAD_RETENTION_DAYS is 0: attachments are kept")
+        return 0
+    if not file:
+        print(f"{command} needs a FILE", file=sys.stderr)
+        return 2
+    try:
+        size = (backup if command == "backup" else restore)(settings.database_url, Path(file))
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"{'backed up to' if command == 'backup' else 'restored from'} {file} ({size} bytes)")
     return 0
 
 

@@ -51,6 +51,24 @@ class Settings(BaseSettings):
     # API creates queued and written in one transaction by one writer thread (group commit); 0 = off.
     api_group_commit: int = Field(default=200, alias="CITYOPS_API_GROUP_COMMIT",
                                   description="most creates per group-commit transaction; 0 writes each alone")
+    # Production (issue 9): logs, cookies behind TLS, login throttling, attachment retention, sweep period.
+    log_format: str = Field(default="text", alias="CITYOPS_LOG_FORMAT", description="text | json (one object a line)")
+    secure_cookies: bool = Field(default=False, alias="CITYOPS_SECURE_COOKIES",
+                                 description="mark session cookies Secure (set it when served over TLS)")
+    proxy_fix: int = Field(default=0, alias="CITYOPS_PROXY_FIX",
+                           description="trusted reverse proxies in front (X-Forwarded-For/-Proto/-Host); 0 = none")
+    login_max_failures: int = Field(default=10, alias="CITYOPS_LOGIN_MAX_FAILURES")
+    login_window_s: int = Field(default=300, alias="CITYOPS_LOGIN_WINDOW_S")
+    upload_retention_days: int = Field(default=0, alias="CITYOPS_UPLOAD_RETENTION_DAYS",
+                                       description="purge-uploads removes photos older than this; 0 keeps all")
+    sweep_every_s: float = Field(default=30.0, alias="CITYOPS_SWEEP_EVERY_S")
+    # Data exchange (issue 10): outbox retries (exponential backoff, then a dead letter), Open311 polling.
+    outbox_max_attempts: int = Field(default=12, alias="CITYOPS_OUTBOX_MAX_ATTEMPTS",
+                                     description="failed deliveries before a message becomes a dead letter")
+    outbox_backoff_s: float = Field(default=30.0, alias="CITYOPS_OUTBOX_BACKOFF_S")
+    outbox_backoff_cap_s: float = Field(default=3600.0, alias="CITYOPS_OUTBOX_BACKOFF_CAP_S")
+    exchange_every_s: float = Field(default=2.0, alias="CITYOPS_EXCHANGE_EVERY_S")
+    open311_poll_s: float = Field(default=60.0, alias="CITYOPS_OPEN311_POLL_S")
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -3,7 +3,8 @@
 Every change writes an ``audit_log`` row (who, when, what, the values set) in the change's own
 transaction, so the audit trail cannot miss a change. The reference tables are the truth for every
 process (DESIGN.md), so after a rule, department or time-limit change this process reloads its
-:class:`~dispatch.reference.ReferenceCache` at once; other processes pick it up on their next reload.
+:class:`~dispatch.reference.ReferenceCache` at once (other processes keep their cached copy until they
+reload: no cross-process signal exists yet).
 Errors are :class:`AdminError` values whose ``key`` names a catalog message (``admin.error.<key>``).
 """
 from __future__ import annotations
@@ -127,7 +128,8 @@ class AdminService:
 
     def update_user(self, actor: str, now: datetime, username: str, *, role: str | None = None,
                     department: str | None = None, district: Any = None, active: bool | None = None) -> None:
-        """Change a user's role, department, district or active flag (an admin cannot lock themselves out)."""
+        """Set a user's role, department, district and active flag as the form sends them (the whole record:
+        an empty department or district clears it); an admin cannot disable themselves or change their role."""
         with self.db.write.begin() as s:
             row = self._user_row(s, username)
             changes: dict[str, Any] = {}

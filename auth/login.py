@@ -17,7 +17,7 @@ from auth.roles import PAGE_ROLES, home_of, may_open
 from auth.users import User, authenticate, get_user
 from i18n import normalise, t
 
-PUBLIC_PREFIXES = ("/login", "/logout", "/healthz", "/assets/", "/lang/", "/api/", "/open311/", "/_favicon",
+PUBLIC_PREFIXES = ("/login", "/logout", "/healthz", "/readyz", "/metrics", "/assets/", "/lang/", "/api/", "/open311/", "/_favicon",
                    "/favicon.ico")
 
 _FORM = """<!doctype html>
@@ -71,17 +71,28 @@ def install(server: Flask, read_session: sessionmaker[Session]) -> LoginManager:
         username, error = "", ""
         if request.method == "POST":
             username = request.form.get("username", "").strip()
+            throttle = server.extensions.get("cityops_login_throttle")  # auth/throttle.py, per IP + username
+            ip = request.remote_addr or "-"
+            if throttle is not None and throttle.blocked(ip, username):
+                return _form(lang, t("security.login_throttled", lang), username), 429
             with read_session() as s:
                 user = authenticate(username, request.form.get("password", ""), session=s)
             if user is not None:
+                if throttle is not None:
+                    throttle.succeeded(ip, username)
                 login_user(user, remember=True)
                 return redirect(_safe_next(request.form.get("next"), home_of(user.role)))
+            if throttle is not None:
+                throttle.failed(ip, username)
             error = t("login.failed", lang)
+        return _form(lang, error, username), (401 if error else 200)
+
+    def _form(lang: str, error: str, username: str) -> str:
         return render_template_string(
             _FORM, lang=lang, title=t("login.title", lang), l_user=t("login.username", lang),
             l_pass=t("login.password", lang), l_submit=t("login.submit", lang), error=error,
             username=username, next=_safe_next(request.args.get("next") or request.form.get("next"), ""),
-        ), (401 if error else 200)
+        )
 
     @server.route("/logout")
     def logout() -> Response:

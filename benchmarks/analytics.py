@@ -152,10 +152,13 @@ def generate(services: Any, n: int, seed: int = 7, years: float = 2.0) -> dict[s
         [None] * n, dt_or_none(cur_deadline), (rework & (vfail <= now_s)).astype(int).tolist(), [None] * n,
         _iso(reported).tolist(), _iso(last_at).tolist(), dt_or_none(resolved_at), dt_or_none(closed_at),
         seq.tolist(), ["{}"] * n))
-    ev_rows = list(zip(
-        ev["incident_id"].tolist(), ev["seq"].tolist(), _iso(ev["at"].to_numpy()).tolist(), ["gen"] * len(ev),
-        ev["action"].tolist(), ev["from_state"].tolist(), ev["to_state"].tolist(), ev["department"].tolist(),
-        [None] * len(ev), dt_or_none(ev["deadline"].to_numpy()), ev["seq"].tolist(), ev["payload"].tolist()))
+    def event_rows(part: pd.DataFrame) -> list[tuple[Any, ...]]:
+        return list(zip(
+            part["incident_id"].tolist(), part["seq"].tolist(), _iso(part["at"].to_numpy()).tolist(),
+            ["gen"] * len(part), part["action"].tolist(), part["from_state"].tolist(), part["to_state"].tolist(),
+            part["department"].tolist(), [None] * len(part), dt_or_none(part["deadline"].to_numpy()),
+            part["seq"].tolist(), part["payload"].tolist()))
+
     raw = services.db.engine.raw_connection()
     try:
         cur = raw.cursor()
@@ -165,14 +168,16 @@ def generate(services: Any, n: int, seed: int = 7, years: float = 2.0) -> dict[s
             "channel, address, reporter_phone, department, assignee, deadline, rework_count, merged_into, "
             "reported_at, updated_at, resolved_at, closed_at, version, extra) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", inc_rows)
-        cur.executemany(
-            "INSERT INTO events (incident_id, seq, at, actor, action, from_state, to_state, department, assignee, "
-            "deadline, version, payload) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", ev_rows)
+        for i in range(0, len(ev), 500_000):
+            cur.executemany(
+                "INSERT INTO events (incident_id, seq, at, actor, action, from_state, to_state, department, "
+                "assignee, deadline, version, payload) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                event_rows(ev.iloc[i:i + 500_000]))
         cur.execute("COMMIT")
         cur.execute("ANALYZE")
     finally:
         raw.close()
-    return {"incidents": n, "events": len(ev_rows), "generate_s": round(t_gen, 1),
+    return {"incidents": n, "events": len(ev), "generate_s": round(t_gen, 1),
             "write_s": round(time.perf_counter() - t1, 1)}
 
 

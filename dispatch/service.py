@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from dispatch.reference import ReferenceCache
 from dispatch.sla import deadline as sla_deadline
-from incidents.intake import Draft, Locator, parse_draft
+from incidents.intake import Draft, IntakeError, Locator, parse_draft
 from incidents.model import Actor, Channel, Incident, State
 from incidents.service import IncidentService, UnitOfWork
 
@@ -41,6 +41,8 @@ class DispatchService:
         self.locator = locator
         self.duplicate_radius_m = duplicate_radius_m
         self.duplicate_window_h = duplicate_window_h
+        #: told of every refused input (channel, error, now) so refusals are counted, not only logged
+        self.on_refusal: Callable[[Channel, IntakeError, datetime], None] | None = None
 
     def deadline(self, category: str, severity: str, start: datetime) -> datetime:
         ref = self.reference.get()
@@ -54,7 +56,13 @@ class DispatchService:
         return Plan(route.department, route.assignee, self.deadline(incident.category, incident.severity.value, now))
 
     def parse(self, raw: Mapping[str, Any], channel: Channel, now: datetime) -> Draft:
-        return parse_draft(raw, taxonomy=self.reference.get().taxonomy, locator=self.locator, channel=channel, now=now)
+        try:
+            return parse_draft(raw, taxonomy=self.reference.get().taxonomy, locator=self.locator, channel=channel,
+                               now=now)
+        except IntakeError as exc:
+            if self.on_refusal is not None:
+                self.on_refusal(channel, exc, now)
+            raise
 
     def intake(self, raw: Mapping[str, Any] | Draft, actor: Actor, channel: Channel, now: datetime) -> IntakeResult:
         """Validate, store, and auto-file + auto-dispatch when that is safe — all in one transaction."""

@@ -89,7 +89,7 @@ class GroupCommitter:
         try:
             with self.incidents.db.write.begin() as session:
                 for now, work, future in batch:
-                    uow = UnitOfWork(session, now, self.incidents.tz)
+                    uow = UnitOfWork(session, now, self.incidents.tz, hooks=self.incidents.hooks)
                     try:
                         with session.begin_nested():
                             value = work(uow)

@@ -1,4 +1,5 @@
-"""The live KPIs, defined once (the analytics issue moves them into data/indicators.toml).
+"""The live KPIs. Their definitions (keys, order, rules) live in data/indicators.toml ``[live]`` with the
+analytics indicators; this module computes them from the incidents table for the wall's tiles.
 
 "Today" is the city's local day (Asia/Shanghai by default), not UTC's. Overdue is computed here from
 the deadline when read, never stored.
@@ -12,10 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from incidents.indicators import load as load_indicators
 from incidents.model import OPEN_STATES, RUNNING_STATES, State
 from incidents.records import IncidentRow
 
-KPI_KEYS = ("intake_today", "open", "overdue", "closed_today", "ontime_rate")
+KPI_KEYS: tuple[str, ...] = tuple(load_indicators().live)
 
 
 def start_of_day(now: datetime, tz: ZoneInfo) -> datetime:

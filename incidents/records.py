@@ -253,3 +253,57 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(128))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ConnectorRow(Base):
+    """How a department's own system is reached (issue 10): ``none`` (our workbench), ``webhook`` (signed
+    JSON POST) or ``open311`` (the department's GeoReport v2 server). One row per connected department;
+    a department without a row works in our workbench. ``options`` holds the kind's extra settings
+    (Open311 service-code and status maps, jurisdiction, timeout)."""
+
+    __tablename__ = "connectors"
+    department: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    url: Mapped[str] = mapped_column(String(512), default="")
+    secret: Mapped[str] = mapped_column(String(256), default="")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """A message to a department's system, written in the transaction of the dispatch that caused it
+    (transactional outbox). ``status``: pending → delivered, or → dead after the retry limit (the dead
+    letters an admin inspects and retries). ``key`` (incident code + event seq) is the idempotency key
+    the receiver deduplicates by, since delivery is at least once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(48), unique=True)
+    department: Mapped[str] = mapped_column(String(16), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    event_seq: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    remote_id: Mapped[str | None] = mapped_column(String(64))
+    remote_status: Mapped[str | None] = mapped_column(String(64))
+
+
+class RefusalRow(Base):
+    """One refused input of any channel (field and reason code), counted for the data-quality page —
+    a refusal is a row, not only a log line, so refusal rates per channel and period can be computed."""
+
+    __tablename__ = "refusals"
+    __table_args__ = (Index("ix_refusals_at", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(12))
+    field: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(32))

@@ -21,6 +21,9 @@ from incidents.intake import Draft
 from incidents.model import Actor, Incident, State
 
 Publish = Callable[[list[dict[str, Any]]], None]
+#: Called inside the transaction after every event ``act`` writes (the outbox of issue 10 hooks here), so
+#: what a hook writes commits or rolls back with the event. Injected by the composition root.
+ActHook = Callable[["UnitOfWork", Event, Incident], None]
 
 
 def incident_view(i: Incident, now: datetime) -> dict[str, Any]:
@@ -51,6 +54,7 @@ class UnitOfWork:
     now: datetime
     tz: ZoneInfo
     messages: list[dict[str, Any]] = field(default_factory=list)
+    hooks: Sequence[ActHook] = ()
 
     def create(self, draft: Draft, actor: Actor) -> Incident:
         code = store.next_code(self.now, self.tz, session=self.session)
@@ -79,6 +83,8 @@ class UnitOfWork:
         )
         new = store.apply(incident, event, expected_version, session=self.session)
         self.messages.append(event_message(event, new, self.now))
+        for hook in self.hooks:
+            hook(self, event, new)
         return new
 
     def get(self, code: str) -> Incident:
@@ -98,11 +104,12 @@ class IncidentService:
         self.db = db
         self.tz = tz
         self.publish: Publish = publish or (lambda messages: None)
+        self.hooks: list[ActHook] = []
 
     @contextmanager
     def unit(self, now: datetime) -> Iterator[UnitOfWork]:
         with self.db.write.begin() as session:
-            uow = UnitOfWork(session, now, self.tz)
+            uow = UnitOfWork(session, now, self.tz, hooks=self.hooks)
             yield uow
         if uow.messages:
             self.publish(uow.messages)

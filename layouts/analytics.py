@@ -44,7 +44,7 @@ def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str
             html.Label([t("analytics.period", lang),
                         dcc.DatePickerRange(id=ids.AN_PERIOD, start_date=start.isoformat(), end_date=end.isoformat(),
                                             display_format="YYYY-MM-DD")]),
-            html.Label([t("analytics.freq", lang), dcc.RadioItems(id=ids.AN_FREQ, options=freq, value="month",
+            html.Label([t("analytics.freq", lang), dcc.RadioItems(id=ids.AN_FREQ, options=freq, value="day",
                                                                   inline=True)]),
             html.Label([t("analytics.district", lang),
                         dcc.Dropdown(id=ids.AN_DISTRICT, options=list(districts), value=district_locked,

@@ -115,3 +115,23 @@ def test_handler_resolves_verifier_closes_and_the_wall_follows(live_app: str) ->
         for b in (wall, handler, verifier):
             if b is not None:
                 b.driver.quit()
+
+
+def _severe(b: Any) -> list[str]:
+    return [e["message"] for e in b.driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_console_sections_and_admin_page_render_in_a_browser(live_app: str) -> None:
+    """The operator console's redispatch and extension sections and /admin load with no callback error."""
+    operator = make_browser(1600, 1000)
+    admin = make_browser(1600, 1000)
+    try:
+        login(operator, live_app, "operator", "/intake")
+        operator.wait_for_contains_text("#ext-list", "延期")
+        operator.wait_for_element("#reassign-select")
+        login(admin, live_app, "admin", "/admin")
+        admin.wait_for_contains_text("#admin-users", "dept_handler")
+        assert _severe(operator) == [] and _severe(admin) == []
+    finally:
+        operator.driver.quit()
+        admin.driver.quit()

@@ -117,3 +117,20 @@ def test_every_measure_named_in_the_definitions_is_implemented() -> None:
     defs = load()
     assert set(defs.measures) == analytics.IMPLEMENTED_MEASURES
     assert "按时立案数" in defs.formula("ontime_filing", "zh")
+
+
+def test_the_wall_tiles_are_the_live_definitions_in_the_same_file() -> None:
+    from incidents.kpi import KPI_KEYS
+    from layouts.ids import KPI_KEYS as TILES
+
+    assert KPI_KEYS == TILES == tuple(load().live)
+
+
+def test_an_old_incident_closed_in_the_period_still_counts(services: Any) -> None:
+    """Reported 60 days before the week (beyond the lookback) but closed in it: found by its events."""
+    write_incident(services, "OLD", [(d(-60), "created", "reported", {}), (d(-60, 1), "file", "accepted", {}),
+                                     (d(-60, 2), "dispatch", "dispatched", dl(d(-59))),
+                                     (d(-60, 3), "acknowledge", "in_progress", {}),
+                                     (d(2), "resolve", "resolved", {}), (d(3), "verify_pass", "closed", {})])
+    row = Analytics(services.db, services.settings.tz).table(START, END, AS_OF)[0]
+    assert (row["to_close"], row["closed"], row["closed_ontime"]) == (1, 1, 0)

@@ -1,0 +1,1 @@
+"""Operations: readiness and metrics (``health``, ``metrics``), logging (``logs``), backup and retention."""

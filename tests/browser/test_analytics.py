@@ -1,0 +1,114 @@
+"""The analytics page in a real browser: a filter redraws the charts, a chart mark lists its incidents,
+a code opens the timeline — and nothing is fetched from the internet."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import Iterator
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+from harness import PASSWORD, ROOT, _free_port, foreign_requests, login, make_browser
+
+pytestmark = pytest.mark.browser
+
+SEED = """
+import sys
+sys.path.insert(0, 'tests')
+from datetime import datetime, timedelta, timezone
+from analytics_log import write_incident
+from app import build_services
+from auth.users import create_user
+s = build_services()
+with s.db.write.begin() as x:
+    create_user('leader', {pw!r}, 'leader', session=x, display_name='leader')
+now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+for k in range(12):
+    at = now - timedelta(days=1 + k % 6, hours=k)
+    write_incident(s, f'AN{{k:03d}}', [
+        (at, 'created', 'reported', {{}}), (at + timedelta(minutes=5), 'file', 'accepted', {{}}),
+        (at + timedelta(minutes=9), 'dispatch', 'dispatched', {{'department': 'SWJ', 'deadline': at + timedelta(hours=20)}}),
+        (at + timedelta(hours=1), 'acknowledge', 'in_progress', {{}}),
+        (at + timedelta(hours=3 + 10 * (k % 3)), 'resolve', 'resolved', {{}}),
+        (at + timedelta(hours=14 + 10 * (k % 3)), 'verify_pass', 'closed', {{}})])
+"""
+
+
+@pytest.fixture(scope="module")
+def analytics_app(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterator[str]:
+    """``python app.py`` on a store holding a leader and a dozen closed incidents of the last week."""
+    tmp = tmp_path_factory.mktemp("analytics")
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'cityops.db'}", CITYOPS_DEMO="0",
+               CITYOPS_SECRET_KEY="browser-test-secret", PYTHONUNBUFFERED="1")
+    env.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, "-c", SEED.format(pw=PASSWORD)], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    port = _free_port()
+    log = open(tmp / "app.log", "wb")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("app did not start:\n" + (tmp / "app.log").read_text(errors="replace")[-3000:])
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+    import shutil
+    shutil.copy(tmp / "app.log", "/tmp/an_app.log")
+
+
+def _wait(predicate, timeout: float = 20.0):  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_filter_then_chart_click_then_timeline(analytics_app: str) -> None:
+    b = make_browser(1600, 1200)
+    try:
+        login(b, analytics_app, "leader", "/analytics")
+        b.wait_for_element("#an-trend")
+        _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, "#an-trend .scatterlayer .point"))
+        b.driver.find_element(By.CSS_SELECTOR, "#an-freq input[value='week']").click()  # filter: by week
+        _wait(lambda: 1 <= len(b.driver.find_elements(By.CSS_SELECTOR, "#an-trend .scatterlayer .trace:first-child .point")) <= 6)
+        assert "按时立案率" in b.find_element("#an-indicator-table").text
+        point = b.driver.find_elements(By.CSS_SELECTOR, "#an-trend .scatterlayer .trace:first-child .point")[-1]
+        b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", point)
+        ActionChains(b.driver).move_to_element(point).pause(0.3).click().perform()
+        try:
+            table = _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, "#an-drill-table"))[0]
+        except AssertionError:
+            b.driver.save_screenshot("/tmp/an_fail.png")
+            print([e for e in b.driver.get_log("browser")][-10:])
+            print(b.find_element("#an-drill").get_attribute("innerHTML")[:500])
+            raise
+        assert "AN0" in table.text
+        button = b.driver.find_elements(By.CSS_SELECTOR, "#an-drill-table button")[0]
+        code = button.text
+        b.driver.execute_script("arguments[0].click()", button)
+        timeline = _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, "#an-timeline-table"))[0]
+        assert code in b.find_element("#an-timeline").text and "立案" in timeline.text
+        assert foreign_requests(b, analytics_app) == []
+    finally:
+        b.driver.quit()
