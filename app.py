@@ -54,7 +54,7 @@ class Services:
 
 def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callable[..., None] | None = None) -> Services:
     """Open the store, migrate (SQLite, or PostgreSQL under an advisory lock), seed reference data."""
-    from dispatch.reference import ReferenceCache, load, seed
+    from dispatch.reference import ReferenceCache, load, reference_version, seed
     from dispatch.service import DispatchService
     from geo.index import GridIndex
     from incidents.db import Database
@@ -74,7 +74,11 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
         with db.read() as s:
             return load(s, settings.tz)
 
-    reference = ReferenceCache(_load)
+    def _version() -> int:
+        with db.read() as s:
+            return reference_version(s)
+
+    reference = ReferenceCache(_load, _version)
     incidents = IncidentService(db, settings.tz, publish)
     dispatch = DispatchService(incidents, reference, grid, settings.duplicate_radius_m, settings.duplicate_window_h)
     services = Services(settings, db, grid, reference, incidents, dispatch, clock)

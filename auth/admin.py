@@ -3,8 +3,8 @@
 Every change writes an ``audit_log`` row (who, when, what, the values set) in the change's own
 transaction, so the audit trail cannot miss a change. The reference tables are the truth for every
 process (DESIGN.md), so after a rule, department or time-limit change this process reloads its
-:class:`~dispatch.reference.ReferenceCache` at once (other processes keep their cached copy until they
-reload: no cross-process signal exists yet).
+:class:`~dispatch.reference.ReferenceCache` at once; other processes see the new audit row on their
+cache's next version check (every few seconds) and reload then.
 Errors are :class:`AdminError` values whose ``key`` names a catalog message (``admin.error.<key>``).
 """
 from __future__ import annotations

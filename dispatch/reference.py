@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+import time as _clock
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
@@ -108,21 +109,55 @@ def load(session: Session, tz: ZoneInfo) -> Reference:
 
 
 class ReferenceCache:
-    """The process's current :class:`Reference`; reloaded when an admin changes the tables."""
+    """The process's current :class:`Reference`, reloaded when the tables change — in any process.
 
-    def __init__(self, loader: Callable[[], Reference]) -> None:
+    ``version`` reads a number that every reference edit raises (the newest audit-log id: /admin writes
+    an audit row in the same transaction as each change). It is read at most every ``check_every_s``
+    seconds, so an edit made through another app process reaches this one within that time without
+    a query per use.
+    """
+
+    def __init__(
+        self, loader: Callable[[], Reference], version: Callable[[], int] | None = None,
+        check_every_s: float = 5.0, monotonic: Callable[[], float] = _clock.monotonic,
+    ) -> None:
         self._loader = loader
+        self._version = version
+        self._check_every_s = check_every_s
+        self._monotonic = monotonic
         self._lock = threading.Lock()
         self._value: Reference | None = None
+        self._seen: int | None = None
+        self._checked_at = float("-inf")
 
     def get(self) -> Reference:
-        if self._value is None:
+        if self._value is None or self._stale():
             with self._lock:
-                if self._value is None:
-                    self._value = self._loader()
+                if self._value is None or self._stale():
+                    self._load()
+        assert self._value is not None
         return self._value
 
     def reload(self) -> Reference:
         with self._lock:
-            self._value = self._loader()
+            self._load()
+        assert self._value is not None
         return self._value
+
+    def _load(self) -> None:
+        self._seen = self._version() if self._version else None
+        self._checked_at = self._monotonic()
+        self._value = self._loader()
+
+    def _stale(self) -> bool:
+        if self._version is None or self._monotonic() - self._checked_at < self._check_every_s:
+            return False
+        self._checked_at = self._monotonic()
+        return self._version() != self._seen
+
+
+def reference_version(session: Session) -> int:
+    """The newest audit-log id: raised by every /admin change to users or reference data."""
+    from incidents.records import AuditRow
+
+    return session.scalar(select(func.max(AuditRow.id))) or 0

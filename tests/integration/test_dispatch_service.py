@@ -242,3 +242,18 @@ def test_overdue_is_computed_when_read(services, clock):
     assert services.kpis()["overdue"] == 1
     assert services.incidents.get(inc.code).is_overdue(clock.now)
     assert services.incidents.get(inc.code).version == inc.version  # nothing written to become overdue
+
+
+def test_a_reference_edit_in_another_process_reaches_this_one(settings):
+    """Two processes on one store: /admin in A changes a time limit; B's cache sees it on its next check."""
+    import app as cityops_app
+
+    a = cityops_app.build_services(settings)
+    b = cityops_app.build_services(settings)
+    ticks = iter(range(0, 1000, 10))
+    b.reference._monotonic = lambda: float(next(ticks))  # each check 10 s after the last
+    before = b.reference.get().sla.limit("10101", "normal")
+    a.admin.set_sla("admin", f.T0, category="10101", severity="normal", limit=before.limit + 7, unit=before.unit)
+    assert b.reference.get().sla.limit("10101", "normal").limit == before.limit + 7
+    a.db.dispose()
+    b.db.dispose()
