@@ -39,6 +39,7 @@ class Services:
     broadcaster: Any = None
     channels: Any = None  # dispatch.channels.ChannelService: API, Open311, alarms, import
     handling: Any = None  # dispatch.handling_service.HandlingService: workbench, extensions, verification
+    analytics: Any = None  # incidents.analytics.Analytics: indicators, hotspots, breach risk (issue 8)
     routing: Any = None  # dispatch.routing.RoutingService: suggested routing (balance), redispatch
     admin: Any = None  # auth.admin.AdminService: /admin's audited changes to users and reference data
     exchange: Any = None  # dispatch.outbox.ExchangeService: connectors, outbox, dead letters (issue 10)
@@ -92,6 +93,9 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     services.routing = RoutingService(db, dispatch)
     services.admin = AdminService(db, reference)
     _exchange(settings, services)
+    from incidents.analytics import Analytics
+
+    services.analytics = Analytics(db, settings.tz)
     return services
 
 

@@ -161,7 +161,7 @@ def create_request(fmt: str) -> Response:
            "address": f.get("address_string") or "", "reporter_phone": f.get("phone") or "", "extra": extra}
     try:
         made = services().channels.create(to_wgs84(raw, request.values.get("crs")), token.actor, Channel.OPEN311,
-                                          services().clock())
+                                          services().clock(), key=request.headers.get("Idempotency-Key") or None)
     except IntakeError as exc:
         raise Open311Error(400, f"{_spec_field(exc.field)}: {exc.message}") from None
     return _out("service_requests", "request", [{"service_request_id": made.incident.code, "service_notice": "",

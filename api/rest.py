@@ -119,6 +119,7 @@ def act(code: str) -> Response:
             new = services().dispatch.dispatch(code, actor, version, now, body.get("department"), body.get("assignee"))
         else:
             payload = dict(body.get("payload") or {})
+            payload.setdefault("via", "api")  # which system acted (issue 10); the actor names the token
             if body.get("note"):
                 payload["note"] = body["note"]
             routing = {k: body[k] for k in ("department", "assignee") if body.get(k)}

@@ -14,6 +14,7 @@ PAGE_ROLES: dict[str, frozenset[Role]] = {
     "/admin": frozenset({R.ADMIN}),
     "/import": frozenset({R.OPERATOR, R.ADMIN}),
     "/analytics": frozenset({R.LEADER, R.ADMIN}),
+    "/quality": frozenset({R.LEADER, R.ADMIN}),
 }
 
 HOME: dict[Role, str] = {R.OPERATOR: "/intake", R.WALL: "/wall", R.DEPT_HANDLER: "/workbench", R.GRID_WORKER: "/workbench",

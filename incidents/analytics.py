@@ -407,6 +407,7 @@ class Analytics:
         self.db = db
         self.tz = tz
         self.defs = defs or load()
+        self._risk: tuple[date, Any] | None = None
 
     def table(self, start: datetime, end: datetime, as_of: datetime, filters: Filters = Filters(),
               by: str | None = None) -> list[dict[str, Any]]:
@@ -454,10 +455,13 @@ class Analytics:
 
     def breach_risk(self, now: datetime, codes: Iterable[str] | None = None) -> dict[str, float | None]:
         """code → P(miss deadline) for running incidents (see incidents/risk.py for the model)."""
-        from incidents.risk import breach_risk
+        from incidents.risk import breach_risk, fit
 
+        day = now.astimezone(self.tz).date()
         with self.db.read() as s:
-            return breach_risk(now, session=s, codes=codes)
+            if self._risk is None or self._risk[0] != day:  # the model moves slowly: refit once a local day
+                self._risk = (day, fit(now, session=s))
+            return breach_risk(now, session=s, codes=codes, model=self._risk[1])
 
 
 def rows_of(records: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> list[list[Any]]:

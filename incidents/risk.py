@@ -1,6 +1,6 @@
 """Breach risk: the probability that a running incident misses its deadline, from history.
 
-Model (stated on the page): for every incident resolved in the last ``window_days``, its *used share*
+Model (stated on the page): for every incident resolved in the last ``window_days`` (90), its *used share*
 u = (resolve − round start) ÷ (deadline − round start), where the round starts at the last ``dispatch``
 or ``reassign`` before that resolve and the deadline is the one the resolve event carried. Working-hour
 deadlines make wall-clock times incomparable across severities; the share is comparable. For a running
@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from incidents.model import RUNNING_STATES
@@ -69,34 +69,34 @@ class RiskModel:
         return round(float(late / survive_now), 4)
 
 
-def used_shares(now: datetime, *, session: Session, window_days: int = 180) -> list[tuple[str, str, float]]:
-    """(department, category, used share) of every first resolve in the window before ``now``."""
+def used_shares(now: datetime, *, session: Session, window_days: int = 90) -> list[tuple[str, str, float]]:
+    """(department, category, used share) of every first resolve in the window before ``now``.
+
+    Vectorised (pandas): the round start is the last dispatch/reassign carried forward to each resolve."""
     E, I = EventRow, IncidentRow
     resolved = (select(E.incident_id).where(E.action == "resolve", E.at >= now - timedelta(days=window_days),
                                             E.at <= now).distinct())
     rows = session.execute(
-        select(E.incident_id, E.at, E.action, E.department, E.deadline, I.category)
+        select(E.incident_id, type_coerce(E.at, String), E.action, E.department, type_coerce(E.deadline, String),
+               I.category)
         .join(I, I.id == E.incident_id)
         .where(E.incident_id.in_(resolved), E.action.in_(ROUND_ACTIONS + ("resolve",)), E.at <= now)
         .order_by(E.incident_id, E.seq)
     ).all()
-    out = []
-    start: datetime | None = None
-    current, done = None, False
-    for iid, at, action, dept, deadline, cat in rows:
-        if iid != current:
-            current, start, done = iid, None, False
-        if done:
-            continue
-        if action in ROUND_ACTIONS:
-            start = at
-        elif start is not None and deadline is not None and deadline > start:
-            out.append((dept or "", cat, (at - start) / (deadline - start)))
-            done = True
-    return out
+    f = pd.DataFrame.from_records(rows, columns=["iid", "at", "action", "department", "deadline", "category"])
+    if f.empty:
+        return []
+    f["at"] = pd.to_datetime(f["at"], utc=True, format="ISO8601")
+    f["deadline"] = pd.to_datetime(f["deadline"], utc=True, format="ISO8601")
+    f["start"] = f["at"].where(f["action"].isin(ROUND_ACTIONS))
+    f["start"] = f.groupby("iid")["start"].ffill()
+    r = f[f["action"] == "resolve"].drop_duplicates("iid")
+    r = r[r["start"].notna() & r["deadline"].notna() & (r["deadline"] > r["start"])]
+    share = (r["at"] - r["start"]) / (r["deadline"] - r["start"])
+    return list(zip(r["department"].fillna("").tolist(), r["category"].tolist(), share.astype(float).tolist()))
 
 
-def fit(now: datetime, *, session: Session, window_days: int = 180, min_samples: int = 30) -> RiskModel:
+def fit(now: datetime, *, session: Session, window_days: int = 90, min_samples: int = 30) -> RiskModel:
     return RiskModel.from_shares(used_shares(now, session=session, window_days=window_days), min_samples)
 
 
@@ -124,10 +124,10 @@ def score(model: RiskModel, incidents: Iterable[Mapping[str, Any]], now: datetim
 
 
 def breach_risk(now: datetime, *, session: Session, codes: Iterable[str] | None = None,
-                window_days: int = 180) -> dict[str, float | None]:
+                window_days: int = 90, model: RiskModel | None = None) -> dict[str, float | None]:
     """The one call other pages use: code → probability of missing the deadline, for running incidents
     (all of them, or only ``codes``). ``None`` when no history exists at all."""
-    model = fit(now, session=session, window_days=window_days)
+    model = model or fit(now, session=session, window_days=window_days)
     return score(model, running(now, session=session, codes=codes), now)
 
 

@@ -228,3 +228,10 @@ AN_CODE = "an-code"
 def an_code(code: str) -> dict[str, str]:
     """The drill-down list's button for one incident (pattern-matching id)."""
     return {"type": AN_CODE, "code": code}
+
+# -- /quality (issue 10): data quality per channel and period
+QUALITY_FREQ = "quality-freq"
+QUALITY_WEEKS = "quality-weeks"
+QUALITY_TABLE = "quality-table"
+QUALITY_EXPORT = "quality-export"
+QUALITY_DOWNLOAD = "quality-download"

@@ -82,15 +82,33 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
 
-def configure(fmt: str = "text", level: int = logging.INFO) -> logging.Handler:
-    """Replace the root logger's handlers with one stderr handler in ``fmt`` (``text`` | ``json``)."""
-    handler = logging.StreamHandler()
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at emit time (a replaced or closed stream is never kept)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        import sys
+
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def configure(fmt: str = "text", level: int = logging.INFO) -> logging.Handler | None:
+    """One stderr handler on the root logger in ``fmt`` (``text`` | ``json``), like ``basicConfig``:
+    when another owner (a test runner) has already put handlers there, logging is left to it."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "cityops", False)]:
+        root.removeHandler(old)
+    if root.handlers:
+        return None
+    handler = _Stderr()
+    handler.cityops = True  # type: ignore[attr-defined]
     handler.addFilter(RequestIdFilter())
     handler.addFilter(ScrubFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
     return handler

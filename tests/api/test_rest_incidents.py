@@ -168,7 +168,7 @@ def test_actions_check_the_version_and_answer_409_with_the_fresh_incident(client
                        headers=bearer()).status_code == 404
     timeline = client.get(f"/api/v1/incidents/{code}/events", headers=bearer()).get_json()["items"]
     assert [e["action"] for e in timeline] == ["created", "file", "dispatch", "note"]
-    assert timeline[-1]["payload"] == {"note": "called the reporter"}
+    assert timeline[-1]["payload"] == {"note": "called the reporter", "via": "api"}
 
 
 def test_unknown_incident_and_unknown_route_answer_json_404(client):
