@@ -6,7 +6,6 @@ Python Socket.IO client against the processes exactly as a deployment runs them.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -55,8 +54,8 @@ class AppProcess:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"app-{self.port}-{int(time.monotonic() * 1000)}.log"
         if gunicorn:
-            exe = shutil.which("gunicorn") or "gunicorn"
-            cmd = [exe, "-w", "1", "--threads", "100", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "3",
+            # ``python -m gunicorn``: the interpreter running the tests, whatever PATH holds.
+            cmd = [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "100", "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "3",
                    "app:wsgi()"]
         else:
             cmd = [sys.executable, "app.py", "--port", str(self.port)]

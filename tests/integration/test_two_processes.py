@@ -7,7 +7,6 @@ each step exactly once.
 """
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 import uuid
@@ -37,8 +36,7 @@ def _wait(predicate, timeout: float = 20.0):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def cluster(pg_url: str, redis_url: str, tmp_path) -> Any:
-    if shutil.which("gunicorn") is None:
-        pytest.skip("gunicorn is not installed (pip install -e .[prod])")
+    pytest.importorskip("gunicorn", reason="gunicorn is not installed (it is in the test extra)")
     env = base_env(pg_url, REDIS_URL=redis_url, CITYOPS_SOCKETIO_CHANNEL=f"cityops-test-{uuid.uuid4().hex[:8]}",
                    CITYOPS_SWEEP_EVERY_S="1", CITYOPS_PUSH_WINDOW_MS="20")
     create_users(env, "wall")  # also the deploy step: migrates the fresh database once
