@@ -90,11 +90,14 @@ def test_filter_then_chart_click_then_timeline(analytics_app: str) -> None:
         b.driver.find_element(By.CSS_SELECTOR, "#an-freq input[value='week']").click()  # filter: by week
         _wait(lambda: 1 <= len(b.driver.find_elements(By.CSS_SELECTOR, "#an-trend .scatterlayer .trace:first-child .point")) <= 6)
         assert "按时立案率" in b.find_element("#an-indicator-table").text
-        # A click on the last week's mark, as Plotly reports it (a synthetic mouse click on an SVG point
+        # A click on the busiest week's mark, as Plotly reports it (a synthetic mouse click on an SVG point
         # is unreliable headless; the event below is what Plotly emits and what dcc.Graph listens to).
         b.driver.execute_script("""
             const gd = document.querySelector('#an-trend .js-plotly-plot');
-            const t = gd.data[0], i = t.x.length - 1;
+            // The busiest mark (not the last one: at some hours of the week the current week is empty).
+            const t = gd.data[0];
+            let i = 0;
+            t.y.forEach((v, k) => { if (v !== null && v > (t.y[i] ?? -Infinity)) { i = k; } });
             gd.emit('plotly_click', {points: [{curveNumber: 0, pointNumber: i, pointIndex: i, x: t.x[i], y: t.y[i]}]});
         """)
         table = _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, "#an-drill-table"))[0]
