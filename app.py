@@ -42,6 +42,7 @@ class Services:
     analytics: Any = None  # incidents.analytics.Analytics: indicators, hotspots, breach risk (issue 8)
     routing: Any = None  # dispatch.routing.RoutingService: suggested routing (balance), redispatch
     admin: Any = None  # auth.admin.AdminService: /admin's audited changes to users and reference data
+    reference_admin: Any = None  # auth.reference_admin.ReferenceAdminService: places, calendar, onspot, fallback
     exchange: Any = None  # dispatch.outbox.ExchangeService: connectors, outbox, dead letters (issue 10)
     started_at: float = field(default_factory=_time.monotonic)
     background: list[Any] = field(default_factory=list)
@@ -92,6 +93,9 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
 
     services.routing = RoutingService(db, dispatch)
     services.admin = AdminService(db, reference)
+    from auth.reference_admin import ReferenceAdminService
+
+    services.reference_admin = ReferenceAdminService(db, reference, grid)
     _exchange(settings, services)
     from incidents.analytics import Analytics
 
@@ -266,14 +270,14 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
 
 def register_geo_routes(server: Any) -> None:
     """Our own GeoJSON base layers, served by the app (cached by the browser; no external map host)."""
-    from flask import abort, jsonify
+    from flask import abort, jsonify, request
 
     from geo.figures import layer_data
 
     @server.route("/geo/<name>.geojson")
     def geo_layer(name: str) -> Any:
-        try:
-            resp = jsonify(layer_data(name))
+        try:  # ?datum=gcj02: the layer shifted to the tile server's datum (geo.figures.layer_url)
+            resp = jsonify(layer_data(name, request.args.get("datum", "wgs84")))
         except KeyError:
             abort(404)
         resp.cache_control.max_age = 3600

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -17,9 +18,12 @@ class Settings(BaseSettings):
     database_url: str = Field(default=f"sqlite:///{ROOT / 'var' / 'cityops.db'}", alias="DATABASE_URL")
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
     tile_url: str | None = Field(default=None, alias="TILE_URL")
-    tile_datum: str = Field(default="wgs84", alias="CITYOPS_TILE_DATUM")
+    tile_datum: Literal["wgs84", "gcj02"] = Field(
+        default="wgs84", alias="CITYOPS_TILE_DATUM",
+        description="datum of TILE_URL / the style's tiles; gcj02 shifts every layer and marker drawn over them")
+    # An internal MapLibre style names its own sources and glyphs; Plotly has no separate glyphs option
+    # and no trace draws text, so there is no CITYOPS_MAP_GLYPHS_URL.
     map_style_url: str | None = Field(default=None, alias="CITYOPS_MAP_STYLE_URL")
-    map_glyphs_url: str | None = Field(default=None, alias="CITYOPS_MAP_GLYPHS_URL")
     push_window_ms: int = Field(default=50, alias="CITYOPS_PUSH_WINDOW_MS")
     socketio_channel: str = Field(default="flask-socketio", alias="CITYOPS_SOCKETIO_CHANNEL",
                                   description="Redis pub/sub channel; one per deployment sharing a Redis")

@@ -3,7 +3,9 @@
 * ``connector list`` · ``connector set DEPT KIND [--url URL] [--secret S] [--options JSON] [--disabled]``
 * ``outbox status`` · ``outbox dead`` · ``outbox retry [ID …]`` (all dead letters without ids)
 * ``quality [--since DATE] [--until DATE] [--freq day|week] [FILE]`` — the feedback report as CSV
-* ``archive --before DATE FILE`` — finished incidents and their events to a gzip JSON-lines file
+* ``archive --older-than-days N [--batch 1000] [--export FILE]`` — MOVE finished incidents (closed, rejected,
+  merged) older than N days, with their events, to the archive tables in batches (optionally also to a gzip file)
+* ``archive --before DATE FILE`` — COPY finished incidents and their events to a gzip JSON-lines file
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Any, Callable
 
 from dispatch.connectors import ConnectorError
 from dispatch.outbox import connector_from
-from incidents.archive import export_archive
+from incidents.archive import export_archive, move_finished
 from incidents.model import Actor, Role
 from incidents.quality import quality, quality_csv, week_start
 
@@ -57,8 +59,11 @@ def main(argv: list[str], build_services: Callable[[], Any]) -> int:
     q.add_argument("--freq", choices=["day", "week"], default="week")
     q.add_argument("file", nargs="?")
     a = sub.add_parser("archive")
-    a.add_argument("--before", required=True)
-    a.add_argument("file")
+    a.add_argument("--older-than-days", type=int, help="move finished incidents older than N days to the archive tables")
+    a.add_argument("--batch", type=int, default=1000, help="incidents per transaction (with --older-than-days)")
+    a.add_argument("--export", help="also write the moved incidents to this gzip JSON-lines file")
+    a.add_argument("--before", help="copy (not move) finished incidents before DATE to FILE")
+    a.add_argument("file", nargs="?")
     args = parser.parse_args(argv)
     services = build_services()
     now = services.clock()
@@ -99,10 +104,31 @@ def main(argv: list[str], build_services: Callable[[], Any]) -> int:
         else:
             sys.stdout.write(text)
         return 0
+    if args.older_than_days is not None:
+        return _move(args, services, now)
+    if not args.before or not args.file:
+        print("refused: give --older-than-days N (move) or --before DATE FILE (copy)", file=sys.stderr)
+        return 2
     before = _day(args.before, tz)
     with services.db.read() as s:
         n = export_archive(Path(args.file), before, session=s)
     print(f"{n} finished incidents before {before.isoformat()} archived to {args.file}")
+    return 0
+
+
+def _move(args: argparse.Namespace, services: Any, now: datetime) -> int:
+    """The archive move. The age must cover the reopen window: an archived incident can no longer be reopened
+    or called back, so moving one that still may be would take that right away."""
+    reopen_days = services.settings.reopen_days
+    if args.older_than_days < reopen_days or args.batch < 1:
+        print(f"refused: --older-than-days must be at least the reopen window ({reopen_days} days) and --batch "
+              "at least 1", file=sys.stderr)
+        return 2
+    before = now - timedelta(days=args.older_than_days)
+    export = Path(args.export) if args.export else None
+    n = move_finished(services.db, before, batch=args.batch, export=export)
+    print(f"{n} finished incidents before {before.isoformat()} moved to the archive tables"
+          + (f" and written to {export}" if export else ""))
     return 0
 
 

@@ -100,29 +100,99 @@
       return li(text, 'ticker-line action-' + r.action + (r.severity ? ' sev-' + r.severity : ''));
     });
   }
-  function mapPatch(labels) {
-    var by = {}, late = {lon: [], lat: [], code: []}, cells = {};
-    labels.severities.forEach(function (s) { by[s] = {lon: [], lat: [], code: []}; });
+  // The map: Plotly renders the figure once (base layers, legend, view); the incidents and the cells'
+  // open counts are then drawn as the underlying MapLibre map's own layers and updated with
+  // ``setData`` / ``setFeatureState``. A Plotly figure patch re-renders every trace of the map (hundreds of
+  // ms of main thread on a GPU-less screen, delaying every socket message behind it); setData hands the
+  // GeoJSON to MapLibre's worker and repaints one canvas.
+  var SRC = 'cityops-incidents', CELLS = 'cityops-cells', cellsShown = {}, cellsMax = 0;
+  function maplibreOf() {
+    var g = document.querySelector('#wall-map .js-plotly-plot');
+    var sub = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot;
+    return sub && sub.map && sub.map.isStyleLoaded() ? sub.map : null;
+  }
+  // Plotly (re)inserts its own layers (the dark ground, outlines, its traces) whenever it draws the
+  // figure, above anything else; ours are moved back on top after each of its draws.
+  function raise(map) {
+    var order = map.style && map.style._order, n = order ? order.length : 0;
+    if (!map.getLayer(SRC)) { return; }
+    if (!order || order[n - 1] !== SRC || order[n - 2] !== SRC + '-overdue' || order[n - 3] !== CELLS) {
+      [CELLS, SRC + '-overdue', SRC].forEach(function (id) { map.moveLayer(id); });
+    }
+  }
+  function ensureLayers(map, labels) {
+    if (map.getSource(SRC)) { return true; }
+    var g = document.querySelector('#wall-map .js-plotly-plot');
+    if (g && g.on) { g.on('plotly_afterplot', function () { raise(map); }); }
+    map.on('idle', function () { raise(map); });
+    var f = window.innerWidth / 1920, sc = labels.cell_scale || [[0, '#1d3557'], [1, '#8fd0f5']];
+    var colors = labels.severity_colors || {};
+    map.addSource(CELLS, {type: 'geojson', data: labels.cells_url, promoteId: 'code'});
+    var ramp = ['interpolate', ['linear'], ['coalesce', ['feature-state', 'n'], 0]];
+    sc.forEach(function (s) { ramp.push(s[0] * 5, s[1]); });
+    map.addLayer({id: CELLS, type: 'fill', source: CELLS, paint: {'fill-color': ramp,
+      'fill-opacity': ['case', ['>', ['coalesce', ['feature-state', 'n'], 0], 0], 0.55, 0]}});
+    map.addSource(SRC, {type: 'geojson', data: {type: 'FeatureCollection', features: []}});
+    map.addLayer({id: SRC + '-overdue', type: 'circle', source: SRC, filter: ['==', ['get', 'overdue'], true],
+      paint: {'circle-radius': 10 * f, 'circle-color': labels.overdue_color || '#CC79A7', 'circle-opacity': 0.55}});
+    var match = ['match', ['get', 'severity']];
+    labels.severities.forEach(function (s) { match.push(s, colors[s] || '#56B4E9'); });
+    match.push('#56B4E9');
+    map.addLayer({id: SRC, type: 'circle', source: SRC, layout: {'circle-sort-key':
+        ['match', ['get', 'severity'], 'urgent', 2, 'high', 1, 0]},
+      paint: {'circle-radius': ['case', ['==', ['get', 'severity'], 'urgent'], 6 * f, 4.5 * f], 'circle-color': match,
+              'circle-opacity': 0.9}});
+    map.on('click', SRC, function (e) {   // the wall's incident card (Plotly's clickData sees no MapLibre layer)
+      var code = e.features && e.features.length && e.features[0].properties.code;
+      var card = code && cardView(code, LABELS);
+      if (card) { window.dash_clientside.set_props('wall-card', {children: card[0], className: card[1]}); }
+    });
+    map.on('mouseenter', SRC, function () { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', SRC, function () { map.getCanvas().style.cursor = ''; });
+    cellsShown = {}; cellsMax = 0;
+    return true;
+  }
+  var LABELS = null, mapPending = false;
+  function drawMap(labels) {
+    var map = maplibreOf();
+    if (!map) {   // not rendered yet: try again shortly (the first snapshot may beat the map's style)
+      if (!mapPending) { mapPending = true; setTimeout(function () { mapPending = false; if (W) { drawMap(labels); } }, 200); }
+      return false;
+    }
+    ensureLayers(map, labels);
+    raise(map);
+    var features = [], cells = {};
     W.incidents.forEach(function (i) {
-      var b = by[i.severity];
-      if (!b) { return; }
-      b.lon.push(i.lon); b.lat.push(i.lat); b.code.push(i.code);
-      if (i.overdue) { late.lon.push(i.lon); late.lat.push(i.lat); late.code.push(i.code); }
+      if (i.lon === null || i.lon === undefined) { return; }
+      features.push({type: 'Feature', geometry: {type: 'Point', coordinates: [i.lon, i.lat]},
+                     properties: {code: i.code, severity: i.severity, overdue: !!i.overdue}});
       if (i.grid) { cells[i.grid] = (cells[i.grid] || 0) + 1; }
     });
-    var p = new window.dash_clientside.Patch();
-    if (W.scale) {   // a 4K wall: one zoom step closer and a legend as big as the rest
-      var f = window.innerWidth / 1920;
-      p.assign(['layout', 'map', 'zoom'], labels.zoom + Math.log2(f)).assign(['layout', 'legend', 'font', 'size'], Math.round(18 * f));
-    }
-    var locs = Object.keys(cells), z = locs.map(function (c) { return cells[c]; });
-    p.assign(['data', 0, 'locations'], locs).assign(['data', 0, 'z'], z)
-     .assign(['data', 0, 'zmax'], Math.max(5, Math.max.apply(null, z.concat([0]))));
-    labels.severities.concat(['overdue']).forEach(function (s, idx) {
-      var b = s === 'overdue' ? late : by[s];
-      p.assign(['data', idx + 1, 'lon'], b.lon).assign(['data', idx + 1, 'lat'], b.lat)
-       .assign(['data', idx + 1, 'customdata'], b.code);
+    map.getSource(SRC).setData({type: 'FeatureCollection', features: features});
+    Object.keys(cellsShown).forEach(function (c) {
+      if (!cells[c]) { map.setFeatureState({source: CELLS, id: c}, {n: 0}); }
     });
+    var top = 5;
+    Object.keys(cells).forEach(function (c) {
+      if (cellsShown[c] !== cells[c]) { map.setFeatureState({source: CELLS, id: c}, {n: cells[c]}); }
+      top = Math.max(top, cells[c]);
+    });
+    if (top !== cellsMax) {   // the colour ramp spans 0…max(5, the busiest cell), like the figure's zmax did
+      var ramp = ['interpolate', ['linear'], ['coalesce', ['feature-state', 'n'], 0]];
+      (labels.cell_scale || [[0, '#1d3557'], [1, '#8fd0f5']]).forEach(function (s) { ramp.push(s[0] * top, s[1]); });
+      map.setPaintProperty(CELLS, 'fill-color', ramp);
+      cellsMax = top;
+    }
+    cellsShown = cells;
+    window.cityopsMapDrawn = features.length;   // for the browser tests: what the map layer holds
+    return true;
+  }
+  function mapPatch(labels) {
+    drawMap(labels);
+    if (!W.scale) { return window.dash_clientside.no_update; }
+    var p = new window.dash_clientside.Patch();   // a 4K wall: one zoom step closer and a legend as big as the rest
+    var f = window.innerWidth / 1920;
+    p.assign(['layout', 'map', 'zoom'], labels.zoom + Math.log2(f)).assign(['layout', 'legend', 'font', 'size'], Math.round(18 * f));
     return p.build();
   }
   function sparkPatch(k) {
@@ -195,6 +265,7 @@
       var nu = window.dash_clientside.no_update;
       var ctx = window.dash_clientside.callback_context;
       var trig = (ctx.triggered && ctx.triggered.length) ? ctx.triggered[0].prop_id : '';
+      LABELS = labels;
       var nk = labels.kpi_keys.length;
       // Everything that arrived since the last run, in order (see the tap below); the triggering prop
       // alone when the tap saw nothing (e.g. a long-polling fallback).
@@ -250,8 +321,14 @@
     wallCard: function (click, labels) {
       var nu = window.dash_clientside.no_update;
       if (!click || !click.points || !click.points.length || !W) { return [nu, nu]; }
-      var code = click.points[0].customdata;
-      var i = W.incidents.get(code);
+      return cardView(click.points[0].customdata, labels);
+    },
+    connection: function (connected, labels) {
+      return connected ? labels.connected : labels.disconnected;
+    }
+  };
+  function cardView(code, labels) {
+      var i = W && W.incidents.get(code);
       if (!i) { return [[], 'wall-card hidden']; }
       var c = labels.card, rows = [
         [c.category, labels.categories[i.category] || i.category], [c.severity, labels.severity_names[i.severity]],
@@ -267,11 +344,7 @@
       return [[{type: 'H3', namespace: 'dash_html_components', props: {children: i.code}},
                {type: 'Dl', namespace: 'dash_html_components', props: {children: dl}}],
               'wall-card' + (i.overdue ? ' overdue' : '')];
-    },
-    connection: function (connected, labels) {
-      return connected ? labels.connected : labels.disconnected;
-    }
-  };
+  }
   window.dash_clientside = Object.assign({}, window.dash_clientside, {cityops: Object.assign({}, (window.dash_clientside || {}).cityops, ns)});
 
   // The wall clock is a clock, not data: it ticks locally and never polls the server.

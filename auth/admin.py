@@ -21,7 +21,8 @@ from dispatch.sla import UNITS
 from incidents.model import Role, Severity
 from incidents.records import AuditRow, CategoryRow, DepartmentRow, RuleRow, SlaRow, UserRow
 
-#: Rule kinds /admin edits (the other kinds, settings and on-the-spot flags, stay in the seed for now).
+#: Rule kinds the generic rule editor handles; on-the-spot flags, settings (working hours, fallback
+#: department) and the calendar have their own checked editor in auth/reference_admin.py.
 EDITABLE_RULES = ("grid_workers", "category_department")
 LOGIN_ROLES = tuple(r for r in Role if r is not Role.SYSTEM)
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")

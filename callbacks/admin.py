@@ -12,6 +12,7 @@ from callbacks.pages import PageSpec
 from i18n import t
 from incidents.model import Role
 from layouts import admin as view
+from layouts import admin_more
 from layouts import ids
 
 
@@ -20,7 +21,9 @@ def admin_page(svc: Any, lg: str) -> Any:
     roles = [{"label": t(f"role.{r.value}", lg), "value": r.value} for r in LOGIN_ROLES]
     departments = [{"label": f"{d.code} {d.name(lg)}", "value": d.code} for d in ref.departments.values()]
     categories = [{"label": f"{c.code} {c.name(lg)}", "value": c.code} for c in ref.taxonomy.all()]
-    return view.layout(lg, roles, departments, categories)
+    year = svc.clock().astimezone(svc.settings.tz).year
+    return view.layout(lg, roles, departments, categories,
+                       extra=admin_more.sections(lg, categories, departments, year))
 
 
 PAGE = PageSpec("admin", "/admin", "CityOps · 系统管理", admin_page)

@@ -6,7 +6,8 @@ from typing import Any, Callable
 
 from flask import has_request_context, request
 
-from geo.figures import CITY_CENTER, CORE_CENTER, SEVERITIES, city_map, wall_map
+from geo.figures import (CELL_SCALE, CITY_CENTER, CORE_CENTER, OVERDUE_COLOR, SEVERITIES, SEVERITY_COLORS, city_map,
+                         display_datum, layer_url, wall_map)
 from i18n import t
 from incidents.events import EVENT_ACTIONS
 from incidents.model import OPEN_STATES, State
@@ -66,14 +67,19 @@ def wall_labels(services: Any, lang: str) -> dict[str, Any]:
         "kpi_keys": ["intake_today", "open", "overdue", "closed_today", "ontime_rate"],
         "ranking_empty": t("wall.ranking_empty", lang),
         "zoom": WALL_ZOOM,
+        # The wall draws incidents and cell counts as its own MapLibre layers (assets/20_wall.js).
+        "severity_colors": dict(SEVERITY_COLORS), "overdue_color": OVERDUE_COLOR, "cell_scale": CELL_SCALE,
+        "cells_url": layer_url(base_url(), "grids-core", display_datum(
+            services.settings.tile_datum, services.settings.tile_url, getattr(services.settings, "map_style_url", None))),
     }
 
 
 def wall_page(services: Any, lang: str) -> Any:
     st = services.settings
     names = severity_names(lang) | {"cells": t("wall.cells", lang)}
-    fig = wall_map(names, base_url=base_url(), tile_url=st.tile_url, style_url=getattr(st, "map_style_url", None),
-                   center=CITY_CENTER, zoom=WALL_ZOOM)
+    style = getattr(st, "map_style_url", None)
+    fig = wall_map(names, base_url=base_url(), tile_url=st.tile_url, style_url=style, center=CITY_CENTER,
+                   zoom=WALL_ZOOM, datum=display_datum(st.tile_datum, st.tile_url, style))
     return wall_layout.layout(lang, fig, wall_labels(services, lang))
 
 
@@ -82,8 +88,9 @@ def intake_page(services: Any, lang: str) -> Any:
     categories = [{"label": f"{c.code} {c.name(lang)} · {c.large_name(lang)}", "value": c.code}
                   for c in ref.taxonomy.all()]
     departments = [{"label": f"{d.code} {d.name(lang)}", "value": d.code} for d in ref.departments.values()]
-    fig = city_map([], severity_names(lang), base_url=base_url(), dark=False, tile_url=services.settings.tile_url,
-                   center=CORE_CENTER, zoom=11.5, uirevision="intake")
+    st = services.settings
+    fig = city_map([], severity_names(lang), base_url=base_url(), dark=False, tile_url=st.tile_url,
+                   center=CORE_CENTER, zoom=11.5, uirevision="intake", datum=display_datum(st.tile_datum, st.tile_url))
     return intake_layout.layout(lang, fig, categories, departments)
 
 

@@ -8,7 +8,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from callbacks.access import Forbidden, lang, services, user_with
 from callbacks.pages import PageSpec, base_url, severity_names
 from dispatch.patrol import PatrolService
-from geo.figures import CORE_CENTER, city_map
+from geo.figures import CORE_CENTER, city_map, display_datum
 from i18n import t
 from incidents.intake import IntakeError
 from incidents.model import Role
@@ -19,8 +19,9 @@ from layouts import report as report_layout
 
 def report_page(svc: Any, lang_: str) -> Any:
     categories = [{"label": f"{c.name(lang_)} · {c.large_name(lang_)}", "value": c.code} for c in svc.reference.get().taxonomy.all()]
-    fig = city_map([], severity_names(lang_), base_url=base_url(), dark=False, tile_url=svc.settings.tile_url,
-                   center=CORE_CENTER, zoom=12, uirevision="report")
+    st = svc.settings
+    fig = city_map([], severity_names(lang_), base_url=base_url(), dark=False, tile_url=st.tile_url,
+                   center=CORE_CENTER, zoom=12, uirevision="report", datum=display_datum(st.tile_datum, st.tile_url))
     return report_layout.layout(lang_, fig, categories, max(svc.settings.upload_max_bytes // 1_000_000, 1))
 
 

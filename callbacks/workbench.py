@@ -15,6 +15,7 @@ from dash import Input, Output, State, callback, ctx, no_update
 
 from callbacks.access import Forbidden, lang, services, user_with
 from callbacks.pages import PageSpec
+from callbacks.risk_column import risk_labels
 from dispatch.handling import HandlingError, Photo
 from i18n import t
 from incidents.lifecycle import TransitionError
@@ -51,11 +52,13 @@ def show_queue(_version: int) -> list[dict[str, Any]]:
         return []
     svc = services()
     ref, now, tz = svc.reference.get(), svc.clock(), svc.settings.tz
+    queue = svc.handling.queue(user.actor)
+    risk = risk_labels(getattr(svc, "analytics", None), now, [i.code for i in queue], lg)
     return [{
         "code": i.code, "category": ref.taxonomy.get(i.category).name(lg), "address": i.address or i.grid,
         "deadline": local(i.deadline, tz), "countdown": countdown(i.deadline, now, lg),
-        "state": t(f"state.{i.state.value}", lg), "risk": t("wall.overdue", lg) if i.is_overdue(now) else "",
-    } for i in svc.handling.queue(user.actor)]
+        "state": t(f"state.{i.state.value}", lg), "risk": risk[i.code],
+    } for i in queue]
 
 
 @callback(Output(ids.WB_DETAIL, "children"), Output(ids.WB_SELECTED, "data"),

@@ -3,6 +3,12 @@
 Plotly's map traces fetch a style (and font glyphs for text markers) from the internet unless told
 otherwise; on an isolated government network the map would stay blank. So the style is always set
 explicitly (``white-bg`` recoloured, or the internal tile server's raster layer) and no trace draws text.
+
+Datum: our coordinates are WGS84, but an internal tile server in China usually serves GCJ-02 tiles
+(``CITYOPS_TILE_DATUM=gcj02``). Everything drawn over such tiles — the served GeoJSON layers, the incident
+markers and the features pushed to the wall — is shifted to the display datum here (:func:`display_datum`,
+:func:`to_display`, :func:`display_features`, :func:`layer_data`), so stored data never changes datum.
+Without tiles or a style every layer is our own WGS84 GeoJSON and nothing is shifted.
 """
 from __future__ import annotations
 
@@ -13,12 +19,55 @@ from typing import Any, Iterable, Mapping
 
 import plotly.graph_objects as go
 
+from geo.crs import wgs84_to_gcj02
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "siping"
 CITY_CENTER = {"lon": 124.55, "lat": 43.43}
 CORE_CENTER = {"lon": 124.365, "lat": 43.165}
 #: Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 SEVERITY_COLORS = {"urgent": "#D55E00", "high": "#E69F00", "normal": "#56B4E9"}
 SEVERITIES = ("urgent", "high", "normal")
+
+
+#: Datums a base map may be drawn in (``CITYOPS_TILE_DATUM``).
+DATUMS = ("wgs84", "gcj02")
+
+
+def display_datum(tile_datum: str, *basemaps: str | None) -> str:
+    """The datum maps draw in: the tile server's (or style's) when one is configured, else WGS84 —
+    without a base map all layers are our own WGS84 GeoJSON and shifting them would only misplace them."""
+    if tile_datum not in DATUMS:
+        raise ValueError(f"unknown map datum {tile_datum!r}; expected one of {DATUMS}")
+    return tile_datum if any(basemaps) else "wgs84"
+
+
+def to_display(lons: Iterable[float], lats: Iterable[float], datum: str) -> tuple[list[float], list[float]]:
+    """WGS84 points → the display datum (vectorised), as plain lists for a figure or a JSON push."""
+    lons, lats = list(lons), list(lats)
+    if datum == "wgs84" or not lons:
+        return lons, lats
+    if datum != "gcj02":
+        raise ValueError(f"unknown map datum {datum!r}")
+    x, y = wgs84_to_gcj02(lons, lats)
+    return [round(float(v), 7) for v in x], [round(float(v), 7) for v in y]
+
+
+def display_features(features: Iterable[Mapping[str, Any]], datum: str) -> list[dict[str, Any]]:
+    """Copies of map features (dicts with ``lon``/``lat`` in WGS84) with the point in the display datum;
+    features without a point pass unchanged."""
+    features = [dict(f) for f in features]
+    if datum == "wgs84":
+        return features
+    located = [f for f in features if f.get("lon") is not None and f.get("lat") is not None]
+    lons, lats = to_display([f["lon"] for f in located], [f["lat"] for f in located], datum)
+    for f, x, y in zip(located, lons, lats):
+        f["lon"], f["lat"] = x, y
+    return features
+
+
+def layer_url(base_url: str, name: str, datum: str = "wgs84") -> str:
+    """Where the browser fetches layer ``name`` in ``datum`` (served by app.py's ``/geo/<name>.geojson``)."""
+    return f"{base_url}/geo/{name}.geojson" + ("" if datum == "wgs84" else f"?datum={datum}")
 
 
 @lru_cache(maxsize=None)
@@ -38,16 +87,50 @@ def core_grids() -> dict[str, Any]:
 LAYER_FILES = {"districts": "districts.geojson", "grids-core": None, "grids": "grids.geojson"}
 
 
-def layer_data(name: str) -> dict[str, Any]:
-    if name not in LAYER_FILES:
+def layer_data(name: str, datum: str = "wgs84") -> dict[str, Any]:
+    """A served layer in ``datum`` (KeyError for an unknown layer or datum; converted once, cached)."""
+    if name not in LAYER_FILES or datum not in DATUMS:
         raise KeyError(name)
+    if datum != "wgs84":
+        return _shifted_layer(name, datum)
     return core_grids() if name == "grids-core" else geojson(LAYER_FILES[name] or "")
 
 
-def base_layers(dark: bool, base_url: str, tile_url: str | None = None, grids: str = "grids-core") -> list[dict[str, Any]]:
+@lru_cache(maxsize=None)
+def _shifted_layer(name: str, datum: str) -> dict[str, Any]:
+    """Every coordinate of a (Multi)Polygon/LineString/Point layer moved to ``datum`` in one vectorised pass."""
+    import numpy as np
+
+    src = layer_data(name)
+    out = json.loads(json.dumps(src))  # a deep copy; the WGS84 layer stays cached as it was
+    rings: list[list[list[float]]] = []
+
+    def collect(coords: Any) -> None:
+        if coords and isinstance(coords[0], (int, float)):
+            rings.append([coords])  # a Point: wrap so it is shifted in place below
+        elif coords and isinstance(coords[0][0], (int, float)):
+            rings.append(coords)
+        else:
+            for c in coords:
+                collect(c)
+
+    for f in out["features"]:
+        collect(f["geometry"]["coordinates"])
+    flat = [p for ring in rings for p in ring]
+    if flat:
+        arr = np.asarray([p[:2] for p in flat], dtype=np.float64)
+        x, y = wgs84_to_gcj02(arr[:, 0], arr[:, 1])
+        for p, a, b in zip(flat, x, y):
+            p[0], p[1] = round(float(a), 7), round(float(b), 7)
+    return out
+
+
+def base_layers(dark: bool, base_url: str, tile_url: str | None = None, grids: str = "grids-core",
+                datum: str = "wgs84") -> list[dict[str, Any]]:
     """Tiles (when an internal server exists), grid cells, district outlines — all below the incidents.
 
-    Dark without tiles: a dark fill under everything, since ``white-bg`` is a blank white style.
+    Dark without tiles: a dark fill under everything, since ``white-bg`` is a blank white style. Our layers
+    are fetched in ``datum`` (the tiles' datum, see :func:`display_datum`).
     """
     line = "#8fa3bf" if dark else "#5b6b80"
     cell = "rgba(143,163,191,0.35)" if dark else "rgba(91,107,128,0.35)"
@@ -56,9 +139,9 @@ def base_layers(dark: bool, base_url: str, tile_url: str | None = None, grids: s
         layers.append(dict(below="traces", sourcetype="raster", source=[tile_url]))
     elif dark:
         layers.append(dict(sourcetype="geojson", source=_world_box(), type="fill", color="#0b1220", below="traces"))
-    layers.append(dict(sourcetype="geojson", source=f"{base_url}/geo/{grids}.geojson", type="line", color=cell,
+    layers.append(dict(sourcetype="geojson", source=layer_url(base_url, grids, datum), type="line", color=cell,
                        line={"width": 0.6}, below="traces"))
-    layers.append(dict(sourcetype="geojson", source=f"{base_url}/geo/districts.geojson", type="line",
+    layers.append(dict(sourcetype="geojson", source=layer_url(base_url, "districts", datum), type="line",
                        color=line, line={"width": 2.5}, below="traces"))
     return layers
 
@@ -66,12 +149,14 @@ def base_layers(dark: bool, base_url: str, tile_url: str | None = None, grids: s
 OVERDUE_COLOR = "#CC79A7"
 
 
-def incidents_traces(incidents: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> list[go.Scattermap]:
+def incidents_traces(incidents: Iterable[Mapping[str, Any]], names: Mapping[str, str],
+                     datum: str = "wgs84") -> list[go.Scattermap]:
     """One trace per severity in :data:`SEVERITIES` order, then a halo trace over the overdue ones.
 
-    The order is fixed so a browser can patch trace ``i`` in place when a push arrives.
+    The order is fixed so a browser can patch trace ``i`` in place when a push arrives. Points are
+    drawn in ``datum`` (WGS84 in, shifted by :func:`display_features`).
     """
-    incidents = list(incidents)
+    incidents = display_features(incidents, datum)
     by: dict[str, list[Mapping[str, Any]]] = {s: [] for s in SEVERITIES}
     for i in incidents:
         by.setdefault(i["severity"], []).append(i)
@@ -97,12 +182,15 @@ def incidents_traces(incidents: Iterable[Mapping[str, Any]], names: Mapping[str,
 def city_map(
     incidents: Iterable[Mapping[str, Any]], names: Mapping[str, str], *, base_url: str, dark: bool = True,
     tile_url: str | None = None, center: Mapping[str, float] = CITY_CENTER, zoom: float = 7.4,
-    uirevision: str = "map",
+    uirevision: str = "map", datum: str = "wgs84",
 ) -> go.Figure:
-    """The Siping map: district outlines, core grid cells and incidents coloured by severity."""
-    fig = go.Figure(incidents_traces(incidents, names))
+    """The Siping map: district outlines, core grid cells and incidents coloured by severity, in ``datum``
+    (the tiles'; see :func:`display_datum`)."""
+    fig = go.Figure(incidents_traces(incidents, names, datum))
+    c = to_display([center["lon"]], [center["lat"]], datum)
     fig.update_layout(
-        map={"style": "white-bg", "layers": base_layers(dark, base_url, tile_url), "center": dict(center), "zoom": zoom},
+        map={"style": "white-bg", "layers": base_layers(dark, base_url, tile_url, datum=datum),
+             "center": {"lon": c[0][0], "lat": c[1][0]}, "zoom": zoom},
         margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=True, uirevision=uirevision,
         paper_bgcolor="#0b1220" if dark else "#ffffff", font={"color": "#e6edf6" if dark else "#1b2430"},
         legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(11,18,32,0.6)" if dark else "rgba(255,255,255,0.7)"},
@@ -116,26 +204,27 @@ CELL_SCALE = [[0.0, "#1d3557"], [0.5, "#2f6f9f"], [1.0, "#8fd0f5"]]
 
 def wall_map(
     names: Mapping[str, str], *, base_url: str, tile_url: str | None = None, style_url: str | None = None,
-    center: Mapping[str, float] = CITY_CENTER, zoom: float = 7.9,
+    center: Mapping[str, float] = CITY_CENTER, zoom: float = 7.9, datum: str = "wgs84",
 ) -> go.Figure:
     """The wall's map: trace 0 shades the core grid cells by open count (the browser assigns
     ``locations``/``z``), then :func:`incidents_traces` (severities, overdue halo) as traces 1…4.
 
     ``style_url`` (an internal MapLibre style, with its own glyphs) replaces the blank style; without
-    it and ``tile_url`` every layer comes from this app.
+    it and ``tile_url`` every layer comes from this app. ``datum``: the base map's (see :func:`display_datum`).
     """
     cells = go.Choroplethmap(
-        geojson=f"{base_url}/geo/grids-core.geojson", featureidkey="properties.code", locations=[], z=[],
+        geojson=layer_url(base_url, "grids-core", datum), featureidkey="properties.code", locations=[], z=[],
         colorscale=CELL_SCALE, zmin=0, zmax=5, showscale=False, marker={"opacity": 0.55, "line": {"width": 0}},
         hovertemplate="%{location}: %{z}<extra></extra>", name=names.get("cells", "cells"), showlegend=False,
     )
     fig = city_map([], names, base_url=base_url, dark=True, tile_url=tile_url, center=center, zoom=zoom,
-                   uirevision="wall")
+                   uirevision="wall", datum=datum)
     fig.add_trace(cells)
     fig.data = (fig.data[-1],) + fig.data[:-1]
     if style_url:
-        fig.update_layout(map={"style": style_url, "layers": base_layers(True, base_url, None)[1:]})
-    fig.update_layout(legend={"font": {"size": 18}}, clickmode="event")
+        fig.update_layout(map={"style": style_url, "layers": base_layers(True, base_url, None, datum=datum)[1:]})
+    # The wall draws its incidents as MapLibre layers with an HTML key (layouts/wall.py), not these traces.
+    fig.update_layout(legend={"font": {"size": 18}}, clickmode="event", showlegend=False)
     return fig
 
 

@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from sqlalchemy import String, and_, case, func, select, type_coerce, union
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
+from incidents import history
 from incidents.indicators import Definitions, load
 from incidents.model import OPEN_STATES, RUNNING_STATES
-from incidents.records import EventRow, IncidentRow
 
 GROUPS = ("district", "grid", "department", "category")
 FREQS = {"day": "D", "week": "W-MON", "month": "MS"}
@@ -70,10 +70,11 @@ def period_edges(start: date, end: date, freq: str, tz: ZoneInfo) -> list[dateti
 # SQL: milestones per incident as of a moment
 # -------------------------------------------------------------------------------------------------
 
-def _candidates(start: datetime, end: datetime, as_of: datetime, filters: Filters, lookback_days: int) -> Any:
+def _candidates(start: datetime, end: datetime, as_of: datetime, filters: Filters, lookback_days: int, *,
+                session: Session) -> Any:
     """Incident ids that can count in [start, end): any event in the range (the events.at index), reported
     within the lookback (reported_at index), or open now (state index) — a union, so each part uses its index."""
-    I, E = IncidentRow, EventRow
+    I, E = history.incidents(session=session), history.events(session=session)  # live ∪ archive
     open_now = [s.value for s in OPEN_STATES]
     parts = union(
         select(E.incident_id.label("id")).where(E.at >= start, E.at < min(end, as_of), E.at <= as_of),
@@ -97,7 +98,7 @@ def milestones(start: datetime, as_of: datetime, filters: Filters, *, session: S
     Datetimes are fetched untyped and parsed by pandas in one vectorised step (per-row type processing
     dominated the time on large periods)."""
     defs = defs or load()
-    E, I = EventRow, IncidentRow
+    E, I = history.events(session=session), history.incidents(session=session)  # live ∪ archive
     at = type_coerce(E.at, String)
     agg = (
         select(
@@ -114,12 +115,12 @@ def milestones(start: datetime, as_of: datetime, filters: Filters, *, session: S
             func.max(case((E.action == "verify_pass", at))).label("closed"),
             func.sum(case((E.action == "verify_fail", 1), else_=0)).label("reworks"),
         )
-        .where(E.incident_id.in_(_candidates(start, end or as_of, as_of, filters, defs.lookback_days)),
+        .where(E.incident_id.in_(_candidates(start, end or as_of, as_of, filters, defs.lookback_days, session=session)),
                E.at <= as_of)
         .group_by(E.incident_id)
         .subquery()
     )
-    L = aliased(EventRow)
+    L = history.events(session=session)
     q = (select(agg.c.iid, I.code, I.category, I.district, I.grid, type_coerce(I.reported_at, String),
                 I.reporter_phone, L.to_state, L.department, type_coerce(L.deadline, String),
                 *[agg.c[c] for c in _MS_COLS], agg.c.returns, agg.c.reassigns, agg.c.reworks)
@@ -143,7 +144,7 @@ def callbacks(start: datetime, end: datetime, as_of: datetime, filters: Filters,
               defs: Definitions | None = None) -> pd.DataFrame:
     """``callback`` events in [start, end) at ``<= as_of`` that reached the citizen with a satisfaction level."""
     defs = defs or load()
-    E, I = EventRow, IncidentRow
+    E, I = history.events(session=session), history.incidents(session=session)  # live ∪ archive
     q = (select(E.at, E.payload, I.code, I.category, I.district, I.grid, E.department)
          .join(I, I.id == E.incident_id)
          .where(E.action == "callback", E.at >= start, E.at < end, E.at <= as_of))
@@ -227,6 +228,7 @@ def _fold(masks: Mapping[str, pd.Series], cb: pd.DataFrame, cb_mask: pd.Series, 
     for k, v in masks.items():
         data[k] = v.astype(float) if k.endswith("_hours") else v.astype(int)
     frame = pd.DataFrame(data)
+    whole = keys is None  # one row for everything: it must exist even when nothing matched
     if keys is None:
         keys = pd.Series("", index=frame.index)
     frame["__key"] = keys.values
@@ -235,8 +237,8 @@ def _fold(masks: Mapping[str, pd.Series], cb: pd.DataFrame, cb_mask: pd.Series, 
     cbf = pd.DataFrame({"callbacks": cb_mask.astype(int), "satisfied": (cb_mask & cb["satisfied"]).astype(int)})
     cbf["__key"] = (cb["__key"].values if "__key" in cb else "")
     out = out.join(cbf.groupby("__key").sum(), how="outer")
-    if keys is None or keys.empty and cb.empty:
-        out = out.reindex(out.index.union(pd.Index([""])) if keys is None else out.index)
+    if whole and "" not in out.index:
+        out = out.reindex(out.index.union(pd.Index([""])))
     for c in out.columns:
         if not c.endswith("_hours"):
             out[c] = out[c].fillna(0).astype(int)
@@ -386,7 +388,7 @@ def drill(start: datetime, end: datetime, as_of: datetime, filters: Filters, *, 
 
 def timeline(code: str, *, session: Session) -> list[dict[str, Any]]:
     """One incident's events, oldest first (the drill-down's last step)."""
-    E, I = EventRow, IncidentRow
+    E, I = history.events(session=session), history.incidents(session=session)  # live ∪ archive
     rows = session.execute(select(E.seq, E.at, E.actor, E.action, E.from_state, E.to_state, E.department,
                                   E.deadline, I.district).join(I, I.id == E.incident_id).where(I.code == code)
                            .order_by(E.seq)).all()

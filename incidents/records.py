@@ -307,3 +307,57 @@ class RefusalRow(Base):
     channel: Mapped[str] = mapped_column(String(12))
     field: Mapped[str] = mapped_column(String(32))
     code: Mapped[str] = mapped_column(String(32))
+
+
+class IncidentArchiveRow(Base):
+    """A finished incident moved out of ``incidents`` by ``python app.py archive --older-than-days N`` (issue 10):
+    the same columns and the same ``id`` (ids stay unique across both tables, see incidents/archive.py), so
+    reads that need history (incidents/history.py) take live ∪ archive and see one table. No foreign keys
+    point here: only the archive's own events do."""
+
+    __tablename__ = "incidents_archive"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(13), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(5))
+    severity: Mapped[str] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(Text, default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    grid: Mapped[str] = mapped_column(String(15), index=True)
+    district: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(12))
+    address: Mapped[str] = mapped_column(Text, default="")
+    reporter_phone: Mapped[str] = mapped_column(String(32), default="", index=True)
+    department: Mapped[str | None] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    deadline: Mapped[datetime | None]
+    rework_count: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into: Mapped[str | None] = mapped_column(String(13))
+    reported_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class EventArchiveRow(Base):
+    """The events of an archived incident, moved in the same transaction as it (payloads — and with them
+    the attachments' references — unchanged), with their original ``id`` and ``seq``."""
+
+    __tablename__ = "events_archive"
+    __table_args__ = (UniqueConstraint("incident_id", "seq"), Index("ix_events_archive_at", "at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents_archive.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(24))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    deadline: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
+from incidents import history
 from incidents.db import Database
 from incidents.model import RUNNING_STATES, Incident
-from incidents.records import EventRow, IncidentRow
 from incidents.store import to_incident
 
 _DIGITS = re.compile(r"^\+?\d{3,20}$")
@@ -61,12 +61,12 @@ def _successor(digits: str) -> str | None:
     return stripped[:-1] + str(int(stripped[-1]) + 1)
 
 
-def _prefix(col: InstrumentedAttribute[Any], q: str) -> ColumnElement[bool]:
+def _prefix(col: QueryableAttribute[Any], q: str) -> ColumnElement[bool]:
     upper = _successor(q)
     return (col >= q) if upper is None else ((col >= q) & (col < upper))
 
 
-def _like(col: InstrumentedAttribute[Any], q: str, dialect: str) -> ColumnElement[bool]:
+def _like(col: QueryableAttribute[Any], q: str, dialect: str) -> ColumnElement[bool]:
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     # ILIKE on PostgreSQL (case-insensitive for Latin addresses); SQLite's LIKE already ignores ASCII case.
     return col.ilike(pattern, escape="\\") if dialect == "postgresql" else col.like(pattern, escape="\\")
@@ -78,26 +78,27 @@ def find(query: str, *, session: Session, limit: int = 50) -> list[Hit]:
     if not q:
         return []
     dialect = session.get_bind().dialect.name
-    newest = IncidentRow.id.desc()
+    I = history.incidents(session=session)  # noqa: E741  (live ∪ archive)
+    newest = I.id.desc()
     steps: list[tuple[str, ColumnElement[bool]]] = []
     compact = normalise_phone(q)
     if _DIGITS.match(compact):
         digits = compact.lstrip("+")
         if len(digits) <= 13:
-            steps.append(("code", _prefix(IncidentRow.code, digits)))
-        steps.append(("phone", _prefix(IncidentRow.reporter_phone, compact)))
+            steps.append(("code", _prefix(I.code, digits)))
+        steps.append(("phone", _prefix(I.reporter_phone, compact)))
         if len(digits) >= 6:
-            steps.append(("grid", _prefix(IncidentRow.grid, digits)))
-    steps.append(("address", _like(IncidentRow.address, q, dialect)))
-    steps.append(("text", _like(IncidentRow.description, q, dialect)))
+            steps.append(("grid", _prefix(I.grid, digits)))
+    steps.append(("address", _like(I.address, q, dialect)))
+    steps.append(("text", _like(I.description, q, dialect)))
     hits: list[Hit] = []
     seen: set[int] = set()
     for matched, condition in steps:
         if len(hits) >= limit or (hits and matched in ("address", "text") and hits[0].matched != "address"):
             break  # digits that hit an indexed column are a code/phone/grid: no substring scan needed
-        stmt = select(IncidentRow).where(condition).order_by(newest).limit(limit)
+        stmt = select(I).where(condition).order_by(newest).limit(limit)
         if seen:
-            stmt = stmt.where(IncidentRow.id.not_in(seen))
+            stmt = stmt.where(I.id.not_in(seen))
         for row in session.scalars(stmt):
             seen.add(row.id)
             hits.append(Hit(to_incident(row), matched))
@@ -109,14 +110,15 @@ def caller_history(phone: str, *, session: Session, limit: int = 50) -> list[Cal
     p = normalise_phone(phone)
     if not p:
         return []
+    I, E = history.incidents(session=session), history.events(session=session)  # noqa: E741  (live ∪ archive)
     rows = list(session.scalars(
-        select(IncidentRow).where(IncidentRow.reporter_phone == p).order_by(IncidentRow.id.desc()).limit(limit)
+        select(I).where(I.reporter_phone == p).order_by(I.id.desc()).limit(limit)
     ))
     callbacks: dict[int, dict[str, Any]] = {}
     if rows:
         events = session.scalars(
-            select(EventRow).where(EventRow.incident_id.in_([r.id for r in rows]), EventRow.action == "callback")
-            .order_by(EventRow.seq)
+            select(E).where(E.incident_id.in_([r.id for r in rows]), E.action == "callback")
+            .order_by(E.seq)
         )
         for e in events:
             callbacks[e.incident_id] = dict(e.payload or {})
@@ -160,26 +162,27 @@ def search(filters: Filters, now: datetime, *, session: Session, after_id: int |
     Returns the page and the id to continue after, or ``None`` on the last page. Overdue is computed
     from ``now`` as everywhere (running state and deadline passed), never stored.
     """
-    q = select(IncidentRow).order_by(IncidentRow.id.desc()).limit(limit + 1)
+    I = history.incidents(session=session)  # noqa: E741  (live ∪ archive)
+    q = select(I).order_by(I.id.desc()).limit(limit + 1)
     if filters.states:
-        q = q.where(IncidentRow.state.in_(list(filters.states)))
+        q = q.where(I.state.in_(list(filters.states)))
     if filters.categories:
-        q = q.where(IncidentRow.category.in_(list(filters.categories)))
+        q = q.where(I.category.in_(list(filters.categories)))
     if filters.district is not None:
-        q = q.where(IncidentRow.district == filters.district)
+        q = q.where(I.district == filters.district)
     if filters.grid:
-        q = q.where(_prefix(IncidentRow.grid, filters.grid) if filters.grid.isdigit() else IncidentRow.grid == filters.grid)
+        q = q.where(_prefix(I.grid, filters.grid) if filters.grid.isdigit() else I.grid == filters.grid)
     if filters.department:
-        q = q.where(IncidentRow.department == filters.department)
+        q = q.where(I.department == filters.department)
     if filters.since is not None:
-        q = q.where(IncidentRow.reported_at >= filters.since)
+        q = q.where(I.reported_at >= filters.since)
     if filters.until is not None:
-        q = q.where(IncidentRow.reported_at < filters.until)
+        q = q.where(I.reported_at < filters.until)
     if filters.overdue is not None:
-        running = IncidentRow.state.in_([s.value for s in RUNNING_STATES]) & (IncidentRow.deadline < now)
-        q = q.where(running if filters.overdue else ~running | IncidentRow.deadline.is_(None))
+        running = I.state.in_([s.value for s in RUNNING_STATES]) & (I.deadline < now)
+        q = q.where(running if filters.overdue else ~running | I.deadline.is_(None))
     if after_id is not None:
-        q = q.where(IncidentRow.id < after_id)
+        q = q.where(I.id < after_id)
     rows = list(session.scalars(q))
     more = len(rows) > limit
     items = [to_incident(r) for r in rows[:limit]]

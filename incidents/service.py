@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from incidents import store
+from incidents import history, store
 from incidents.changes import decide
 from incidents.db import Database
 from incidents.events import Event
@@ -120,12 +120,12 @@ class IncidentService:
             return uow.act(uow.get(code), action, actor, expected_version, **routing)
 
     def get(self, code: str) -> Incident:
-        with self.db.read() as s:
-            return store.get(code, session=s)
+        with self.db.read() as s:  # live or archived (incidents/history.py): reading only
+            return history.get(code, session=s)
 
     def timeline(self, code: str) -> list[Event]:
         with self.db.read() as s:
-            return store.events_of(store.get(code, session=s).id or 0, session=s)
+            return history.events_of(history.get(code, session=s).id or 0, session=s)
 
     def recent_events(self, limit: int = 20) -> list[tuple[Event, str, str]]:
         with self.db.read() as s:

@@ -25,7 +25,9 @@ def table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> html.Table:
                       className="queue-table")
 
 
-def layout(lang: str, roles: Options, departments: Options, categories: Options) -> html.Div:
+def layout(lang: str, roles: Options, departments: Options, categories: Options,
+           extra: Sequence[Any] = ()) -> html.Div:
+    """The page; ``extra`` sections (gazetteer, calendar, … from layouts.admin_more) go before the audit log."""
     sev = [{"label": t(f"severity.{s}", lang), "value": s} for s in ("urgent", "high", "normal")]
     units = [{"label": t(f"admin.unit_{u}", lang), "value": u} for u in ("work_hours", "work_days", "hours")]
     kinds = [{"label": t(f"admin.rule_{k}", lang), "value": k} for k in ("grid_workers", "category_department")]
@@ -90,5 +92,5 @@ def layout(lang: str, roles: Options, departments: Options, categories: Options)
         dcc.Store(id=ids.ADMIN_VERSION, data=0),
         html.H1(t("admin.title", lang)),
         html.Div(id=ids.ADMIN_MESSAGE, className="queue-message", role="status"),
-        users, depts, rules, sla, audit,
+        users, depts, rules, sla, *extra, audit,
     ], className="admin", id="admin")

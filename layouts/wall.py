@@ -66,6 +66,7 @@ def layout(lang: str, figure: Any, labels: Mapping[str, Any]) -> html.Div:
             html.Div([
                 dcc.Graph(id=ids.WALL_MAP, figure=figure, config={"displayModeBar": False, "scrollZoom": True},
                           className="wall-map-graph"),
+                _legend(labels),
                 html.Div(id=ids.WALL_CARD, className="wall-card hidden"),
             ], className="wall-map"),
             html.Div([
@@ -80,6 +81,16 @@ def layout(lang: str, figure: Any, labels: Mapping[str, Any]) -> html.Div:
         ], className="wall-body"),
         _replay_controls(lang),
     ], className="wall", id="wall")
+
+
+def _legend(labels: Mapping[str, Any]) -> html.Div:
+    """The map's key, in the page: the incidents are MapLibre layers (assets/20_wall.js), which Plotly's
+    legend does not know."""
+    colors = dict(labels.get("severity_colors", {}))
+    items = [(labels["severity_names"][s], colors.get(s, "#56B4E9")) for s in labels["severities"]]
+    items.append((labels["overdue"], labels.get("overdue_color", "#CC79A7")))
+    return html.Div([html.Span([html.I(className="dot", style={"background": c}), name], className="legend-item")
+                     for name, c in items], className="wall-legend")
 
 
 def _replay_controls(lang: str) -> html.Details:

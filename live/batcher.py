@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from geo.figures import display_features
+
 #: The incident fields the wall draws or shows in an incident's card; the rest stays on the server.
 WALL_FIELDS = ("code", "state", "category", "severity", "lon", "lat", "grid", "district", "department",
                "overdue", "deadline", "address", "reported_at")
@@ -81,6 +83,21 @@ def build_delta(messages: Sequence[Mapping[str, Any]], kpi: Mapping[str, Any], a
     return delta
 
 
+#: The parts of a snapshot, delta or replay frame that carry map points.
+POINT_KEYS = ("upsert", "incidents", "alerts")
+
+
+def for_display(payload: Mapping[str, Any], datum: str) -> dict[str, Any]:
+    """A wall message with its points in the map's display datum (e.g. GCJ-02 tiles): the one place the
+    pushed features change datum, applied by the broadcaster to every snapshot, delta and replay frame."""
+    out = dict(payload)
+    if datum != "wgs84":
+        for key in POINT_KEYS:
+            if out.get(key):
+                out[key] = display_features(out[key], datum)
+    return out
+
+
 def touches_ranking(messages: Iterable[Mapping[str, Any]]) -> bool:
     return any(m["action"] in RANKING_ACTIONS for m in messages)
 
@@ -125,4 +142,4 @@ class Batcher:
             return len(batch)
 
 
-__all__ = ["AlertRule", "Batcher", "build_delta", "slim", "ticker_line", "touches_ranking", "TICKER_SIZE"]
+__all__ = ["AlertRule", "Batcher", "build_delta", "for_display", "slim", "ticker_line", "touches_ranking", "TICKER_SIZE"]

@@ -18,7 +18,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 
 from auth.roles import WALL_ROOM, rooms_of
-from live.batcher import AlertRule, Batcher, build_delta, touches_ranking
+from live.batcher import AlertRule, Batcher, build_delta, for_display, touches_ranking
 
 Snapshot = Callable[[], dict[str, Any]]
 Kpis = Callable[[], dict[str, Any]]
@@ -28,8 +28,9 @@ Ranking = Callable[[], list[dict[str, Any]]]
 class Broadcaster:
     def __init__(self, socketio: SocketIO, snapshot: Snapshot, kpis: Kpis, now: Callable[[], datetime], *,
                  window_s: float = 0.05, rule: AlertRule = AlertRule(), ranking: Ranking | None = None,
-                 open_states: tuple[str, ...] = ()) -> None:
+                 open_states: tuple[str, ...] = (), datum: str = "wgs84") -> None:
         self.socketio = socketio
+        self.datum = datum  # the map's display datum: points leave in it (live.batcher.for_display)
         self.snapshot = snapshot
         self.kpis = kpis
         self.now = now
@@ -61,7 +62,7 @@ class Broadcaster:
             self.transports[sid] = self.socketio.server.manager.eio_sid_from_sid(sid, "/")
             self.users[sid] = current_user.username
         if WALL_ROOM in rooms:  # the city-wide picture only for those who may see the wall
-            self.socketio.emit("snapshot", self.snapshot(), to=sid)
+            self.socketio.emit("snapshot", for_display(self.snapshot(), self.datum), to=sid)
         return True
 
     def _on_disconnect(self, *args: Any) -> None:
@@ -86,6 +87,7 @@ class Broadcaster:
     @classmethod
     def for_app(cls, socketio: SocketIO, services: Any, snapshot: Snapshot) -> "Broadcaster":
         """The app's broadcaster, configured from its settings (window, alert rule, ranking query)."""
+        from geo.figures import display_datum
         from incidents.wallstats import WallStats
 
         st = services.settings
@@ -93,7 +95,9 @@ class Broadcaster:
         b = cls(socketio, snapshot, services.kpis, services.clock,
                 window_s=getattr(st, "push_window_ms", 50) / 1000.0,
                 rule=AlertRule.parse(getattr(st, "alert_severities", "urgent"), getattr(st, "alert_categories", "")),
-                ranking=lambda: stats.departments(services.clock()))
+                ranking=lambda: stats.departments(services.clock()),
+                datum=display_datum(getattr(st, "tile_datum", "wgs84"), getattr(st, "tile_url", None),
+                                    getattr(st, "map_style_url", None)))
         b.day_events, b.tz = stats.day, st.tz
         return b
 
@@ -125,9 +129,9 @@ class Broadcaster:
                     self.socketio.sleep(wait)
                 if sid not in self.users:
                     return  # the wall went away: stop streaming
-                self.socketio.emit("replay", frame, to=sid)
+                self.socketio.emit("replay", for_display(frame, self.datum), to=sid)
             self.socketio.emit("replay", {"phase": "end", "at": day1.isoformat()}, to=sid)
-            self.socketio.emit("snapshot", self.snapshot(), to=sid)
+            self.socketio.emit("snapshot", for_display(self.snapshot(), self.datum), to=sid)
 
         self.socketio.start_background_task(run)
         return True
@@ -141,7 +145,7 @@ class Broadcaster:
                             rule=self.rule)
         if self.ranking is not None and touches_ranking(messages):
             delta["ranking"] = self.ranking()
-        self.socketio.emit("delta", delta, to=WALL_ROOM)
+        self.socketio.emit("delta", for_display(delta, self.datum), to=WALL_ROOM)
         self.deltas_sent += 1
 
     def publish(self, messages: list[dict[str, Any]]) -> None:

@@ -134,3 +134,20 @@ def test_an_old_incident_closed_in_the_period_still_counts(services: Any) -> Non
                                      (d(2), "resolve", "resolved", {}), (d(3), "verify_pass", "closed", {})])
     row = Analytics(services.db, services.settings.tz).table(START, END, AS_OF)[0]
     assert (row["to_close"], row["closed"], row["closed_ontime"]) == (1, 1, 0)
+
+
+def test_a_period_with_nothing_in_it_gives_a_row_of_zeros_not_an_error(services):
+    """A trend over a stretch with no incidents and no callbacks yields empty periods, not IndexError."""
+    from datetime import datetime, timezone
+
+    from incidents import analytics
+
+    with services.db.read() as s:
+        rows = analytics.trend(datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2020, 1, 8, tzinfo=timezone.utc),
+                               "day", datetime(2020, 2, 1, tzinfo=timezone.utc), analytics.Filters(),
+                               services.settings.tz, session=s)
+    assert [r["period"] for r in rows][:2] == ["2020-01-01", "2020-01-02"]
+    for r in rows:  # nothing happened: counts are 0, rates and means undefined (None), never a fake 0 %
+        numbers = {k: v for k, v in r.items() if k not in ("all", "period", "start", "end")}
+        assert all(v in (0, None) for v in numbers.values()), numbers
+        assert r["accurate_dispatch"] is None

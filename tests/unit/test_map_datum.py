@@ -1,0 +1,76 @@
+"""CITYOPS_TILE_DATUM: over GCJ-02 tiles every layer, marker and pushed feature is drawn in GCJ-02."""
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from geo.crs import wgs84_to_gcj02
+from geo.figures import display_datum, display_features, incidents_traces, layer_data, layer_url, wall_map
+from live.batcher import for_display
+from settings import Settings
+
+LON, LAT = 124.3505, 43.1702
+
+
+def test_the_display_datum_is_the_tiles_and_only_when_there_are_tiles() -> None:
+    assert display_datum("gcj02", None, None) == "wgs84"  # our own layers only: nothing to align with
+    assert display_datum("gcj02", "http://tiles.internal/{z}/{x}/{y}.png") == "gcj02"
+    assert display_datum("gcj02", None, "http://maps.internal/style.json") == "gcj02"
+    assert display_datum("wgs84", "http://tiles.internal/{z}/{x}/{y}.png") == "wgs84"
+    with pytest.raises(ValueError):
+        display_datum("bd09", "http://tiles.internal/{z}/{x}/{y}.png")
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, CITYOPS_TILE_DATUM="bd09")  # type: ignore[call-arg]
+
+
+def test_markers_are_shifted_to_gcj02_and_left_alone_in_wgs84() -> None:
+    glon, glat = wgs84_to_gcj02(LON, LAT)
+    assert 200 < abs(glon - LON) * 81_000 + abs(glat - LAT) * 111_000 < 2_000  # a few hundred metres around Siping
+    inc = [{"code": "A", "severity": "urgent", "lon": LON, "lat": LAT, "overdue": True}]
+    urgent, _, _, halo = incidents_traces(inc, {}, "gcj02")
+    assert (urgent.lon[0], urgent.lat[0]) == pytest.approx((glon, glat), abs=1e-7)
+    assert (halo.lon[0], halo.lat[0]) == pytest.approx((glon, glat), abs=1e-7)
+    assert incidents_traces(inc, {}, "wgs84")[0].lon[0] == LON
+    assert inc[0]["lon"] == LON  # the caller's data is not modified
+
+
+def test_served_layers_follow_the_datum() -> None:
+    assert layer_url("http://h", "districts") == "http://h/geo/districts.geojson"
+    assert layer_url("http://h", "districts", "gcj02") == "http://h/geo/districts.geojson?datum=gcj02"
+    wgs = layer_data("districts")
+    first = wgs["features"][0]["geometry"]["coordinates"]
+    while isinstance(first[0], list):
+        first = first[0]
+    before = list(first)
+    gcj = layer_data("districts", "gcj02")
+    g = gcj["features"][0]["geometry"]["coordinates"]
+    while isinstance(g[0], list):
+        g = g[0]
+    assert g == pytest.approx(list(wgs84_to_gcj02(before[0], before[1])), abs=1e-6)
+    assert first == before  # the WGS84 layer (cached) is untouched
+    with pytest.raises(KeyError):
+        layer_data("districts", "bd09")
+
+
+def test_the_wall_figure_fetches_every_layer_in_the_tiles_datum() -> None:
+    fig = wall_map({}, base_url="http://h", tile_url="http://tiles.internal/{z}/{x}/{y}.png", datum="gcj02")
+    assert fig.data[0].geojson == "http://h/geo/grids-core.geojson?datum=gcj02"
+    sources = [layer.source for layer in fig.layout.map.layers if layer.sourcetype == "geojson"]
+    assert sources and all(s.endswith("?datum=gcj02") for s in sources)
+    plain = wall_map({}, base_url="http://h")
+    assert all("datum" not in str(layer.source) for layer in plain.layout.map.layers)
+
+
+def test_pushed_features_leave_in_the_display_datum() -> None:
+    feat = {"code": "A", "lon": LON, "lat": LAT, "severity": "high"}
+    delta = {"upsert": [feat], "alerts": [dict(feat)], "remove": ["B"], "kpi": {"open": 1}}
+    snap = {"incidents": [feat, {"code": "C", "lon": None, "lat": None}], "ticker": []}
+    glon, glat = wgs84_to_gcj02(LON, LAT)
+    d = for_display(delta, "gcj02")
+    assert (d["upsert"][0]["lon"], d["alerts"][0]["lat"]) == pytest.approx((glon, glat), abs=1e-7)
+    assert d["remove"] == ["B"] and d["kpi"] == {"open": 1}
+    s = for_display(snap, "gcj02")
+    assert s["incidents"][0]["lon"] == pytest.approx(glon, abs=1e-7) and s["incidents"][1]["lon"] is None
+    assert feat["lon"] == LON  # the broadcaster's own data stays WGS84
+    assert for_display(delta, "wgs84") == delta
+    assert display_features([feat], "wgs84") == [feat]
