@@ -55,6 +55,9 @@ class UnitOfWork:
     tz: ZoneInfo
     messages: list[dict[str, Any]] = field(default_factory=list)
     hooks: Sequence[ActHook] = ()
+    #: The last event number this unit wrote per incident: an incident created (or already locked)
+    #: in this transaction needs neither the row lock nor the ``max(seq)`` query again.
+    _last_seq: dict[int, int] = field(default_factory=dict)
 
     def create(self, draft: Draft, actor: Actor) -> Incident:
         code = store.next_code(self.now, self.tz, session=self.session)
@@ -65,6 +68,7 @@ class UnitOfWork:
             address=draft.address, reporter_phone=draft.reporter_phone, extra=draft.extra,
         )
         stored, event = store.insert(incident, actor, self.now, session=self.session)
+        self._last_seq[stored.id or 0] = event.seq
         self.messages.append(event_message(event, stored, self.now))
         return stored
 
@@ -76,12 +80,15 @@ class UnitOfWork:
         # (two operators dispatching at once): the caller gets the fresh incident, not a table error.
         if incident.version != expected_version:
             raise store.ConflictError(incident, expected_version)
-        store.lock(incident.id or 0, session=self.session)
-        event = decide(
-            incident, action, actor, self.now, seq=store.next_seq(incident.id or 0, session=self.session),
-            **routing,
-        )
+        iid = incident.id or 0
+        if iid in self._last_seq:
+            seq = self._last_seq[iid] + 1
+        else:
+            store.lock(iid, session=self.session)
+            seq = store.next_seq(iid, session=self.session)
+        event = decide(incident, action, actor, self.now, seq=seq, **routing)
         new = store.apply(incident, event, expected_version, session=self.session)
+        self._last_seq[iid] = seq
         self.messages.append(event_message(event, new, self.now))
         for hook in self.hooks:
             hook(self, event, new)
