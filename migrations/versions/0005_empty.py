@@ -1,4 +1,4 @@
-"""Reserved step 0005: filled in by the issue that needs it (kept in one chain so there is one head).
+"""An empty step: reserved for the wall, which needed no table (kept so existing databases stay on the chain).
 
 Revision ID: 0005
 Revises: 0004
