@@ -29,7 +29,7 @@ def install(server: Any, services: Any) -> None:
     from flask import request
     from werkzeug.exceptions import HTTPException
 
-    from api import docs, open311, rest
+    from api import docs, open311, refusals, rest
     from api.access import RateLimiter
     from api.errors import ApiError
     from auth.tokens import TokenChecker
@@ -42,6 +42,7 @@ def install(server: Any, services: Any) -> None:
     server.wsgi_app = _MergeSlashes(server.wsgi_app)
 
     def _http_error(exc: HTTPException) -> Any:
+        refusals.count(exc.code or 500, None, "too_large" if exc.code == 413 else None)
         if request.path.startswith("/api/"):
             return ApiError(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "",
                             None).response()

@@ -10,6 +10,9 @@ from incidents.lifecycle import TransitionError
 
 
 class ApiError(Exception):
+    #: True when the refusal behind this error was already counted (by the shared parse or the channel)
+    counted = False
+
     def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field, self.extra = status, code, message, field, extra
@@ -21,8 +24,10 @@ class ApiError(Exception):
 
 
 def from_intake(exc: IntakeError) -> ApiError:
-    """A refused field: 422 Unprocessable Content, naming the field."""
-    return ApiError(422, exc.code, exc.message, exc.field)
+    """A refused field: 422 Unprocessable Content, naming the field. The channel service counted it."""
+    err = ApiError(422, exc.code, exc.message, exc.field)
+    err.counted = True
+    return err
 
 
 def from_transition(exc: TransitionError) -> ApiError:

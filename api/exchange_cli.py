@@ -98,7 +98,7 @@ def main(argv: list[str], build_services: Callable[[], Any]) -> int:
             week_start(now.astimezone(tz).date()), time(0), tzinfo=tz)
         since = _day(args.since, tz) if args.since else until - timedelta(days=7)
         with services.db.read() as s:
-            text = quality_csv(quality(since, until, args.freq, tz, session=s))
+            text = quality_csv(quality(since, until, args.freq, tz, session=s, grid=services.grid))
         if args.file:
             Path(args.file).write_text(text, encoding="utf-8")
         else:

@@ -15,8 +15,9 @@ from typing import Any, Iterable
 
 from flask import Blueprint, Response, request
 
+from api import refusals
 from api.access import WRITERS, checker, services
-from dispatch.channels import to_wgs84
+from dispatch.channels import IdempotencyMismatch
 from i18n import t
 from incidents.intake import IntakeError
 from incidents.model import FINAL_STATES, OPEN_STATES, Channel, Incident
@@ -34,9 +35,11 @@ SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "ty
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, field: str = "", code: str = "", counted: bool = False) -> None:
         super().__init__(description)
         self.status, self.description = status, description
+        #: the refused field and reason code, for the refusal count (issue 10); ``counted``: already counted
+        self.field, self.code, self.counted = field, code, counted
 
 
 def _fmt() -> str:
@@ -52,6 +55,7 @@ def error_response(status: int, description: str) -> Response:
 
 @bp.errorhandler(Open311Error)
 def _error(exc: Open311Error) -> Response:
+    refusals.count(exc.status, exc.field, exc.code, counted=exc.counted)
     return error_response(exc.status, exc.description)
 
 
@@ -59,10 +63,10 @@ def _error(exc: Open311Error) -> Response:
 def _jurisdiction() -> None:
     jid = (request.values.get("jurisdiction_id") or "").strip()
     if jid and jid != services().settings.open311_jurisdiction:
-        raise Open311Error(404, f"jurisdiction_id {jid!r} is not served here")
+        raise Open311Error(404, f"jurisdiction_id {jid!r} is not served here", "jurisdiction_id", "not_found")
     limit = services().settings.api_max_body
     if request.content_length is not None and request.content_length > limit:
-        raise Open311Error(413, f"the body is larger than {limit} bytes")
+        raise Open311Error(413, f"the body is larger than {limit} bytes", "body", "too_large")
 
 
 def _out(root: str, item: str, rows: list[dict[str, Any]], fmt: str, status: int = 200) -> Response:
@@ -148,22 +152,27 @@ def create_request(fmt: str) -> Response:
     f = request.form
     code = (f.get("service_code") or "").strip()
     if not code:
-        raise Open311Error(400, "service_code is required")
+        raise Open311Error(400, "service_code is required", "service_code", "required")
     try:
         name = services().reference.get().taxonomy.get(code).zh
     except KeyError:
-        raise Open311Error(404, f"service_code {code!r} not found") from None
+        raise Open311Error(404, f"service_code {code!r} not found", "service_code", "unknown_category") from None
     if not f.get("lat") and not f.get("long"):
-        raise Open311Error(400, "lat and long are required (address_string / address_id lookup is not offered)")
+        raise Open311Error(400, "lat and long are required (address_string / address_id lookup is not offered)",
+                           "location", "required")
     extra = {k: f[k] for k in ("email", "device_id", "account_id", "first_name", "last_name", "media_url") if f.get(k)}
     raw = {"category": code, "severity": f.get("attribute[severity]") or "normal",
            "description": f.get("description") or name, "lon": f.get("long"), "lat": f.get("lat"),
            "address": f.get("address_string") or "", "reporter_phone": f.get("phone") or "", "extra": extra}
     try:
-        made = services().channels.create(to_wgs84(raw, request.values.get("crs")), token.actor, Channel.OPEN311,
-                                          services().clock(), key=request.headers.get("Idempotency-Key") or None)
-    except IntakeError as exc:
-        raise Open311Error(400, f"{_spec_field(exc.field)}: {exc.message}") from None
+        made = services().channels.create(raw, token.actor, Channel.OPEN311, services().clock(),
+                                          crs=request.values.get("crs"),
+                                          key=request.headers.get("Idempotency-Key") or None)
+    except IntakeError as exc:  # counted by the channel service
+        raise Open311Error(400, f"{_spec_field(exc.field)}: {exc.message}", counted=True) from None
+    except IdempotencyMismatch as exc:  # the same key with another request: the client's error, not ours
+        raise Open311Error(400, f"Idempotency-Key: {exc}", "Idempotency-Key", "idempotency_mismatch",
+                           counted=True) from None
     return _out("service_requests", "request", [{"service_request_id": made.incident.code, "service_notice": "",
                                                   "account_id": f.get("account_id")}], fmt)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from api import refusals
 from api.access import body_limit, creator, reader, services, writer
 from api.errors import ApiError, from_intake, from_transition
 from dispatch.channels import IdempotencyMismatch
@@ -39,6 +40,7 @@ MAX_PAGE = 500
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError) -> Response:
+    refusals.count(exc.status, exc.field, exc.code, counted=exc.counted)
     return exc.response()
 
 

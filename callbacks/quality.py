@@ -25,7 +25,7 @@ def rows_for(svc: Any, freq: str, weeks: int) -> list[dict[str, Any]]:
     until = datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz)
     since = until - timedelta(weeks=max(1, min(int(weeks or DEFAULT_WEEKS), 26)))
     with svc.db.read() as s:
-        return quality(since, until, freq if freq in ("day", "week") else "week", tz, session=s)
+        return quality(since, until, freq if freq in ("day", "week") else "week", tz, session=s, grid=svc.grid)
 
 
 def build(svc: Any, lg: str) -> Any:

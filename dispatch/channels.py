@@ -95,7 +95,7 @@ class ChannelService:
         Parsing (validation, locating) runs in the caller's thread; the write — key check, store,
         de-duplicate, dispatch, key — runs in one transaction: the group commit's when there is one.
         """
-        draft = self.dispatch.parse(to_wgs84(raw, crs), channel, now)
+        draft = self.dispatch.parse(self._wgs84(raw, crs, channel, now), channel, now)
         client = client or actor.name
         digest = request_hash({**raw, "crs": crs or "wgs84"}) if key else ""
 
@@ -123,6 +123,18 @@ class ChannelService:
                 raise
             return first
 
+    def _wgs84(self, raw: Mapping[str, Any], crs: Any, channel: Channel, now: datetime) -> dict[str, Any]:
+        """``to_wgs84``, with a bad ``crs`` counted as the channel's refusal (it is refused before parse)."""
+        try:
+            return to_wgs84(raw, crs)
+        except IntakeError as exc:
+            self._refused(channel, exc, now)
+            raise
+
+    def _refused(self, channel: Channel, exc: IntakeError, now: datetime) -> None:
+        if self.dispatch.on_refusal is not None:
+            self.dispatch.on_refusal(channel, exc, now)
+
     @staticmethod
     def _replay(client: str, key: str, digest: str, session: Any) -> Created | None:
         found = channel_store.idempotent_incident(client, key, session=session)
@@ -146,18 +158,19 @@ class ChannelService:
         try:
             device, kind, level, at = self._alarm_fields(raw, now)
         except IntakeError as exc:
+            self._refused(Channel.SENSOR, exc, now)
             return AlarmOutcome("error", error=exc)
         system = Actor.system()
         payload = {"device_id": device, "type": kind, "level": level, "at": at.isoformat()}
         draft = None
         if level != CLEAR_LEVEL:
             try:
-                draft = self.dispatch.parse(to_wgs84({
+                draft = self.dispatch.parse(self._wgs84({
                     "category": self.alarm_types[kind], "severity": ALARM_LEVELS[level],
                     "description": str(raw.get("description") or f"sensor {device}: {kind} alarm ({level})"),
                     "lon": raw.get("lon"), "lat": raw.get("lat"), "reported_at": at,
                     "extra": {"device_id": device, "alarm_type": kind},
-                }, raw.get("crs")), Channel.SENSOR, now)
+                }, raw.get("crs"), Channel.SENSOR, now), Channel.SENSOR, now)
             except IntakeError as exc:
                 return AlarmOutcome("error", error=exc)
         with self.incidents.unit(now) as uow:

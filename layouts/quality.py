@@ -12,8 +12,9 @@ from i18n import t
 from layouts import ids
 
 COLUMNS = ("period", "channel", "inputs", "accepted", "refused", "refused_rate", "top_reasons",
-           "missing_address_rate", "missing_phone_rate", "duplicate_rate", "late_rate", "median_file_min")
-RATES = {"refused_rate", "missing_address_rate", "missing_phone_rate", "duplicate_rate", "late_rate"}
+           "missing_address_rate", "missing_phone_rate", "duplicate_rate", "late_rate", "median_file_min", "on_border_rate", "rural_rate")
+RATES = {"refused_rate", "missing_address_rate", "missing_phone_rate", "duplicate_rate", "late_rate",
+         "on_border_rate", "rural_rate"}
 
 
 def _cell(key: str, value: Any, lang: str) -> str:

@@ -111,3 +111,16 @@ def test_get_requests_filters_and_defaults(client, clock):
     assert len(client.get(f"{BASE}/requests.json?status=open&service_code={WATER_COVER}").get_json()) == 1
     tok = client.get(f"{BASE}/tokens/{second}.json").get_json()
     assert tok == [{"service_request_id": second, "token": second}]
+
+
+def test_a_reused_idempotency_key_with_another_request_is_a_400_in_the_spec_format(client):
+    lon, lat = point()
+    first = client.post("/open311/v2/requests.json", data={"api_key": OPERATOR_SECRET, "service_code": WATER_COVER,
+                                                           "lat": lat, "long": lon, "description": "井盖缺失"},
+                        headers={"Idempotency-Key": "retry-1"})
+    assert first.status_code in (200, 201)
+    other = client.post("/open311/v2/requests.json", data={"api_key": OPERATOR_SECRET, "service_code": WATER_COVER,
+                                                           "lat": lat, "long": lon, "description": "另一件事"},
+                        headers={"Idempotency-Key": "retry-1"})
+    assert other.status_code == 400
+    assert other.get_json()[0]["description"].startswith("Idempotency-Key")
