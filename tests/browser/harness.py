@@ -7,6 +7,7 @@ networking off and the performance log on, so a test can prove no request left t
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import os
 import shutil
 import socket
@@ -15,7 +16,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import urlparse
 
 import pytest
@@ -56,8 +57,26 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterat
         "    for r in ('dept_handler', 'dept_head'):\n"
         f"        create_user(r, {PASSWORD!r}, r, session=x, display_name=r, department='SWJ')\n"
     )], cwd=ROOT, env=env, check=True, capture_output=True)
+    with app_process(env, tmp / "app.log") as base:
+        yield base
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp / "app.log", ARTIFACTS / "app.log")  # kept for diagnosing a failed run
+
+
+@contextmanager
+def app_process(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """``python app.py`` on a free port with ``env``: yields its base URL once ``/healthz`` answers, and
+    stops it afterwards (the log stays at ``log_path`` for diagnosing a failure)."""
+    proc, base, log = start_app(env, log_path)
+    try:
+        yield base
+    finally:
+        stop_app(proc, log)
+
+
+def start_app(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str, Any]:  # type: ignore[type-arg]
     port = _free_port()
-    log = open(tmp / "app.log", "wb")
+    log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -65,21 +84,22 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterat
     while True:
         try:
             urllib.request.urlopen(base + "/healthz", timeout=2)
-            break
+            return proc, base, log
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                pytest.fail("app did not start:\n" + (tmp / "app.log").read_text(errors="replace")[-3000:])
+                log.close()
+                pytest.fail("app did not start:\n" + log_path.read_text(errors="replace")[-3000:])
             time.sleep(0.2)
-    yield base
+
+
+def stop_app(proc: subprocess.Popen, log: Any) -> None:  # type: ignore[type-arg]
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(tmp / "app.log", ARTIFACTS / "app.log")  # kept for diagnosing a failed run
 
 
 def make_browser(width: int = 1920, height: int = 1080):  # type: ignore[no-untyped-def]

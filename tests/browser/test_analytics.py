@@ -6,13 +6,12 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from typing import Iterator
 
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import PASSWORD, ROOT, _free_port, foreign_requests, login, make_browser
+from harness import PASSWORD, ROOT, app_process, foreign_requests, login, make_browser
 
 pytestmark = pytest.mark.browser
 
@@ -47,28 +46,8 @@ def analytics_app(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> I
     env.pop("REDIS_URL", None)
     subprocess.run([sys.executable, "-c", SEED.format(pw=PASSWORD)], cwd=ROOT, env=env, check=True,
                    capture_output=True)
-    port = _free_port()
-    log = open(tmp / "app.log", "wb")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("app did not start:\n" + (tmp / "app.log").read_text(errors="replace")[-3000:])
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with app_process(env, tmp / "app.log") as base:
+        yield base
 
 
 def _wait(predicate, timeout: float = 20.0):  # type: ignore[no-untyped-def]

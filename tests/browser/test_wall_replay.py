@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from harness import ARTIFACTS, PASSWORD, ROOT, _free_port, foreign_requests, login, make_browser
+from harness import ARTIFACTS, PASSWORD, ROOT, app_process, foreign_requests, login, make_browser
 
 pytestmark = pytest.mark.browser
 TZ = ZoneInfo("Asia/Shanghai")
@@ -65,28 +61,8 @@ def replay_app(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iter
     env = dict(os.environ, DATABASE_URL=url, CITYOPS_DEMO="0", CITYOPS_SECRET_KEY="browser-test-secret",
                PYTHONUNBUFFERED="1", CITYOPS_TZ="Asia/Shanghai")
     env.pop("REDIS_URL", None)
-    port = _free_port()
-    log = open(tmp / "app.log", "wb")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("app did not start:\n" + (tmp / "app.log").read_text(errors="replace")[-3000:])
-            time.sleep(0.2)
-    yield base, yesterday.isoformat()
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with app_process(env, tmp / "app.log") as base:
+        yield base, yesterday.isoformat()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(tmp / "app.log", ARTIFACTS / "replay-app.log")
 

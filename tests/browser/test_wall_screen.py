@@ -13,14 +13,13 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from harness import ARTIFACTS, PASSWORD, ROOT, _free_port, foreign_requests, login, make_browser
+from harness import ARTIFACTS, PASSWORD, ROOT, _free_port, foreign_requests, login, make_browser, start_app, stop_app
 
 pytestmark = pytest.mark.browser
 REDIS = "redis://127.0.0.1:6379/0"
@@ -47,24 +46,11 @@ def _wait(predicate, timeout: float = 20.0, step: float = 0.05):  # type: ignore
 
 class Cluster:
     def __init__(self, tmp: Path, env: dict[str, str]) -> None:
-        self.tmp, self.env, self.procs, self.bases = tmp, env, [], []  # type: ignore[var-annotated]
+        self.tmp, self.env, self.procs, self.bases, self.logs = tmp, env, [], [], []  # type: ignore[var-annotated]
 
     def start(self) -> str:
-        port = _free_port()
-        log = open(self.tmp / f"app-{port}.log", "wb")
-        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=self.env, stdout=log,
-                                stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    pytest.fail("app did not start:\n" + (self.tmp / f"app-{port}.log").read_text()[-3000:])
-                time.sleep(0.2)
+        proc, base, log = start_app(self.env, self.tmp / f"app-{_free_port()}.log")
+        self.logs.append(log)
         self.procs.append(proc)
         self.bases.append(base)
         return base
@@ -106,12 +92,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterato
     os.environ["CITYOPS_SOCKETIO_CHANNEL"] = env["CITYOPS_SOCKETIO_CHANNEL"]
     yield c
     os.environ.pop("CITYOPS_SOCKETIO_CHANNEL", None)
-    for p in c.procs:
-        p.terminate()
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
+    for p, log in zip(c.procs, c.logs):
+        stop_app(p, log)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for log in tmp.glob("app-*.log"):
         (ARTIFACTS / f"wall-{log.name}").write_bytes(log.read_bytes())
@@ -196,7 +178,7 @@ def _fits(browser: Any) -> bool:
 
 
 def test_wall_at_1080p_and_4k_alert_and_a_long_run_stays_bounded(cluster: Cluster) -> None:
-    from factories import WATER_COVER, operator, point, report
+    from factories import WATER_COVER, operator, report
     from incidents.model import Channel
 
     a, b = cluster.bases
