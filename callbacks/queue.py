@@ -12,13 +12,10 @@ from typing import Any
 
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, html, no_update
 
-from callbacks.access import Forbidden, lang, services, user_with
-from dispatch.handling import HandlingError
-from dispatch.routing import RoutingError
+from callbacks.access import Forbidden, act_on_selection, lang, services, user_with
 from i18n import t
-from incidents.lifecycle import TransitionError
 from incidents.model import RUNNING_STATES, Role, State as IState
-from incidents.store import ConflictError, NotFoundError
+from incidents.store import NotFoundError
 from layouts import ids
 
 WAITING = (IState.REPORTED, IState.ACCEPTED)
@@ -147,31 +144,17 @@ def queue_action(action: str, selected: str | None, department: str | None, vers
 
     No department = the suggestion (rules + balance); a department without an assignee = the whole department.
     """
-    lg = lang()
-    try:
-        user = user_with(Role.OPERATOR)
-    except Forbidden:
-        return t("error.forbidden", lg), no_update
-    if not selected or "@" not in selected:
-        return t("queue.none_selected", lg), no_update
-    code, seen = selected.rsplit("@", 1)
-    svc = services()
-    try:
+    def run(user: Any, svc: Any, code: str, seen: int) -> str:
+        lg = lang()
         if action == "reject":
-            svc.incidents.act(code, "reject", user.actor, int(seen), svc.clock())
-            message = t("queue.rejected", lg, code=code)
-        else:
-            inc = svc.routing.dispatch(code, user.actor, int(seen), svc.clock(), department=department or None,
-                                       assignee=assignee or None)
-            message = t("routing.dispatched", lg, code=code, department=inc.department,
-                        assignee=_who(inc.assignee, lg), deadline=_local(inc.deadline, svc.settings.tz))
-    except ConflictError:
-        message = t("error.conflict", lg, code=code)
-    except RoutingError as e:
-        message = t("queue.failed", lg, code=code, reason=t(f"routing.error.{e.key}", lg))
-    except (TransitionError, ValueError, NotFoundError) as e:
-        message = t("queue.failed", lg, code=code, reason=str(e))
-    return message, (version or 0) + 1
+            svc.incidents.act(code, "reject", user.actor, seen, svc.clock())
+            return t("queue.rejected", lg, code=code)
+        inc = svc.routing.dispatch(code, user.actor, seen, svc.clock(), department=department or None,
+                                   assignee=assignee or None)
+        return t("routing.dispatched", lg, code=code, department=inc.department, assignee=_who(inc.assignee, lg),
+                 deadline=_local(inc.deadline, svc.settings.tz))
+
+    return act_on_selection(selected, version, (Role.OPERATOR,), run)
 
 
 # -- redispatch 改派 ---------------------------------------------------------------------------
@@ -232,27 +215,14 @@ def prefill_reassign(selected: str | None, department: str | None) -> tuple[Any,
 def reassign(_n: int, selected: str | None, department: str | None, assignee: str | None, reason: str | None,
              version: int | None) -> tuple[Any, Any]:
     """改派 at the version the operator saw; the running deadline is kept (dispatch.routing)."""
-    lg = lang()
-    try:
-        user = user_with(Role.OPERATOR)
-    except Forbidden:
-        return t("error.forbidden", lg), no_update
-    if not selected or "@" not in selected:
-        return t("queue.none_selected", lg), no_update
-    code, seen = selected.rsplit("@", 1)
-    svc = services()
-    try:
-        inc = svc.routing.reassign(code, user.actor, int(seen), svc.clock(), department=department,
-                                   assignee=assignee, reason=reason)
-        message = t("routing.reassigned", lg, code=code, department=inc.department, assignee=_who(inc.assignee, lg),
-                    deadline=_local(inc.deadline, svc.settings.tz))
-    except ConflictError:
-        message = t("error.conflict", lg, code=code)
-    except RoutingError as e:
-        message = t("queue.failed", lg, code=code, reason=t(f"routing.error.{e.key}", lg))
-    except (TransitionError, ValueError, NotFoundError) as e:
-        message = t("queue.failed", lg, code=code, reason=str(e))
-    return message, (version or 0) + 1
+    def run(user: Any, svc: Any, code: str, seen: int) -> str:
+        lg = lang()
+        inc = svc.routing.reassign(code, user.actor, seen, svc.clock(), department=department, assignee=assignee,
+                                   reason=reason)
+        return t("routing.reassigned", lg, code=code, department=inc.department, assignee=_who(inc.assignee, lg),
+                 deadline=_local(inc.deadline, svc.settings.tz))
+
+    return act_on_selection(selected, version, (Role.OPERATOR,), run)
 
 
 # -- extension requests 延期 -------------------------------------------------------------------
@@ -293,23 +263,10 @@ def decide_extension(_a: int, _r: int, selected: str | None, reason: str | None,
 
 def extension_action(approve: bool, selected: str | None, reason: str | None, version: int | None) -> tuple[Any, Any]:
     """Approve (the deadline moves by the requested working hours) or refuse (with a reason)."""
-    lg = lang()
-    try:
-        user = user_with(Role.OPERATOR)
-    except Forbidden:
-        return t("error.forbidden", lg), no_update
-    if not selected or "@" not in selected:
-        return t("queue.none_selected", lg), no_update
-    code, seen = selected.rsplit("@", 1)
-    svc = services()
-    try:
-        inc = svc.handling.decide_extension(code, user.actor, int(seen), svc.clock(), approve=approve, reason=reason)
-        message = (t("extension.approved", lg, code=code, deadline=_local(inc.deadline, svc.settings.tz)) if approve
-                   else t("extension.refused", lg, code=code))
-    except ConflictError:
-        message = t("error.conflict", lg, code=code)
-    except HandlingError as e:
-        message = t("queue.failed", lg, code=code, reason=t(f"handling.error.{e.key}", lg))
-    except (TransitionError, NotFoundError) as e:
-        message = t("queue.failed", lg, code=code, reason=str(e))
-    return message, (version or 0) + 1
+    def run(user: Any, svc: Any, code: str, seen: int) -> str:
+        lg = lang()
+        inc = svc.handling.decide_extension(code, user.actor, seen, svc.clock(), approve=approve, reason=reason)
+        return (t("extension.approved", lg, code=code, deadline=_local(inc.deadline, svc.settings.tz)) if approve
+                else t("extension.refused", lg, code=code))
+
+    return act_on_selection(selected, version, (Role.OPERATOR,), run)

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, State, callback, ctx, html, no_update
+from dash import Input, Output, State, callback, ctx, html
 
-from callbacks.access import Forbidden, lang, services, user_with
+from callbacks.access import Forbidden, act_on_selection, lang, services, user_with
 from callbacks.pages import PageSpec
 from callbacks.workbench import local
-from dispatch.handling import HandlingError
 from i18n import t
-from incidents.lifecycle import TransitionError
 from incidents.model import Role
-from incidents.store import ConflictError, NotFoundError
 from layouts import ids
 from layouts import workbench as view
 
@@ -49,22 +46,8 @@ def act(_p: int, _f: int, selected: str | None, reason: str | None, version: int
 
 
 def verify_action(passed: bool, selected: str | None, reason: str | None, version: int | None) -> tuple[Any, Any]:
-    lg = lang()
-    try:
-        user = user_with(Role.VERIFIER)
-    except Forbidden:
-        return t("error.forbidden", lg), no_update
-    if not selected or "@" not in selected:
-        return t("queue.none_selected", lg), no_update
-    code, seen = selected.rsplit("@", 1)
-    svc = services()
-    try:
-        svc.handling.verify(code, user.actor, int(seen), svc.clock(), passed=passed, reason=reason)
-        message = t("verify.passed" if passed else "verify.failed", lg, code=code)
-    except ConflictError:
-        message = t("error.conflict", lg, code=code)
-    except HandlingError as e:
-        message = t(f"handling.error.{e.key}", lg)
-    except (TransitionError, NotFoundError, ValueError) as e:
-        message = t("queue.failed", lg, code=code, reason=str(e))
-    return message, (version or 0) + 1
+    def verify(user: Any, svc: Any, code: str, seen: int) -> str:
+        svc.handling.verify(code, user.actor, seen, svc.clock(), passed=passed, reason=reason)
+        return t("verify.passed" if passed else "verify.failed", lang(), code=code)
+
+    return act_on_selection(selected, version, (Role.VERIFIER,), verify, keyed_alone=True)

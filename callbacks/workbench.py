@@ -13,14 +13,13 @@ from typing import Any
 
 from dash import Input, Output, State, callback, ctx, no_update
 
-from callbacks.access import Forbidden, lang, services, user_with
+from callbacks.access import Forbidden, act_on_selection, lang, services, user_with
 from callbacks.pages import PageSpec
 from callbacks.risk_column import risk_labels
 from dispatch.handling import HandlingError, Photo
 from i18n import t
-from incidents.lifecycle import TransitionError
 from incidents.model import Role
-from incidents.store import ConflictError, NotFoundError
+from incidents.store import NotFoundError
 from layouts import ids
 from layouts import workbench as view
 
@@ -118,29 +117,15 @@ def act(*args: Any) -> tuple[Any, Any, Any]:
 def handle(action: str, selected: str | None, text: str | None, hours: Any, contents: list[str] | None,
            names: list[str] | None, version: int | None) -> tuple[str, Any]:
     """One handler action on the incident at the version the handler saw; errors become messages."""
-    lg = lang()
-    try:
-        user = user_with(*HANDLERS)
-    except Forbidden:
-        return t("error.forbidden", lg), no_update
-    if not selected or "@" not in selected:
-        return t("queue.none_selected", lg), no_update
-    code, seen = selected.rsplit("@", 1)
-    svc = services()
-    try:
+    def run(user: Any, svc: Any, code: str, seen: int) -> str:
         if action == "extension":
-            svc.handling.request_extension(code, user.actor, int(seen), svc.clock(), hours, text)
+            svc.handling.request_extension(code, user.actor, seen, svc.clock(), hours, text)
         else:
-            svc.handling.act(code, action, user.actor, int(seen), svc.clock(), text=text,
+            svc.handling.act(code, action, user.actor, seen, svc.clock(), text=text,
                              photos=decode_photos(contents, names))
-        message = t("workbench.done", lg, code=code, action=t(f"workbench.action.{action}", lg))
-    except ConflictError:
-        message = t("error.conflict", lg, code=code)
-    except HandlingError as e:
-        message = t(f"handling.error.{e.key}", lg)
-    except (TransitionError, NotFoundError, ValueError) as e:
-        message = t("queue.failed", lg, code=code, reason=str(e))
-    return message, (version or 0) + 1
+        return t("workbench.done", lang(), code=code, action=t(f"workbench.action.{action}", lang()))
+
+    return act_on_selection(selected, version, HANDLERS, run, keyed_alone=True)
 
 
 def decode_photos(contents: list[str] | None, names: list[str] | None) -> list[Photo]:
