@@ -43,7 +43,7 @@ from incidents.bulk import reserve_ids
 from incidents.changes import apply_event, created_event, decide
 from incidents.events import Event
 from incidents.intake import IntakeError
-from incidents.leases import LEASE_TTL, acquire_lease, lease_holder, release_lease  # noqa: F401 - re-exported
+from incidents.leases import LEASE_TTL, acquire_lease, lease_holder, release_lease, run_leased  # noqa: F401 - re-exported
 from incidents.lifecycle import TransitionError
 from incidents.model import Actor, Channel, Incident, Role, Severity, State
 from incidents.records import CodeCounterRow, EventRow, IncidentRow, UserRow
@@ -815,36 +815,21 @@ def _advance(services: Any, row: Any, rng: random.Random, now: datetime, ref: An
 
 def run_simulator(services: Any, stop: threading.Event) -> None:
     """The background loop: renew the lease every few seconds, tick while holding it, stop promptly."""
-    holder = lease_holder()
     rng = random.Random()
     rate = max(float(services.settings.simulator_rate), 0.01)
-    sampler: CitySampler | None = None
-    holding = False
-    next_tick = 0.0
-    log.info("simulator %s started (rate %.2f city min/s)", holder, rate)
-    while not stop.is_set():
-        try:
-            now = services.clock()
-            got = acquire_lease(services.db, LEASE_NAME, holder, now)
-            if got != holding:
-                log.info("simulator %s %s the lease", holder, "holds" if got else "lost")
-                holding = got
-            if got and _time.monotonic() >= next_tick:
-                sampler = sampler or CitySampler(services.grid, services.reference.get())
-                simulate_once(services, rng, now, sampler=sampler, rate=rate)
-                next_tick = _time.monotonic() + rng.uniform(5.0, 15.0) / rate
-        except Exception:  # noqa: BLE001 - the demo must outlive any one bad tick
-            log.exception("simulator tick failed; continuing")
-        wait = RENEW_EVERY_S
-        if holding:
-            wait = min(wait, max(0.05, next_tick - _time.monotonic()))
-        stop.wait(wait)
-    if holding:
-        try:
-            release_lease(services.db, LEASE_NAME, holder)
-        except Exception:  # noqa: BLE001
-            log.exception("simulator: could not release the lease")
-    log.info("simulator %s stopped", holder)
+    sampler: list[CitySampler] = []
+    next_tick = [0.0]
+    log.info("simulator started (rate %.2f city min/s)", rate)
+
+    def work(now: datetime) -> float:
+        if _time.monotonic() >= next_tick[0]:
+            sampler[:] = sampler or [CitySampler(services.grid, services.reference.get())]
+            simulate_once(services, rng, now, sampler=sampler[0], rate=rate)
+            next_tick[0] = _time.monotonic() + rng.uniform(5.0, 15.0) / rate
+        return min(RENEW_EVERY_S, max(0.05, next_tick[0] - _time.monotonic()))
+
+    run_leased(services.db, LEASE_NAME, stop, services.clock, work, RENEW_EVERY_S)
+    log.info("simulator stopped")
 
 
 __all__ = [

@@ -30,7 +30,7 @@ from dispatch import connectors as cx
 from dispatch.connectors import Connector
 from incidents import store
 from incidents.events import Event
-from incidents.leases import acquire_lease, lease_holder, release_lease
+from incidents.leases import run_leased
 from incidents.lifecycle import TransitionError
 from incidents.model import RUNNING_STATES, Actor, Incident, Role
 from incidents.records import AuditRow, ConnectorRow, IncidentRow, OutboxRow
@@ -343,32 +343,18 @@ def run_exchange(services: Any, stop: threading.Event, every_s: float | None = N
     st = services.settings
     every = every_s if every_s is not None else getattr(st, "exchange_every_s", 2.0)
     poll_every = getattr(st, "open311_poll_s", 60.0)
-    holder = lease_holder()
-    holding = False
-    last_poll: datetime | None = None
-    while not stop.is_set():
-        try:
-            now = services.clock()
-            got = acquire_lease(services.db, LEASE_NAME, holder, now)
-            if got != holding:
-                log.info("exchange worker %s %s the lease", holder, "holds" if got else "lost")
-                holding = got
-            if got:
-                result = services.exchange.deliver_due(now)
-                if result.delivered or result.dead:
-                    log.info("exchange: %d delivered, %d failed, %d dead", len(result.delivered),
-                             len(result.failed), len(result.dead))
-                if last_poll is None or (now - last_poll).total_seconds() >= poll_every:
-                    services.exchange.poll_open311(now)
-                    last_poll = now
-        except Exception:  # noqa: BLE001 - the loop must outlive one bad pass
-            log.exception("exchange pass failed; continuing")
-        stop.wait(every)
-    if holding:
-        try:
-            release_lease(services.db, LEASE_NAME, holder)
-        except Exception:  # noqa: BLE001
-            log.exception("exchange: could not release the lease")
+    last_poll: list[datetime] = []
+
+    def work(now: datetime) -> None:
+        result = services.exchange.deliver_due(now)
+        if result.delivered or result.dead:
+            log.info("exchange: %d delivered, %d failed, %d dead", len(result.delivered), len(result.failed),
+                     len(result.dead))
+        if not last_poll or (now - last_poll[0]).total_seconds() >= poll_every:
+            services.exchange.poll_open311(now)
+            last_poll[:] = [now]
+
+    run_leased(services.db, LEASE_NAME, stop, services.clock, work, every)
 
 
 def connector_from(department: str, kind: str, url: str = "", secret: str = "", enabled: bool = True,

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from dispatch.escalation import NOTIFY, Schedule, schedule
 from incidents import store
-from incidents.leases import acquire_lease, lease_holder, release_lease
+from incidents.leases import run_leased
 from incidents.model import RUNNING_STATES, Actor
 from incidents.records import EscalationClaimRow, EscalationScheduleRow, EventRow, IncidentRow
 
@@ -160,27 +160,13 @@ def sweep(services: Any, now: datetime) -> SweepResult:
 
 def run_scheduler(services: Any, stop: threading.Event, every_s: float = SWEEP_EVERY_S) -> None:
     """The background loop: hold the ``escalation`` lease, sweep every ``every_s`` seconds, stop promptly."""
-    holder = lease_holder()
-    holding = False
-    while not stop.is_set():
-        try:
-            now = services.clock()
-            got = acquire_lease(services.db, LEASE_NAME, holder, now)
-            if got != holding:
-                log.info("escalation scheduler %s %s the lease", holder, "holds" if got else "lost")
-                holding = got
-            if got:
-                result = sweep(services, now)
-                if result.sent:
-                    log.info("escalation: %d steps sent in %.2f s", len(result.sent), result.seconds)
-        except Exception:  # noqa: BLE001 - the loop must outlive one bad sweep
-            log.exception("escalation sweep failed; continuing")
-        stop.wait(every_s)
-    if holding:
-        try:
-            release_lease(services.db, LEASE_NAME, holder)
-        except Exception:  # noqa: BLE001
-            log.exception("escalation: could not release the lease")
+
+    def work(now: datetime) -> None:
+        result = sweep(services, now)
+        if result.sent:
+            log.info("escalation: %d steps sent in %.2f s", len(result.sent), result.seconds)
+
+    run_leased(services.db, LEASE_NAME, stop, services.clock, work, every_s)
 
 
 def steps_of(events: Iterable[Any]) -> list[str]:

@@ -6,11 +6,13 @@ and a crashed holder's lease simply runs out.
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
+import threading
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from incidents.records import LeaseRow
 
 LEASE_TTL = timedelta(seconds=30)
+log = logging.getLogger("cityops.leases")
 
 
 def lease_holder() -> str:
@@ -58,3 +61,32 @@ def release_lease(db: Any, name: str, holder: str) -> None:
 
 
 __all__ = ["LEASE_TTL", "acquire_lease", "lease_holder", "release_lease"]
+
+
+def run_leased(
+    db: Any, name: str, stop: threading.Event, clock: Callable[[], datetime],
+    work: Callable[[datetime], float | None], every_s: float,
+) -> None:
+    """The loop every background job shares: take or renew the lease ``name``, run ``work(now)`` while
+    holding it, wait (``work``'s answer in seconds, else ``every_s``), stop promptly when ``stop`` is set,
+    and give the lease back on the way out. One bad pass is logged, never the end of the loop."""
+    holder = lease_holder()
+    holding = False
+    while not stop.is_set():
+        wait = every_s
+        try:
+            now = clock()
+            got = acquire_lease(db, name, holder, now)
+            if got != holding:
+                log.info("%s: %s %s the lease", name, holder, "holds" if got else "lost")
+                holding = got
+            if got:
+                wait = work(now) or every_s
+        except Exception:  # noqa: BLE001 - the job must outlive one bad pass
+            log.exception("%s pass failed; continuing", name)
+        stop.wait(wait)
+    if holding:
+        try:
+            release_lease(db, name, holder)
+        except Exception:  # noqa: BLE001
+            log.exception("%s: could not release the lease", name)
