@@ -102,6 +102,17 @@ def stop_app(proc: subprocess.Popen, log: Any) -> None:  # type: ignore[type-arg
     log.close()
 
 
+def wait_until(predicate: Any, timeout: float = 20.0, step: float = 0.05) -> Any:
+    """Poll ``predicate`` until it returns something truthy (returned), or fail after ``timeout`` s."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError("condition not met in time")
+
+
 def make_browser(width: int = 1920, height: int = 1080):  # type: ignore[no-untyped-def]
     from dash.testing.browser import Browser
     from selenium import webdriver

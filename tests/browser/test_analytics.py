@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from typing import Iterator
 
 import pytest
 from selenium.webdriver.common.by import By
 
 from harness import PASSWORD, ROOT, app_process, foreign_requests, login, make_browser
+from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
 
@@ -48,16 +48,6 @@ def analytics_app(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> I
                    capture_output=True)
     with app_process(env, tmp / "app.log") as base:
         yield base
-
-
-def _wait(predicate, timeout: float = 20.0):  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_filter_then_chart_click_then_timeline(analytics_app: str) -> None:

@@ -3,7 +3,6 @@ on /verify, and a /wall browser sees the open-incidents tile change over its web
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 from typing import Any, Iterator
 
@@ -11,6 +10,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from harness import ARTIFACTS, foreign_requests, login, make_browser
+from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
 
@@ -24,16 +24,6 @@ def _api_token() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CITYOPS_API_TOKENS", f"flowtest:operator:{TOKEN}")
         yield
-
-
-def _wait(predicate: Any, timeout: float = 15.0, step: float = 0.05) -> Any:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met in time")
 
 
 def _create(base: str) -> str:

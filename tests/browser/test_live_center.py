@@ -9,21 +9,12 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from harness import ARTIFACTS, ROOT, foreign_requests, login, make_browser
+from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
 
 # A point in the urban core of 铁西区 and a category with an unambiguous department (water manhole cover → SWJ).
 LON, LAT, CATEGORY = 124.3505, 43.1702, "10101"
-
-
-def _wait(predicate, timeout: float = 15.0, step: float = 0.02):  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met in time")
 
 
 def test_operator_report_appears_on_the_wall_without_reload(live_app: str) -> None:

@@ -3,28 +3,18 @@ from __future__ import annotations
 
 import base64
 import re
-import time
 
 import pytest
 from selenium.webdriver.common.by import By
 
 from harness import ARTIFACTS, GRID_WORKER, login, make_browser
+from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
 
 # A 1×1 PNG: the patrol page checks a photo by its content, not its name.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-
-
-def _wait(predicate, timeout: float = 15.0):  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_console_address_type_ahead_fills_address_and_point(live_app: str) -> None:

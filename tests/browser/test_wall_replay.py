@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from datetime import datetime, timedelta
 from typing import Iterator
 from zoneinfo import ZoneInfo
@@ -17,20 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from harness import ARTIFACTS, PASSWORD, ROOT, app_process, foreign_requests, login, make_browser
+from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
 TZ = ZoneInfo("Asia/Shanghai")
 PAST, TODAY = 9, 2
-
-
-def _wait(predicate, timeout: float = 20.0, step: float = 0.05):  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture(scope="module")

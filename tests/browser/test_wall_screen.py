@@ -20,6 +20,7 @@ from typing import Any, Iterator
 import pytest
 
 from harness import ARTIFACTS, PASSWORD, ROOT, _free_port, foreign_requests, login, make_browser, start_app, stop_app
+from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
 REDIS = "redis://127.0.0.1:6379/0"
@@ -32,16 +33,6 @@ def _redis_up() -> bool:
         return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping())
     except Exception:
         return False
-
-
-def _wait(predicate, timeout: float = 20.0, step: float = 0.05):  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met in time")
 
 
 class Cluster:
