@@ -231,6 +231,9 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     server.extensions["cityops"] = services
     install_production(server, services)
     auth_login.install(server, services.db.read)
+    from auth.ratelimit import checked_rate, limit_login, make_limiter
+
+    limit_login(server, make_limiter(server, settings), checked_rate(settings.login_rate, "CITYOPS_LOGIN_RATE"))
     # Same-origin sockets only (python-socketio's default): a page on another site cannot ride the cookie.
     socketio = SocketIO(server, message_queue=settings.redis_url, channel=settings.socketio_channel,
                         async_mode="threading", manage_session=False)
@@ -254,6 +257,9 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     from callbacks.workbench import register_photo_route
 
     register_photo_route(server)
+    from callbacks.analytics_report import register_report_route
+
+    register_report_route(server)  # /analytics/report.pdf|png (issue 8)
     from api import install as install_api
 
     install_api(server, services)
@@ -390,13 +396,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cityops", description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", default="serve",
                         choices=["serve", "db-upgrade", "create-admin", "generate-history", "import", "backup",
-                                 "restore", "purge-uploads"])
+                                 "restore", "purge-uploads", "report"])
     parser.add_argument("file", nargs="?", help="import: the CSV file; backup/restore: the backup file")
     parser.add_argument("--map", action="append", default=[], help="import: FIELD=COLUMN (repeatable)")
     parser.add_argument("--host", default=os.environ.get("CITYOPS_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CITYOPS_PORT", "8050")))
     parser.add_argument("--username")
     parser.add_argument("--password")
+    parser.add_argument("--from", dest="date_from", help="report: first day YYYY-MM-DD (city's zone)")
+    parser.add_argument("--to", dest="date_to", help="report: last day YYYY-MM-DD, inclusive")
+    parser.add_argument("--out", help="report: FILE.pdf or FILE.png (default cityops-report-….pdf)")
     args = parser.parse_args(argv)
     from ops.logs import configure
     from settings import Settings
@@ -422,6 +431,13 @@ def main(argv: list[str] | None = None) -> int:
         from api.cli import import_command
 
         return import_command(build_services(), args.file, args.map)
+    if args.command == "report":  # the one-page leader's report, offline (issue 8)
+        from callbacks.analytics_report import cli_report
+
+        if not args.date_from or not args.date_to:
+            parser.error("report needs --from YYYY-MM-DD and --to YYYY-MM-DD")
+        print(cli_report(build_services(), args.date_from, args.date_to, args.out))
+        return 0
     if args.command == "generate-history":
         from data import demo
 

@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
+#: The wall's focus panels (assets/20_wall.js renders each from the browser's model): department ranking,
+#: overdue incidents (longest overdue first), incidents at breach risk, the grid cells with most open incidents.
+WALL_FOCUS_PANELS = ("ranking", "overdue", "risk", "cells")
 
 
 class Settings(BaseSettings):
@@ -25,6 +28,12 @@ class Settings(BaseSettings):
     # and no trace draws text, so there is no CITYOPS_MAP_GLYPHS_URL.
     map_style_url: str | None = Field(default=None, alias="CITYOPS_MAP_STYLE_URL")
     push_window_ms: int = Field(default=50, alias="CITYOPS_PUSH_WINDOW_MS")
+    # The wall's focus slot (the side column's lower panel): which panels take turns, in order, and for how
+    # long each stays (0 = no rotation: the first panel stays). The browser computes them from its model.
+    wall_focus_cycle_s: float = Field(default=15.0, ge=0, alias="CITYOPS_WALL_FOCUS_CYCLE_S",
+                                      description="seconds per focus panel on the wall; 0 keeps the first one")
+    wall_focus_panels: str = Field(default=",".join(WALL_FOCUS_PANELS), alias="CITYOPS_WALL_FOCUS_PANELS",
+                                   description="comma list of " + ", ".join(WALL_FOCUS_PANELS) + ", in turn order")
     socketio_channel: str = Field(default="flask-socketio", alias="CITYOPS_SOCKETIO_CHANNEL",
                                   description="Redis pub/sub channel; one per deployment sharing a Redis")
     alert_severities: str = Field(default="urgent", alias="CITYOPS_ALERT_SEVERITIES")
@@ -50,6 +59,14 @@ class Settings(BaseSettings):
     alarm_window_min: float = Field(default=30.0, alias="CITYOPS_ALARM_WINDOW_MIN")
     open311_jurisdiction: str = Field(default="siping", alias="CITYOPS_OPEN311_JURISDICTION")
     api_rate_per_min: int = Field(default=0, alias="CITYOPS_API_RATE_PER_MIN")
+    # Shared rate limits (auth/ratelimit.py; counted in Redis with REDIS_URL): Flask-Limiter strings, "" = none.
+    api_write_rate: str = Field(default="", alias="CITYOPS_API_WRITE_RATE",
+                                description="API/Open311 writes per token, or per client address without a "
+                                            "valid token, e.g. 120/minute")
+    login_rate: str = Field(default="30/minute", alias="CITYOPS_LOGIN_RATE",
+                            description="login form posts per client address")
+    rate_key_prefix: str = Field(default="cityops-rate", alias="CITYOPS_RATE_KEY_PREFIX",
+                                 description="Redis key prefix of the rate counters; one per deployment")
     # The console's CSV import (/import): the largest file accepted; the CLI has no limit.
     import_max_bytes: int = Field(default=20_000_000, alias="CITYOPS_IMPORT_MAX_BYTES")
     # API creates queued and written in one transaction by one writer thread (group commit); 0 = off.
@@ -73,6 +90,21 @@ class Settings(BaseSettings):
     outbox_backoff_cap_s: float = Field(default=3600.0, alias="CITYOPS_OUTBOX_BACKOFF_CAP_S")
     exchange_every_s: float = Field(default=2.0, alias="CITYOPS_EXCHANGE_EVERY_S")
     open311_poll_s: float = Field(default=60.0, alias="CITYOPS_OPEN311_POLL_S")
+
+    @field_validator("wall_focus_panels")
+    @classmethod
+    def _known_focus_panels(cls, v: str) -> str:
+        """A typo would silently drop a panel from the wall: refuse it at start, naming the setting."""
+        names = [p.strip().lower() for p in v.split(",") if p.strip()]
+        unknown = [p for p in names if p not in WALL_FOCUS_PANELS]
+        if not names or unknown or len(set(names)) != len(names):
+            raise ValueError(f"CITYOPS_WALL_FOCUS_PANELS must list one or more of {', '.join(WALL_FOCUS_PANELS)} "
+                             f"without repeats; got {v!r}")
+        return ",".join(names)
+
+    @property
+    def wall_focus_panel_list(self) -> list[str]:
+        return self.wall_focus_panels.split(",")
 
     @cached_property
     def tz(self) -> ZoneInfo:

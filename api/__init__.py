@@ -1,6 +1,6 @@
 """Machine intake edges: the JSON API (``rest``), Open311 GeoReport v2 (``open311``), their tokens.
 
-``install`` registers both blueprints on the Flask server, the token checker and rate limiter, JSON
+``install`` registers both blueprints on the Flask server, the token checker and rate limits, JSON
 404/405 answers under ``/api/``, and a WSGI shim that merges doubled slashes (real Open311 clients
 build ``//requests.json``), so such paths reach the view instead of a redirect a POST would not follow.
 """
@@ -30,12 +30,11 @@ def install(server: Any, services: Any) -> None:
     from werkzeug.exceptions import HTTPException
 
     from api import docs, open311, refusals, rest
-    from api.access import RateLimiter
     from api.errors import ApiError
     from auth.tokens import TokenChecker
 
     server.extensions["cityops_tokens"] = TokenChecker(services.settings.api_tokens, services.db.read)
-    server.extensions["cityops_rate"] = RateLimiter(services.settings.api_rate_per_min)
+    declare_limits(server, services.settings)
     server.register_blueprint(rest.bp)
     server.register_blueprint(docs.bp)
     server.register_blueprint(open311.bp)
@@ -52,3 +51,27 @@ def install(server: Any, services: Any) -> None:
 
     for status in (404, 405, 413):
         server.register_error_handler(status, _http_error)
+
+
+#: Methods counted as writes by ``CITYOPS_API_WRITE_RATE`` (reads are not counted against writes).
+WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
+
+
+def declare_limits(server: Any, settings: Any) -> None:
+    """The API's limits on the app's shared limiter (``auth.ratelimit``), one counter per scope across
+    ``/api/v1`` and Open311: requests per token (``CITYOPS_API_RATE_PER_MIN``), and writes per token or,
+    without a valid token, per address (``CITYOPS_API_WRITE_RATE``). Each blueprint answers its own 429."""
+    from api import open311, rest
+    from api.access import rate_key, without_token
+    from auth.ratelimit import EXTENSION, checked_rate
+
+    limiter = server.extensions.get(EXTENSION)
+    if limiter is None:
+        return
+    write = checked_rate(settings.api_write_rate, "CITYOPS_API_WRITE_RATE")
+    for bp in (rest.bp, open311.bp):
+        if settings.api_rate_per_min > 0:
+            limiter.shared_limit(f"{settings.api_rate_per_min}/minute", scope="api-token", key_func=rate_key,
+                                 exempt_when=without_token)(bp)
+        if write:
+            limiter.shared_limit(write, scope="api-write", key_func=rate_key, methods=WRITE_METHODS)(bp)

@@ -1,19 +1,21 @@
 """Who is calling the API: a Bearer token (or Open311 ``api_key``), or a logged-in session for reads.
 
-Rate limits are per token and per minute (``CITYOPS_API_RATE_PER_MIN``, 0 = none), counted in this
-process: with several processes the effective limit is that many times higher — documented, and good
-enough to stop a runaway client without a shared counter.
+The token is looked up once per request (``request_token``) because the rate limits declared by
+``api.install`` key on it before the view runs: requests per token per minute
+(``CITYOPS_API_RATE_PER_MIN``) and writes per token, or per client address without a valid token
+(``CITYOPS_API_WRITE_RATE``). They count in Redis when configured (``auth.ratelimit``), so every process
+behind the balancer shares them.
 """
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 
 from api.errors import ApiError, forbidden, unauthorized
+from auth.ratelimit import retry_after
 from auth.tokens import Token, TokenChecker
 from incidents.model import Actor, Role
 
@@ -29,36 +31,42 @@ def checker() -> TokenChecker:
     return current_app.extensions["cityops_tokens"]
 
 
-class RateLimiter:
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._lock = threading.Lock()
-        self._windows: dict[str, tuple[int, int]] = {}
-
-    def hit(self, name: str) -> None:
-        if self.per_minute <= 0:
-            return
-        minute = int(time.monotonic() // 60)
-        with self._lock:
-            window, count = self._windows.get(name, (minute, 0))
-            count = count + 1 if window == minute else 1
-            self._windows[name] = (minute, count)
-        if count > self.per_minute:
-            raise ApiError(429, "rate_limited", f"more than {self.per_minute} requests a minute for this token",
-                           "Authorization")
-
-
 def bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
 
 
+def request_token() -> Token | None:
+    """The valid token this request carries — Bearer, or Open311's ``api_key`` — or None; looked up once."""
+    if "cityops_token" not in g:
+        secret = request.values.get("api_key") if request.blueprint == "open311" else bearer()
+        g.cityops_token = checker().check(secret) if secret else None
+    return g.cityops_token
+
+
+def rate_key() -> str:
+    """Whom a write is counted against: its token, or its address when it carries no valid token (so
+    guessing tokens or posting anonymously is limited too)."""
+    token = request_token()
+    return f"token:{token.name}" if token is not None else f"ip:{request.remote_addr or '-'}"
+
+
+def without_token() -> bool:
+    return request_token() is None
+
+
+def rate_limited(exc: RateLimitExceeded) -> tuple[str, int]:
+    """The 429's message (which limit, counted against whom) and its ``Retry-After`` in seconds."""
+    whom = "this token" if request_token() is not None else "this address without a valid token"
+    wait = retry_after(current_app)
+    return f"more than {exc.description} for {whom}; retry after {wait} s", wait
+
+
 def token_from(secret: str | None) -> Token:
-    token = checker().check(secret)
+    token = request_token() if secret else None
     if token is None:
         raise unauthorized()
-    current_app.extensions["cityops_rate"].hit(token.name)
     return token
 
 

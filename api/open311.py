@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from flask import Blueprint, Response, request
+from flask_limiter import RateLimitExceeded
 
 from api import refusals
-from api.access import WRITERS, checker, services
+from api.access import WRITERS, rate_limited, request_token, services
 from dispatch.channels import IdempotencyMismatch
 from i18n import t
 from incidents.intake import IntakeError
@@ -57,6 +58,14 @@ def error_response(status: int, description: str) -> Response:
 def _error(exc: Open311Error) -> Response:
     refusals.count(exc.status, exc.field, exc.code, counted=exc.counted)
     return error_response(exc.status, exc.description)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(exc: RateLimitExceeded) -> Response:
+    message, wait = rate_limited(exc)
+    resp = error_response(429, f"Authorization: {message}")
+    resp.headers["Retry-After"] = str(wait)
+    return resp
 
 
 @bp.before_request
@@ -146,7 +155,7 @@ def _definition_xml(d: dict[str, Any]) -> bytes:
 
 @bp.post(f"/requests.{FMT}")
 def create_request(fmt: str) -> Response:
-    token = checker().check(request.values.get("api_key"))
+    token = request_token()
     if token is None or token.role not in WRITERS:
         raise Open311Error(403, "api_key is missing or not valid")
     f = request.form

@@ -80,7 +80,8 @@ def document() -> dict[str, Any]:
         "info": {"title": "CityOps 一网统管 API", "version": "1.0.0",
                  "description": "Machine intake and incident API. Writes need `Authorization: Bearer <token>`; "
                                 "reads accept a token or a logged-in session. Errors are `{code, message, field}`. "
-                                "Rate limits are per token and per process (429)."},
+                                "Rate limits are per token (writes: per token, or per address without one), "
+                                "shared by every process through Redis (429 with Retry-After)."},
         "servers": [{"url": "/"}],
         "paths": {
             "/api/v1/incidents": {

@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from flask_limiter import RateLimitExceeded
 
 from api import refusals
-from api.access import body_limit, creator, reader, services, writer
+from api.access import body_limit, creator, rate_limited, reader, services, writer
 from api.errors import ApiError, from_intake, from_transition
 from dispatch.channels import IdempotencyMismatch
 from incidents.intake import IntakeError
@@ -42,6 +43,14 @@ MAX_PAGE = 500
 def _api_error(exc: ApiError) -> Response:
     refusals.count(exc.status, exc.field, exc.code, counted=exc.counted)
     return exc.response()
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(exc: RateLimitExceeded) -> Response:
+    message, wait = rate_limited(exc)
+    resp = ApiError(429, "rate_limited", message, "Authorization").response()
+    resp.headers["Retry-After"] = str(wait)
+    return resp
 
 
 @bp.before_request

@@ -10,6 +10,20 @@
   var W = null;
   var TAP = [];
   var DRAW_MS = 1000, lastDraw = 0, drawN = 0, drawTimer = null;
+  var cycle = null, contN = -1, contPending = false, sparkShown = {};   // the draw cycle in progress (wallDraw)
+  var shown = {};                                 // output key → the value last sent (wallApply)
+  function once(key, value) {
+    if (shown[key] === value) { return window.dash_clientside.no_update; }
+    shown[key] = value;
+    return value;
+  }
+  function newCycle(labels) {
+    lastDraw = Date.now();
+    var c = {parts: ['map', 'mix'].concat(labels.kpi_keys.map(function (_, i) { return i; })), i: 0,
+             scale: !!W.scale, again: false};
+    W.scale = false;
+    return c;
+  }
   function requestDraw() {
     // window.cityopsDrawMs: benchmarks/push.py --draw-ms (how often the heavy figures may redraw)
     var wait = (window.cityopsDrawMs || DRAW_MS) - (Date.now() - lastDraw);
@@ -69,7 +83,7 @@
     var alerts = new Map();
     (snapshot.alerts || []).forEach(function (a) { alerts.set(a.code, a); });
     return {kpi: snapshot.kpi || {}, incidents: inc, ticker: (snapshot.ticker || []).slice(), spark: snapshot.spark || {},
-            ranking: snapshot.ranking || [], alerts: alerts, rankingDirty: true, alertsDirty: true};
+            ranking: snapshot.ranking || [], alerts: alerts, rankingDirty: true, alertsDirty: true, tickerDirty: true};
   }
   function applyDelta(d, labels) {
     (d.upsert || []).forEach(function (i) { W.incidents.set(i.code, i); });
@@ -82,7 +96,7 @@
       });
     }
     var lines = (d.events || []).slice().reverse();
-    W.ticker = lines.concat(W.ticker).slice(0, labels.ticker_size);
+    if (lines.length) { W.ticker = lines.concat(W.ticker).slice(0, labels.ticker_size); W.tickerDirty = true; }
     if (d.ranking) { W.ranking = d.ranking; W.rankingDirty = true; }
     (d.alerts || []).forEach(function (a) { W.alerts.set(a.code, a); W.alertsDirty = true; });
     (d.acks || []).forEach(function (c) { if (W.alerts.delete(c)) { W.alertsDirty = true; } });
@@ -95,7 +109,8 @@
   }
   function tickerItems(labels) {
     return W.ticker.map(function (r) {
-      var text = fmtTime(r.at, labels.tz) + '  ' + r.code + '  ' + (labels.categories[r.category] || r.category) +
+      if (r.t === undefined) { r.t = fmtTime(r.at, labels.tz); }   // once per line: toLocaleTimeString is slow
+      var text = r.t + '  ' + r.code + '  ' + (labels.categories[r.category] || r.category) +
                  '  ' + (labels.actions[r.action] || r.action);
       return li(text, 'ticker-line action-' + r.action + (r.severity ? ' sev-' + r.severity : ''));
     });
@@ -116,8 +131,9 @@
   function raise(map) {
     var order = map.style && map.style._order, n = order ? order.length : 0;
     if (!map.getLayer(SRC)) { return; }
-    if (!order || order[n - 1] !== SRC || order[n - 2] !== SRC + '-overdue' || order[n - 3] !== CELLS) {
-      [CELLS, SRC + '-overdue', SRC].forEach(function (id) { map.moveLayer(id); });
+    if (!order || order[n - 1] !== SRC || order[n - 2] !== SRC + '-risk' || order[n - 3] !== SRC + '-overdue' ||
+        order[n - 4] !== CELLS) {
+      [CELLS, SRC + '-overdue', SRC + '-risk', SRC].forEach(function (id) { map.moveLayer(id); });
     }
   }
   function ensureLayers(map, labels) {
@@ -135,6 +151,11 @@
     map.addSource(SRC, {type: 'geojson', data: {type: 'FeatureCollection', features: []}});
     map.addLayer({id: SRC + '-overdue', type: 'circle', source: SRC, filter: ['==', ['get', 'overdue'], true],
       paint: {'circle-radius': 10 * f, 'circle-color': labels.overdue_color || '#CC79A7', 'circle-opacity': 0.55}});
+    // At breach risk (issue 8): a ring around the dot from the moment P(miss) reaches 0.5 (risk_at) until
+    // the deadline, computed at each draw so it turns without waiting for an event about the incident.
+    map.addLayer({id: SRC + '-risk', type: 'circle', source: SRC, filter: ['==', ['get', 'atrisk'], true],
+      paint: {'circle-radius': 9 * f, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-width': 2.5 * f,
+              'circle-stroke-color': labels.risk_color || '#F0E442'}});
     var match = ['match', ['get', 'severity']];
     labels.severities.forEach(function (s) { match.push(s, colors[s] || '#56B4E9'); });
     match.push('#56B4E9');
@@ -153,6 +174,9 @@
     return true;
   }
   var LABELS = null, mapPending = false;
+  function atRisk(i, now) {   // risk_at ≤ now < deadline, and not already overdue
+    return !i.overdue && !!i.risk_at && Date.parse(i.risk_at) <= now && (!i.deadline || Date.parse(i.deadline) > now);
+  }
   function drawMap(labels) {
     var map = maplibreOf();
     if (!map) {   // not rendered yet: try again shortly (the first snapshot may beat the map's style)
@@ -161,11 +185,13 @@
     }
     ensureLayers(map, labels);
     raise(map);
-    var features = [], cells = {};
+    var features = [], cells = {}, now = Date.now(), nRisk = 0;
     W.incidents.forEach(function (i) {
       if (i.lon === null || i.lon === undefined) { return; }
+      var atrisk = atRisk(i, now);
+      nRisk += atrisk ? 1 : 0;
       features.push({type: 'Feature', geometry: {type: 'Point', coordinates: [i.lon, i.lat]},
-                     properties: {code: i.code, severity: i.severity, overdue: !!i.overdue}});
+                     properties: {code: i.code, severity: i.severity, overdue: !!i.overdue, atrisk: atrisk}});
       if (i.grid) { cells[i.grid] = (cells[i.grid] || 0) + 1; }
     });
     map.getSource(SRC).setData({type: 'FeatureCollection', features: features});
@@ -185,11 +211,14 @@
     }
     cellsShown = cells;
     window.cityopsMapDrawn = features.length;   // for the browser tests: what the map layer holds
+    window.cityopsAtRisk = nRisk;
+    var rc = document.getElementById('wall-risk-count');
+    if (rc) { rc.textContent = String(nRisk); }
     return true;
   }
-  function mapPatch(labels) {
+  function mapPatch(labels, scale) {
     drawMap(labels);
-    if (!W.scale) { return window.dash_clientside.no_update; }
+    if (!scale) { return window.dash_clientside.no_update; }
     var p = new window.dash_clientside.Patch();   // a 4K wall: one zoom step closer and a legend as big as the rest
     var f = window.innerWidth / 1920;
     p.assign(['layout', 'map', 'zoom'], labels.zoom + Math.log2(f)).assign(['layout', 'legend', 'font', 'size'], Math.round(18 * f));
@@ -201,12 +230,12 @@
     p.assign(['data', 0, 'x'], y.map(function (_, i) { return i; })).assign(['data', 0, 'y'], y);
     return p.build();
   }
-  function mixPatch(labels) {
+  function mixPatch(labels, scale) {
     var counts = {};
     W.incidents.forEach(function (i) { counts[i.category] = (counts[i.category] || 0) + 1; });
     var top = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; }).slice(0, labels.mix_size);
     var p = new window.dash_clientside.Patch();
-    if (W.scale) {
+    if (scale) {
       var f = window.innerWidth / 1920;
       p.assign(['layout', 'yaxis', 'tickfont', 'size'], Math.round(18 * f)).assign(['layout', 'font', 'size'], Math.round(18 * f));
     }
@@ -282,6 +311,7 @@
         else if (name === 'replay') {
           if (msg.phase === 'start') { replaying = true; W = fresh(msg); } else if (W) { applyDelta(msg, labels); }
           window.cityopsReplay = {phase: msg.phase, at: msg.at, n: (window.cityopsReplay || {n: 0}).n + 1};
+          replayAt = msg.at;   // the replayed day's clock (the focus panels measure overdue against it)
           changed = true;
         } else if (W && !replaying) {
           // Kept for the browser tests and the benchmark: server publish time vs arrival here.
@@ -294,14 +324,17 @@
         }
       });
       if (!changed || !W) { return Array(nk + 6).fill(nu); }
-      if (items.some(function (it) { return it[0] !== 'delta'; })) { W.scale = true; }
-      var out = labels.kpi_keys.map(function (k) { return kpiText(k, W.kpi[k]); });
-      out.push(tickerItems(labels));
+      if (items.some(function (it) { return it[0] !== 'delta'; })) { W.scale = true; shown = {}; }
+      // Only what changed leaves this callback: every output Dash updates notifies the whole page's
+      // components, so an unchanged tile costs as much as a changed one.
+      var out = labels.kpi_keys.map(function (k) { return once('kpi:' + k, kpiText(k, W.kpi[k])); });
+      out.push(W.tickerDirty ? tickerItems(labels) : nu);
+      W.tickerDirty = false;
       out.push(W.rankingDirty ? rankingItems(labels) : nu);
       W.rankingDirty = false;
       if (W.alertsDirty) { out = out.concat(alertView(labels)); } else { out.push(nu, nu); }
       W.alertsDirty = false;
-      out.push(replaying ? 'wall-replay-badge' : 'wall-replay-badge hidden');
+      out.push(once('badge', replaying ? 'wall-replay-badge' : 'wall-replay-badge hidden'));
       out.push(requestDraw());
       return out;
     },
@@ -309,13 +342,37 @@
     // numbers and the ticker follow every 50 ms window, while a WebGL map redraw can hold the page's main
     // thread for a few hundred ms on a GPU-less screen (measured in headless Chromium, benchmarks/push.py),
     // delaying every socket message behind it.
+    // One figure per call: a draw cycle (map, mix, then each sparkline whose data changed) continues
+    // in a later task, so a socket message waits at most for one figure's render, never for all seven.
     wallDraw: function (n, labels) {
-      var nu = window.dash_clientside.no_update;
-      if (!W) { return Array(labels.kpi_keys.length + 2).fill(nu); }
-      lastDraw = Date.now();
-      var out = labels.kpi_keys.map(function (k) { return sparkPatch(k); });
-      out.push(mapPatch(labels), mixPatch(labels));
-      W.scale = false;
+      var nu = window.dash_clientside.no_update, nk = labels.kpi_keys.length;
+      var out = Array(nk + 2).fill(nu);
+      if (!W) { return out; }
+      // A request during a cycle asks for one more cycle after it (Dash may coalesce it with our own
+      // continuation, so every call draws a part: the cycle can never stall).
+      if (n !== contN && cycle) { cycle.again = true; }
+      if (!cycle) {
+        if (n === contN) { return out; }
+        cycle = newCycle(labels);
+      }
+      var part = cycle.parts[cycle.i++];
+      if (part === 'map') { out[nk] = mapPatch(labels, cycle.scale); }
+      else if (part === 'mix') { out[nk + 1] = mixPatch(labels, cycle.scale); }
+      else {
+        var k = labels.kpi_keys[part], y = (W.spark[k] || []).join(',');
+        if (sparkShown[k] !== y || cycle.scale) { sparkShown[k] = y; out[part] = sparkPatch(k); }
+      }
+      if (cycle.i >= cycle.parts.length) {
+        var again = cycle.again;
+        cycle = again ? newCycle(labels) : null;
+      }
+      if (cycle && !contPending) {
+        contPending = true;
+        setTimeout(function () {
+          contPending = false; contN = ++drawN;
+          window.dash_clientside.set_props('wall-state', {data: contN});
+        }, 0);
+      }
       return out;
     },
     wallCard: function (click, labels) {
@@ -332,7 +389,8 @@
       if (!i) { return [[], 'wall-card hidden']; }
       var c = labels.card, rows = [
         [c.category, labels.categories[i.category] || i.category], [c.severity, labels.severity_names[i.severity]],
-        [c.state, (labels.states[i.state] || i.state) + (i.overdue ? ' · ' + labels.overdue : '')],
+        [c.state, (labels.states[i.state] || i.state) + (i.overdue ? ' · ' + labels.overdue :
+          atRisk(i, Date.now()) ? ' · ' + labels.at_risk + ' ' + (i.risk >= 0.5 ? Math.round(100 * i.risk) + '%' : '≥50%') : '')],
         [c.department, labels.departments[i.department] || i.department || '–'],
         [c.deadline, fmtDateTime(i.deadline, labels.tz)], [c.reported_at, fmtDateTime(i.reported_at, labels.tz)],
         [c.address, i.address || '–']];
@@ -347,11 +405,100 @@
   }
   window.dash_clientside = Object.assign({}, window.dash_clientside, {cityops: Object.assign({}, (window.dash_clientside || {}).cityops, ns)});
 
+  // Breach risk turns with time, not only with events (risk_at): a quiet night redraws the map once a minute.
+  setInterval(function () { if (W && LABELS && !replaying) { drawMap(LABELS); } }, 60000);
   // The wall clock is a clock, not data: it ticks locally and never polls the server.
   setInterval(function () {
     var el = document.getElementById('wall-clock');
     if (el) { el.textContent = new Date().toLocaleTimeString('zh-CN', {timeZone: 'Asia/Shanghai', hour12: false}); }
   }, 1000);
+  // The focus slot (issue 7): the configured panels take turns in the side column's lower panel, each for
+  // labels.focus.cycle_s seconds (0: the first one stays). Each panel is computed here from W, so a turn
+  // costs no request; the slot is ONE output (its children and class), written only when its text changed
+  // (a turn, a pushed change in the rows, a duration's minute), at most once a second, with a fixed
+  // number of rows. In a replay the panels show the replayed day as of the replay's own clock (what the
+  // wall showed at that moment, for a drill's review) and the rotation goes on.
+  var focusIdx = 0, focusSince = 0, focusKey = null, focusEl = null, replayAt = null;
+  var RUNNING = {dispatched: true, in_progress: true};
+  function fill(tpl, params) {
+    return String(tpl).replace(/\{(\w+)\}/g, function (m, k) { return params[k] === undefined ? m : String(params[k]); });
+  }
+  function el(type, children, cls) {
+    return {type: type, namespace: 'dash_html_components', props: {children: children, className: cls}};
+  }
+  function duration(ms, tx) {
+    var m = Math.max(0, Math.floor(ms / 60000)), h = Math.floor(m / 60), d = Math.floor(h / 24);
+    if (d) { return fill(tx.days, {d: d, h: h % 24}); }
+    return h ? fill(tx.hours, {h: h, m: m % 60}) : fill(tx.minutes, {m: m});
+  }
+  function overdueNow(i, now) {   // DESIGN "Deadline and overdue": running and past its deadline, when read
+    return !!i.overdue || (!!RUNNING[i.state] && !!i.deadline && Date.parse(i.deadline) < now);
+  }
+  function byDeadline(a, b) {   // earliest deadline first (longest overdue / soonest breach); none last
+    var x = a.deadline ? Date.parse(a.deadline) : Infinity, y = b.deadline ? Date.parse(b.deadline) : Infinity;
+    return x - y || (a.code < b.code ? -1 : 1);
+  }
+  // A panel's rows as [main text, value text, row class], with the count behind them (n, for the title).
+  function focusRows(panel, labels, now) {
+    var f = labels.focus, tx = f.text, list = [];
+    if (panel === 'cells') {
+      var open = {}, late = {};
+      W.incidents.forEach(function (i) {
+        if (!i.grid) { return; }
+        open[i.grid] = (open[i.grid] || 0) + 1;
+        if (overdueNow(i, now)) { late[i.grid] = (late[i.grid] || 0) + 1; }
+      });
+      var codes = Object.keys(open).sort(function (a, b) { return open[b] - open[a] || (a < b ? -1 : 1); });
+      return {n: codes.length, rows: codes.slice(0, f.size).map(function (c) {
+        return [fill(tx.cell_name, {district: f.districts[c.slice(0, 6)] || c.slice(0, 6), code: c}),
+                fill(tx.cell_open, {n: open[c]}) + (late[c] ? ' · ' + fill(tx.cell_overdue, {n: late[c]}) : ''),
+                late[c] ? 'late' : ''];
+      })};
+    }
+    W.incidents.forEach(function (i) { if (panel === 'overdue' ? overdueNow(i, now) : atRisk(i, now)) { list.push(i); } });
+    list.sort(byDeadline);
+    return {n: list.length, rows: list.slice(0, f.size).map(function (i) {
+      var main = i.code + ' · ' + (labels.categories[i.category] || i.category) + ' · ' +
+                 (labels.departments[i.department] || i.department || '–');
+      var left = i.deadline ? Date.parse(i.deadline) - now : null;
+      if (panel === 'overdue') { return [main, fill(tx.overdue_by, {t: duration(-(left || 0), tx)}), '']; }
+      var p = i.risk >= 0.5 ? Math.round(100 * i.risk) : '≥50';
+      return [main, left === null ? fill(tx.risk_past, {p: p}) : fill(tx.risk_left, {p: p, t: duration(left, tx)}), ''];
+    })};
+  }
+  function focusView(labels, idx, now) {
+    var f = labels.focus, panel = f.panels[idx];
+    var r = panel === 'ranking' ? null : focusRows(panel, labels, now);
+    var title = fill(f.titles[panel], {n: r ? r.n : ''});
+    var turning = f.cycle_s > 0 && f.panels.length > 1;
+    var dots = turning ? f.panels.map(function (_, j) { return el('Span', null, j === idx ? 'focus-dot on' : 'focus-dot'); }) : [];
+    var children = [el('Div', [el('H2', title), el('Span', dots, 'focus-dots')], 'focus-head')];
+    var key = idx + '|' + title;
+    if (r) {
+      var rows = r.rows.map(function (x) {
+        key += '|' + x.join('/');
+        return el('Li', [el('Span', x[0], 'focus-main'), el('Span', x[1], 'focus-value')], x[2]);
+      });
+      children.push(el('Ol', rows.length ? rows : [el('Li', f.text.none, 'focus-empty')], 'focus-list'));
+    }
+    return {key: key, children: children, className: 'wall-focus focus-' + panel + (r ? ' on-list' : ' on-ranking')};
+  }
+  function focusTick() {
+    var f = LABELS && LABELS.focus, slot = document.getElementById('wall-focus');
+    if (!W || !f || !f.panels || !f.panels.length || !slot) { return; }
+    if (slot !== focusEl) { focusEl = slot; focusKey = null; focusIdx = 0; focusSince = 0; }   // a fresh page
+    var t = Date.now();
+    if (!focusSince) { focusSince = t; }
+    if (f.cycle_s > 0 && f.panels.length > 1 && t - focusSince >= f.cycle_s * 1000 - 100) {
+      focusIdx = (focusIdx + 1) % f.panels.length;
+      focusSince = t;
+    }
+    var v = focusView(LABELS, focusIdx % f.panels.length, replaying && replayAt ? Date.parse(replayAt) : t);
+    if (v.key === focusKey) { return; }
+    focusKey = v.key;
+    window.dash_clientside.set_props('wall-focus', {children: v.children, className: v.className});
+  }
+  setInterval(focusTick, 1000);
   // A click anywhere on an open card closes it (the wall has no keyboard).
   document.addEventListener('click', function (e) {
     var card = e.target.closest && e.target.closest('#wall-card');

@@ -23,8 +23,8 @@
     },
     coordsFromClick: function (click) {
       if (!click || !click.points || !click.points.length) { return window.dash_clientside.no_update; }
-      var p = click.points[0];
-      return [Number(p.lon.toFixed(6)), Number(p.lat.toFixed(6))];
+      var p = click.points[0];   // in the map's datum: the server turns it into WGS84 (callbacks/map_click.py)
+      return {lon: p.lon, lat: p.lat};
     }
   };
   window.dash_clientside = Object.assign({}, window.dash_clientside, {cityops: Object.assign({}, (window.dash_clientside || {}).cityops, ns)});
@@ -35,17 +35,17 @@
     // The phone's camera opens directly for the patrol photo (dcc.Upload has no `capture` prop).
     var file = document.querySelector('#report-photo input[type=file]');
     if (file && !file.hasAttribute('capture')) { file.setAttribute('capture', 'environment'); }
-    hookMap('#intake-map .js-plotly-plot', 'intake-lon', 'intake-lat');
-    hookMap('#report-map .js-plotly-plot', 'report-lon', 'report-lat');
+    hookMap('#intake-map .js-plotly-plot', 'intake-map-click');
+    hookMap('#report-map .js-plotly-plot', 'report-map-click');
   }
-  function hookMap(selector, lonId, latId) {
+  function hookMap(selector, storeId) {
     var graph = document.querySelector(selector);
     var sub = graph && graph._fullLayout && graph._fullLayout.map && graph._fullLayout.map._subplot;
     if (!sub || !sub.map || graph._cityopsHooked) { return; }
     graph._cityopsHooked = true;
     sub.map.on('click', function (e) {
-      window.dash_clientside.set_props(lonId, {value: Number(e.lngLat.lng.toFixed(6))});
-      window.dash_clientside.set_props(latId, {value: Number(e.lngLat.lat.toFixed(6))});
+      // the map's datum (GCJ-02 over such tiles): the server converts before the form shows it
+      window.dash_clientside.set_props(storeId, {data: {lon: e.lngLat.lng, lat: e.lngLat.lat, at: Date.now()}});
     });
   }
   new MutationObserver(hook).observe(document.documentElement, {childList: true, subtree: true});

@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Callable
 from urllib.parse import urlparse
 
-from flask import Flask, Response, jsonify, redirect, render_template_string, request
+from flask import Flask, Response, jsonify, make_response, redirect, render_template_string, request
+from flask_limiter import RateLimitExceeded
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy.orm import Session, sessionmaker
 
+from auth.ratelimit import retry_after
 from auth.roles import PAGE_ROLES, home_of, may_open
 from auth.users import User, authenticate, get_user
 from i18n import normalise, t
@@ -93,6 +95,18 @@ def install(server: Flask, read_session: sessionmaker[Session]) -> LoginManager:
             l_pass=t("login.password", lang), l_submit=t("login.submit", lang), error=error,
             username=username, next=_safe_next(request.args.get("next") or request.form.get("next"), ""),
         )
+
+    @server.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded) -> Response:
+        """Too many login posts from this address (auth.ratelimit): the form again, with the wait. The API's
+        blueprints answer their own limits in their error format; anything else gets Werkzeug's 429."""
+        resp = exc.get_response()
+        if request.path == "/login":
+            lang = current_lang()
+            resp = make_response(_form(lang, t("ratelimit.login", lang), request.form.get("username", "").strip()),
+                                 429)
+        resp.headers["Retry-After"] = str(retry_after(server))
+        return resp
 
     @server.route("/logout")
     def logout() -> Response:

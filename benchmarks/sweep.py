@@ -30,6 +30,7 @@ from sqlalchemy import bindparam, insert, select, update  # noqa: E402
 import app  # noqa: E402
 from dispatch.escalation import STEPS, Schedule  # noqa: E402
 from dispatch.scheduler import refresh_schedules, sweep  # noqa: E402
+from incidents import milestones  # noqa: E402
 from incidents.records import EscalationClaimRow, EscalationScheduleRow, EventRow, IncidentRow  # noqa: E402
 from settings import Settings  # noqa: E402
 
@@ -59,6 +60,7 @@ def fill(services: app.Services, n: int) -> None:
     with services.db.write.begin() as s:
         s.execute(insert(IncidentRow), incidents)
         s.execute(insert(EventRow), events)
+        milestones.rebuild(session=s)  # the analytics summary every event write path keeps
 
 
 def settle(services: app.Services, before: datetime) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html, no_update
 
+from callbacks import map_click
 from callbacks.access import Forbidden, lang, services, user_with
 from i18n import t
 from incidents.intake import IntakeError
@@ -84,7 +85,8 @@ def render_result(result: Any, svc: Any, lg: str) -> html.Div:
 
 clientside_callback(
     ClientsideFunction("cityops", "coordsFromClick"),
-    Output(ids.INTAKE_LON, "value"), Output(ids.INTAKE_LAT, "value"),
+    Output(ids.INTAKE_MAP_CLICK, "data"),
     Input(ids.INTAKE_MAP, "clickData"),
     prevent_initial_call=True,
 )
+map_click.wire(ids.INTAKE_MAP_CLICK, ids.INTAKE_LON, ids.INTAKE_LAT)

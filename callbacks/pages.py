@@ -15,6 +15,7 @@ from layouts import intake as intake_layout
 from layouts import wall as wall_layout
 
 TICKER_SIZE = 30
+FOCUS_SIZE = 6  # rows of a focus panel: as many as fit its slot at 16:9 (assets/10_wall.css)
 WALL_ZOOM = 8.1
 
 
@@ -54,6 +55,7 @@ def wall_labels(services: Any, lang: str) -> dict[str, Any]:
         "connected": t("wall.connected", lang),
         "disconnected": t("wall.disconnected", lang),
         "overdue": t("wall.overdue", lang),
+        "at_risk": t("wall_risk.at_risk", lang), "risk_color": "#F0E442",  # breach risk (issue 8)
         "alert_title": t("wall.alert.title", lang),
         "alert_hint": t("wall.alert.hint", lang),
         "card": {k: t(f"wall.card.{k}", lang) for k in ("category", "severity", "state", "department",
@@ -61,16 +63,34 @@ def wall_labels(services: Any, lang: str) -> dict[str, Any]:
         "replay_done": t("wall.replay.done", lang),
         "ticker_size": TICKER_SIZE,
         "mix_size": 8,
-        "ranking_size": 8,
+        "ranking_size": FOCUS_SIZE,  # the ranking is one of the focus panels, in the same slot
         "tz": services.settings.timezone,
         "severities": list(SEVERITIES),
         "kpi_keys": ["intake_today", "open", "overdue", "closed_today", "ontime_rate"],
         "ranking_empty": t("wall.ranking_empty", lang),
+        "focus": focus_labels(services, lang),
         "zoom": WALL_ZOOM,
         # The wall draws incidents and cell counts as its own MapLibre layers (assets/20_wall.js).
         "severity_colors": dict(SEVERITY_COLORS), "overdue_color": OVERDUE_COLOR, "cell_scale": CELL_SCALE,
         "cells_url": layer_url(base_url(), "grids-core", display_datum(
             services.settings.tile_datum, services.settings.tile_url, getattr(services.settings, "map_style_url", None))),
+    }
+
+
+def focus_labels(services: Any, lang: str) -> dict[str, Any]:
+    """The focus slot's settings and words. The browser computes each panel from its own model (no
+    query per rotation), so the words come as templates it fills in (``{n}``, ``{t}``, ...)."""
+    st = services.settings
+    titles = {p: t(f"wall_focus.title.{p}", lang) for p in ("overdue", "risk", "cells")}
+    keys = ("none", "cell_name", "cell_open", "cell_overdue", "overdue_by", "risk_left", "risk_past", "days",
+            "hours", "minutes")
+    return {
+        "cycle_s": st.wall_focus_cycle_s,
+        "panels": st.wall_focus_panel_list,
+        "size": FOCUS_SIZE,
+        "titles": titles | {"ranking": t("wall.ranking", lang)},
+        "text": {k: t(f"wall_focus.{k}", lang) for k in keys},
+        "districts": {str(code): name for code, name in services.grid.districts.items()},
     }
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback
 
+from callbacks import map_click
 from callbacks.access import Forbidden, lang, services, user_with
 from callbacks.pages import PageSpec, base_url, severity_names
 from dispatch.patrol import PatrolService
@@ -26,6 +27,7 @@ def report_page(svc: Any, lang_: str) -> Any:
 
 
 PAGE = PageSpec("report", "/report", "CityOps · 巡查上报", report_page)
+map_click.wire(ids.REPORT_MAP_CLICK, ids.REPORT_LON, ids.REPORT_LAT)
 
 clientside_callback(
     ClientsideFunction("cityops", "geolocate"),

@@ -9,7 +9,12 @@ What it owns and why it is shaped so:
   weekday, a category and severity mix, locations weighted to the urban core — and walks each one
   through the *real* domain: :func:`incidents.changes.decide` checks every transition against the
   lifecycle table and roles, routing comes from the rules table, deadlines from the SLA table and the
-  working calendar. Rows are then written in bulk with SQLAlchemy Core (one transaction), and every
+  working calendar. Handling times are drawn against those deadlines in the limit's own kind of time
+  (working time for working-hour and working-day limits, natural time for natural-hour ones, whatever
+  the severity): a department × category pace gives the share of the limit a resolve uses
+  (:class:`_Pace`), converted back to a moment through the calendar — so the history is late exactly
+  when and as often as the deadlines the system computes say. Rows are then written in bulk with
+  SQLAlchemy Core (one transaction), and every
   incident row is exactly the fold (:func:`incidents.changes.replay`) of its events. Each incident's
   story is planned to its end and cut at ``now``, so the last days' incidents stand open in every state.
   Departure from the live intake, on purpose: a history incident is flagged as a duplicate only when
@@ -28,7 +33,7 @@ import random
 import threading
 import time as _time
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -39,6 +44,7 @@ import shapely
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from incidents import milestones
 from incidents.bulk import reserve_ids
 from incidents.changes import apply_event, created_event, decide
 from incidents.events import Event
@@ -379,6 +385,81 @@ class _Ctx:
     deadline: Any  # DispatchService.deadline
     rnd: random.Random
     grid: Any
+    sla: Any  # dispatch.sla.SlaTable: which kind of time each limit runs in
+    seed: int
+    clocks: dict[tuple[str, str], _OwnTime] = field(default_factory=dict)
+    paces: dict[tuple[str, str], _Pace] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _OwnTime:
+    """The kind of time an incident's limit runs in (``dispatch.sla``): natural seconds for a limit in
+    ``hours``, working seconds on the calendar for ``work_hours`` and ``work_days``.
+
+    Handlers' durations are drawn in it, so the history agrees with the deadlines the system computes:
+    a working-time limit is worked in office hours (a case due "4 working hours" after 16:00 is not
+    fixed at midnight), an emergency limit around the clock, whatever the severity is called."""
+
+    natural: bool
+    calendar: Any
+
+    def add(self, at: datetime, seconds: float) -> datetime:
+        """The moment ``seconds`` of this time have passed since ``at``."""
+        if self.natural:
+            return at + timedelta(seconds=seconds)
+        return self.calendar.add_work_hours(at, seconds / 3600.0)
+
+    def between(self, a: datetime, b: datetime) -> float:
+        return (b - a).total_seconds() if self.natural else self.calendar.work_seconds_between(a, b)
+
+
+def _own_time(ctx: _Ctx, category: str, severity: str) -> _OwnTime:
+    key = (category, severity)
+    got = ctx.clocks.get(key)
+    if got is None:
+        got = ctx.clocks[key] = _OwnTime(ctx.sla.limit(category, severity).is_natural_time, ctx.calendar)
+    return got
+
+
+#: Share of rounds resolved after the deadline, before each department's and category's factor.
+LATE_SHARE = 0.085
+
+
+@dataclass(frozen=True)
+class _Pace:
+    """How one department handles one category, as the *share of the limit* its resolve uses.
+
+    In shares the limits of every severity and kind of time compare (the breach-risk model,
+    ``incidents.risk``, reads history the same way). On time: a Beta on (0.015, 0.99) of mean
+    ``mean`` and concentration ``spread``; late (probability ``late``): 1 + a log-normal overrun of
+    median ``overrun`` — the sweep has marked it overdue by then."""
+
+    mean: float
+    spread: float
+    late: float
+    overrun: float
+
+    def share(self, rnd: random.Random) -> float:
+        if rnd.random() < self.late:
+            return 1.0 + self.overrun * math.exp(rnd.gauss(0.0, 0.8))
+        return 0.015 + 0.975 * rnd.betavariate(self.mean * self.spread, (1.0 - self.mean) * self.spread)
+
+
+def _pace(ctx: _Ctx, department: str, category: str) -> _Pace:
+    """The department × category pace: a department's speed and punctuality, shifted per category and
+    per pair. Each part comes from its own generator seeded by name, so a pair's pace does not depend on
+    which incident asked first (reproducible for a seed, and the same across history lengths)."""
+    key = (department, category)
+    got = ctx.paces.get(key)
+    if got is None:
+        d = random.Random(f"{ctx.seed}/department/{department}")
+        c = random.Random(f"{ctx.seed}/category/{category}")
+        p = random.Random(f"{ctx.seed}/pair/{department}/{category}")
+        mean = min(max(d.uniform(0.3, 0.6) + c.uniform(-0.08, 0.08) + p.uniform(-0.05, 0.05), 0.15), 0.8)
+        spread = d.uniform(2.5, 6.0) * p.uniform(0.8, 1.25)
+        late = min(LATE_SHARE * d.uniform(0.5, 1.6) * c.uniform(0.7, 1.4) * p.uniform(0.8, 1.25), 0.3)
+        got = ctx.paces[key] = _Pace(mean, spread, late, overrun=d.uniform(0.15, 0.45))
+    return got
 
 
 OPERATOR_DAY = Actor("operator", Role.OPERATOR)
@@ -442,18 +523,14 @@ class _Story:
 
 def _live(ctx: _Ctx, story: _Story, report: Report, primary: str | None) -> None:
     """Plan an incident's life to the end; ``_Later`` cuts it at ``now``."""
-    rnd, cal, tz = ctx.rnd, ctx.calendar, ctx.tz
+    rnd, tz = ctx.rnd, ctx.tz
     category, severity = report.category, report.severity.value
-    urgent = report.severity == Severity.URGENT
+    own = _own_time(ctx, category, severity)
     t = story.at
 
     def operator_delay(at: datetime) -> datetime:
         day = 8 <= at.astimezone(tz).hour < 20
         return at + timedelta(minutes=rnd.uniform(2, 25) if day else rnd.uniform(8, 70))
-
-    def later(at: datetime, seconds: float) -> datetime:
-        # Urgent limits run around the clock; the rest in working time (handlers work office hours).
-        return at + timedelta(seconds=seconds) if urgent else cal.add_work_hours(at, seconds / 3600.0)
 
     if primary is not None:  # a duplicate: it waits, the operator merges it into the first report
         story.step("merge", _operator(t, tz), operator_delay(t), payload={"into": primary})
@@ -483,25 +560,27 @@ def _live(ctx: _Ctx, story: _Story, report: Report, primary: str | None) -> None
         story.step("resolve", worker, story.at + timedelta(minutes=rnd.uniform(4, 35)),
                    payload={"onspot": True, "notes": "自行处置完毕"})
     else:
-        _handle(ctx, story, later, urgent)
-    _verify(ctx, story, later, urgent)
+        _handle(ctx, story, own)
+    _verify(ctx, story, own)
 
 
-def _budget(ctx: _Ctx, start: datetime, deadline: datetime, urgent: bool) -> float:
-    """Seconds the handler has: natural time for urgent limits, working time for the others."""
-    seconds = (deadline - start).total_seconds() if urgent else ctx.calendar.work_seconds_between(start, deadline)
-    return max(seconds, 600.0)
+def _budget(own: _OwnTime, start: datetime, deadline: datetime) -> float:
+    """Seconds of the limit's own time from ``start`` to the deadline (the limit itself, as
+    ``dispatch.sla.deadline`` counted it forward); at least ten minutes."""
+    return max(own.between(start, deadline), 600.0)
 
 
-def _handle(ctx: _Ctx, story: _Story, later: Any, urgent: bool) -> None:
+def _handle(ctx: _Ctx, story: _Story, own: _OwnTime) -> None:
+    """Return (sometimes), acknowledge and resolve: each moment is a share of the round's limit, counted
+    in the limit's own time from the dispatch."""
     rnd = ctx.rnd
     inc = story.incident
     dispatched = story.at
-    budget = _budget(ctx, dispatched, inc.deadline, urgent)
+    budget = _budget(own, dispatched, inc.deadline)
     if rnd.random() < 0.055:  # 回退: not ours — the operator sends it elsewhere with a new deadline
         head = inc.assignee is None and rnd.random() < 0.4
         who = _handler(inc.department or "", inc.assignee, rnd, head=head)
-        story.step("return", who, later(dispatched, budget * rnd.uniform(0.03, 0.25)),
+        story.step("return", who, own.add(dispatched, budget * rnd.uniform(0.03, 0.25)),
                    payload={"reason": rnd.choice(_RETURN_REASONS)})
         t = story.at + timedelta(minutes=rnd.uniform(3, 40))
         prev = story.events[-1].payload.get("returned_from")
@@ -512,27 +591,29 @@ def _handle(ctx: _Ctx, story: _Story, later: Any, urgent: bool) -> None:
                    deadline=ctx.deadline(inc.category, inc.severity.value, t))
         inc = story.incident
         dispatched = story.at
-        budget = _budget(ctx, dispatched, inc.deadline, urgent)
+        budget = _budget(own, dispatched, inc.deadline)
     handler = _handler(inc.department or "", inc.assignee, rnd)
-    ack_f = rnd.uniform(0.01, 0.12)
-    story.step("acknowledge", handler, later(dispatched, budget * ack_f))
+    share = _pace(ctx, inc.department or "", inc.category).share(rnd)
+    ack = min(rnd.uniform(0.01, 0.12), share * rnd.uniform(0.2, 0.7))
+    story.step("acknowledge", handler, own.add(dispatched, budget * ack))
     deadline = story.incident.deadline
-    if rnd.random() < 0.095:  # overdue: the sweep marks it at the deadline, the fix comes late
+    if share > 1.0:  # overdue: the sweep marks it at the deadline, the fix comes late
         if deadline > story.at:
             story.step("escalate", SYSTEM, deadline, payload={"step": "overdue"})
-        late = timedelta(hours=rnd.uniform(0.3, 6)) if urgent else None
-        at = deadline + late if late else ctx.calendar.add_work_hours(deadline, rnd.uniform(0.5, 14))
+        at = own.add(dispatched, max(budget * share, budget + 600.0))
     else:
-        at = later(dispatched, budget * rnd.uniform(ack_f + 0.03, 0.97))
-        at = min(at, deadline)
+        at = min(own.add(dispatched, budget * share), deadline)
     story.step("resolve", handler, at, payload={"notes": rnd.choice(_RESOLVE_NOTES)})
 
 
-def _verify(ctx: _Ctx, story: _Story, later: Any, urgent: bool) -> None:
+def _verify(ctx: _Ctx, story: _Story, own: _OwnTime) -> None:
+    """Verification (the verifier keeps the limit's hours: around the clock for an emergency limit),
+    sometimes a rework — half an hour to six of the limit's own hours, against the same deadline — and
+    the callback."""
     rnd = ctx.rnd
 
     def verify_at(at: datetime) -> datetime:
-        if urgent:
+        if own.natural:
             return at + timedelta(minutes=rnd.uniform(8, 90))
         return ctx.calendar.add_work_hours(at, rnd.uniform(0.1, 2.5))
 
@@ -540,7 +621,7 @@ def _verify(ctx: _Ctx, story: _Story, later: Any, urgent: bool) -> None:
         story.step("verify_fail", VERIFIER, verify_at(story.at), payload={"reason": rnd.choice(_REWORK_REASONS)})
         inc = story.incident
         handler = _handler(inc.department or "", inc.assignee, rnd)
-        story.step("resolve", handler, later(story.at, rnd.uniform(0.5, 6) * 3600), payload={"notes": "返工完成"})
+        story.step("resolve", handler, own.add(story.at, rnd.uniform(0.5, 6) * 3600), payload={"notes": "返工完成"})
     story.step("verify_pass", VERIFIER, verify_at(story.at))
     if story.incident.channel == Channel.HOTLINE and rnd.random() < 0.35:  # 回访
         sat = rnd.choices(("satisfied", "basically_satisfied", "unsatisfied"), (0.82, 0.13, 0.05))[0]
@@ -587,7 +668,7 @@ def generate_history(
     ref = services.reference.get()
     rng = np.random.default_rng(seed)
     ctx = _Ctx(now, tz, _memo_calendar(ref.calendar), ref.rules, ref.taxonomy, services.dispatch.deadline,
-               random.Random(seed), services.grid)
+               random.Random(seed), services.grid, ref.sla, seed)
     start = now - timedelta(days=round(months * 365.25 / 12))
     arrivals = _arrivals(rng, start, now, tz, ref.calendar)
     locals_ = [t.astimezone(tz) for t in arrivals]
@@ -626,6 +707,7 @@ def generate_history(
         rows = [r[3] for r in event_rows]
         for i in range(0, len(rows), 20000):
             conn.execute(insert(EventRow.__table__), rows[i:i + 20000])
+        milestones.rebuild(session=s, ids=ids)  # the analytics summary, in the same transaction
         _write_counters(conn, before, counters)
         t_write = _time.perf_counter() - t_write
     states = Counter(story.incident.state.value for story in stories)

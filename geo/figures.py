@@ -19,7 +19,7 @@ from typing import Any, Iterable, Mapping
 
 import plotly.graph_objects as go
 
-from geo.crs import wgs84_to_gcj02
+from geo.crs import gcj02_to_wgs84, wgs84_to_gcj02
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "siping"
 CITY_CENTER = {"lon": 124.55, "lat": 43.43}
@@ -50,6 +50,19 @@ def to_display(lons: Iterable[float], lats: Iterable[float], datum: str) -> tupl
         raise ValueError(f"unknown map datum {datum!r}")
     x, y = wgs84_to_gcj02(lons, lats)
     return [round(float(v), 7) for v in x], [round(float(v), 7) for v in y]
+
+
+def from_display(lon: float, lat: float, datum: str) -> tuple[float, float]:
+    """A point picked on a map drawn in ``datum`` → WGS84, the datum the store keeps (6 decimals ≈ 0.1 m).
+
+    Why: over GCJ-02 tiles a click lands a few hundred metres from the WGS84 point the operator meant;
+    the form must carry the WGS84 point, or the incident is filed in the wrong grid."""
+    if datum == "wgs84":
+        return round(float(lon), 6), round(float(lat), 6)
+    if datum != "gcj02":
+        raise ValueError(f"unknown map datum {datum!r}")
+    x, y = gcj02_to_wgs84(float(lon), float(lat))
+    return round(float(x), 6), round(float(y), 6)
 
 
 def display_features(features: Iterable[Mapping[str, Any]], datum: str) -> list[dict[str, Any]]:

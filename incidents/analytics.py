@@ -1,16 +1,22 @@
 """The standard indicators computed from the event log "as of" any moment, by group and by period.
 
-How: one SQL query folds each candidate incident's events with ``at <= as_of`` into its milestones
-(first ``file``, first ``dispatch``, last ``resolve`` and whether it was on time against the deadline that
-event carried, last ``verify_pass``, counts of ``return``/``reassign``/``verify_fail``) and joins the
-incident's last event at ``as_of`` for its state, department and deadline as they stood then. The period
-rules of ``data/indicators.toml`` are then vectorised masks over those milestones (pandas), so a table,
-a trend and a drill-down list all count exactly the same incidents. Because only events at or before
-``as_of`` are read, a past period's figures do not move when today's work is recorded.
+How: each incident's milestones (first ``file``, first ``dispatch``, first/last ``resolve`` and whether the
+last was on time against the deadline that event carried, last ``verify_pass``, counts of
+``return``/``reassign``/``verify_fail``, state, department and deadline after its last event) are kept in
+the ``incident_milestones`` summary, written in the transaction of every event (incidents/milestones.py).
+A view reads the summary rows of its candidates; a row whose ``last_at <= as_of`` is exactly the fold as of
+``as_of`` (no later event exists), and only candidates with a later event are folded from their events at
+``<= as_of`` (few when ``as_of`` is near now or a period's end). So a past period's figures still do not
+move when today's work is recorded, while a view reads one row per incident instead of its ~6 events.
 
-Candidates are incidents reported within ``lookback_days`` before the range (index on ``reported_at``)
-plus every incident still open now (index on ``state``); an incident older than that which was closed
-later is outside the window — a stated limit that keeps every view fast on years of history.
+The period rules of ``data/indicators.toml`` are vectorised over those rows: every milestone is mapped to
+its period once and each measure is a ``bincount`` over (period, group) (:func:`period_frame`), so a
+table, a 365-day trend and a drill-down list all count exactly the same incidents; :func:`measure_masks`
+states the same rules per period over datetimes (the drill-down and the tests' reference use it).
+
+Candidates are incidents reported within ``lookback_days`` before the range, with any event since its
+start, or open now (three index searches); an incident reported earlier whose deadline fell in the period
+with no event since — finished before the period — is outside: a stated limit (data/indicators.toml).
 """
 from __future__ import annotations
 
@@ -21,12 +27,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, and_, case, func, select, type_coerce, union
+from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from incidents import history
+from incidents import milestones as ms
 from incidents.indicators import Definitions, load
-from incidents.model import OPEN_STATES, RUNNING_STATES
+from incidents.model import RUNNING_STATES
+from incidents.records import MILESTONES_OPEN, MilestoneRow
 
 GROUPS = ("district", "grid", "department", "category")
 FREQS = {"day": "D", "week": "W-MON", "month": "MS"}
@@ -67,104 +75,246 @@ def period_edges(start: date, end: date, freq: str, tz: ZoneInfo) -> list[dateti
 
 
 # -------------------------------------------------------------------------------------------------
-# SQL: milestones per incident as of a moment
+# SQL: milestones per incident as of a moment (from the summary table, events only for late candidates)
 # -------------------------------------------------------------------------------------------------
 
-def _candidates(start: datetime, end: datetime, as_of: datetime, filters: Filters, lookback_days: int, *,
-                session: Session) -> Any:
-    """Incident ids that can count in [start, end): any event in the range (the events.at index), reported
-    within the lookback (reported_at index), or open now (state index) — a union, so each part uses its index."""
-    I, E = history.incidents(session=session), history.events(session=session)  # live ∪ archive
-    open_now = [s.value for s in OPEN_STATES]
-    parts = union(
-        select(E.incident_id.label("id")).where(E.at >= start, E.at < min(end, as_of), E.at <= as_of),
-        select(I.id).where(I.reported_at >= start - timedelta(days=lookback_days), I.reported_at <= as_of),
-        select(I.id).where(I.state.in_(open_now), I.reported_at <= as_of),
-    ).subquery()
-    q = select(I.id).where(I.id.in_(select(parts.c.id)))
+_TIME_COLS = ("reported", "deadline", *_MS_COLS)
+
+
+_NUMERIC = ("incident_id", "district", "reported", "deadline", *_MS_COLS, *ms.COUNTS, "last_at")
+_STRINGS = ("code", "category", "grid", "state", "department")
+_SEP = "\x1f"  # ASCII unit separator: in no code, category, grid, state or department
+
+
+def _candidates(start: datetime, end: datetime, as_of: datetime, filters: Filters, lookback_days: int,
+                strings: Sequence[str] = _STRINGS) -> Any:
+    """Summary rows of the incidents that can count in [start, end) as of ``as_of``: reported before
+    ``end`` (and by ``as_of``) and either reported within the lookback before ``start``, or with any event
+    at or after ``start`` (``last_at``), or open now — three index searches (SQLite: MULTI-INDEX OR).
+
+    A superset of the old rule "an event in the range, reported within the lookback, or open now": an
+    incident with an event in the range has ``last_at >= start``. Extra candidates change nothing, as the
+    period rules decide what counts."""
+    M = MilestoneRow
+    return select(*[M.__table__.c[c] for c in (*_NUMERIC, *strings)]).where(
+        *_where(start, end, as_of, filters, lookback_days))
+
+
+def _where(start: datetime, end: datetime, as_of: datetime, filters: Filters, lookback_days: int) -> list[Any]:
+    """The conditions of :func:`_candidates` (the filters but the department, which is "as of")."""
+    M = MilestoneRow
+    cap = min(ms.us(end), ms.us(as_of) + 1)  # reported < end and reported <= as_of
+    conds: list[Any] = [or_(
+        and_(M.reported >= ms.us(start - timedelta(days=lookback_days)), M.reported < cap),
+        # ``+ 0``: this branch must search the last_at index, not scan reported < cap
+        and_(M.last_at >= ms.us(start), (M.reported + 0) < cap),
+        and_(text(MILESTONES_OPEN), M.reported < cap))]
     if filters.district is not None:
-        q = q.where(I.district == filters.district)
+        conds.append(M.district == filters.district)
     if filters.category:
-        q = q.where(I.category.startswith(filters.category, autoescape=True))
+        conds.append(M.category.startswith(filters.category, autoescape=True))
     if filters.grid:
-        q = q.where(I.grid == filters.grid)
-    return q
+        conds.append(M.grid == filters.grid)
+    return conds
+
+
+def fetch_columns(q: Any, numeric: Sequence[str], strings: Sequence[str], *,
+                  session: Session) -> dict[str, np.ndarray]:
+    """The columns of ``q`` as arrays: numbers as float64 (NULL → NaN), strings as objects (NULL → "").
+
+    Why not rows: at a million candidates, building a Python object per cell was most of a view's time.
+    On SQLite each column comes back as ONE ``group_concat`` string, split and parsed vectorised (one
+    aggregate query without GROUP BY steps every aggregate once per row, in the same loop, so the columns
+    stay aligned — the fast-vs-events consistency test would catch a row out of step); other backends
+    return rows, which their drivers build fast enough. The same arrays either way."""
+    sub = q.subquery()
+    if session.get_bind().dialect.name == "sqlite":
+        aggs = ([func.group_concat(func.coalesce(sub.c[c], -1), ",") for c in numeric]
+                + [func.group_concat(func.coalesce(sub.c[c], ""), _SEP) for c in strings])
+        row = session.execute(select(*aggs)).one()
+        out: dict[str, np.ndarray] = {}
+        for c, text_ in zip(numeric, row[:len(numeric)]):
+            a = np.fromstring(text_, dtype=np.int64, sep=",").astype(float) if text_ else np.zeros(0)
+            a[a == -1] = np.nan
+            out[c] = a
+        for c, text_ in zip(strings, row[len(numeric):]):
+            out[c] = np.array(text_.split(_SEP) if text_ is not None else [], dtype=object)
+        return out
+    rows = session.execute(select(*[sub.c[c] for c in (*numeric, *strings)])).all()
+    cols = list(zip(*rows)) if rows else [()] * (len(numeric) + len(strings))
+    out = {c: np.array([np.nan if v is None else v for v in vals], dtype=float)
+           for c, vals in zip(numeric, cols[:len(numeric)])}
+    out.update({c: np.array(["" if v is None else v for v in vals], dtype=object)
+                for c, vals in zip(strings, cols[len(numeric):])})
+    return out
+
+
+def _frame(cols: Mapping[str, np.ndarray], strings: Sequence[str] = _STRINGS) -> pd.DataFrame:
+    f = pd.DataFrame({**{c: cols[c] for c in _NUMERIC},  # text stays object: string dtypes were slow here
+                      **{c: pd.Series(cols[c], dtype=object) for c in strings}})
+    for c in (*ms.COUNTS, "incident_id", "district"):
+        f[c] = f[c].fillna(0).astype(np.int64)
+    return f
+
+
+def milestone_rows(start: datetime, as_of: datetime, filters: Filters, *, session: Session,
+                   defs: Definitions | None = None, end: datetime | None = None,
+                   source: str = "summary", strings: Sequence[str] = _STRINGS) -> pd.DataFrame:
+    """One row per candidate incident of [start, end): its milestones from events at ``<= as_of``, times
+    as epoch µs (float, NaN for none); of the text columns only ``strings`` (each costs a cell per row).
+
+    ``source="summary"`` (the views): summary rows whose ``last_at <= as_of`` are exact as they are (no
+    later event exists); only candidates with a later event are folded from their events at ``<= as_of``
+    (few when ``as_of`` is near now or a period's end). ``source="events"``: every candidate folded from
+    its events (the reference the consistency tests compare with)."""
+    defs = defs or load()
+    dialect = session.get_bind().dialect.name
+    t = ms.us(as_of)
+    strings = tuple(dict.fromkeys([*strings, "state"] + (["department"] if filters.department else [])))
+    f = _frame(fetch_columns(_candidates(start, end or as_of, as_of, filters, defs.lookback_days, strings),
+                             _NUMERIC, strings, session=session), strings)
+    late = (f["last_at"] > t) if source == "summary" else pd.Series(True, index=f.index)
+    if late.any():
+        ids = f.loc[late, "incident_id"].astype(int).tolist()
+        parts = [f[~late]]
+        for E, I in ms.sides(session=session):  # live and archive, each on its own indexes
+            for k in range(0, len(ids), 5000):
+                q = ms.aggregate(E, I, dialect, ids=ids[k:k + 5000], as_of=as_of)
+                parts.append(_frame(fetch_columns(q, _NUMERIC, strings, session=session), strings))
+        f = pd.concat(parts, ignore_index=True)
+    if filters.department:
+        f = f[f["department"] == filters.department]
+    return f.sort_values("incident_id", kind="stable").reset_index(drop=True)
+
+
+#: Bits of the ``flags`` column of compact rows: the per-incident conditions of the period rules that need
+#: no period (so a long trend fetches 8 numbers per incident instead of 16 values).
+_RIGHT, _REWORKED, _RUNNING, _ONTIME, _DROPPED_FIRST, _FILED_ONTIME = 1, 2, 4, 8, 16, 32
+_COMPACT = ("reported", "deadline", "filed", "dispatched", "resolved_first", "resolved", "closed", "flags")
+
+
+def _flags_sql(limit_us: float) -> Any:
+    M = MilestoneRow
+    bit = [((M.returns == 0) & (M.reassigns == 0), _RIGHT), (M.reworks > 0, _REWORKED),
+           (M.state.in_([s.value for s in RUNNING_STATES]), _RUNNING),
+           (M.resolved.is_not(None) & (M.resolved_ontime == M.resolved), _ONTIME),
+           (M.dropped.is_not(None) & (M.filed.is_(None) | (M.dropped < M.filed)), _DROPPED_FIRST),
+           (M.filed.is_not(None) & ((M.filed - M.reported) <= limit_us), _FILED_ONTIME)]
+    total: Any = 0
+    for cond, value in bit:
+        total = total + case((cond, value), else_=0)
+    return total.label("flags")
+
+
+def _flags(f: pd.DataFrame, defs: Definitions) -> np.ndarray:
+    """The same bits as :func:`_flags_sql`, from full rows (fetched or folded from events)."""
+    F, R, DR = f["filed"].to_numpy(float), f["reported"].to_numpy(float), f["dropped"].to_numpy(float)
+    RES, RO = f["resolved"].to_numpy(float), f["resolved_ontime"].to_numpy(float)
+    state = f["state"].to_numpy(object)
+    running = np.zeros(len(f), bool)
+    for st in RUNNING_STATES:
+        running |= state == st.value
+    bits = [((f["returns"].to_numpy() == 0) & (f["reassigns"].to_numpy() == 0), _RIGHT),
+            (f["reworks"].to_numpy() > 0, _REWORKED), (running, _RUNNING), (~np.isnan(RES) & (RO == RES), _ONTIME),
+            (~np.isnan(DR) & (np.isnan(F) | (DR < F)), _DROPPED_FIRST),
+            (~np.isnan(F) & ((F - R) <= defs.filing_limit_minutes * 60e6), _FILED_ONTIME)]
+    return sum((b.astype(np.int64) * v for b, v in bits), np.zeros(len(f), np.int64))
+
+
+def compact_rows(start: datetime, as_of: datetime, filters: Filters, *, session: Session,
+                 defs: Definitions | None = None, end: datetime | None = None,
+                 source: str = "summary") -> pd.DataFrame:
+    """What a trend needs of each candidate: seven times and the ``flags`` bits (:data:`_COMPACT`).
+
+    The same rows as :func:`milestone_rows` (a test compares the trends); exact summary rows are read with
+    the department filter in SQL, candidates with a later event are found by a second (indexed) query and
+    folded from their events. Fetching half as many values per incident is what a 12-month trend costs."""
+    defs = defs or load()
+    M = MilestoneRow
+    t = ms.us(as_of)
+    where = _where(start, end or as_of, as_of, filters, defs.lookback_days)
+    numeric = _COMPACT[:-1]
+    if source == "summary":
+        # ``+ 0`` keeps the candidates' three index searches (last_at > t alone would pick a long range scan)
+        exact = where + [(M.last_at + 0) <= t] + ([M.department == filters.department] if filters.department else [])
+        q = select(*[M.__table__.c[c] for c in numeric], _flags_sql(defs.filing_limit_minutes * 60e6)).where(*exact)
+        f = pd.DataFrame(fetch_columns(q, _COMPACT, (), session=session))
+        late = list(session.scalars(select(M.incident_id).where(*where, (M.last_at + 0) > t)))
+    else:
+        f = pd.DataFrame({c: np.zeros(0) for c in _COMPACT})
+        late = list(session.scalars(select(M.incident_id).where(*where)))
+    if late:
+        dialect = session.get_bind().dialect.name
+        strings = ("state", "department")
+        parts = []
+        for E, I in ms.sides(session=session):
+            for k in range(0, len(late), 5000):
+                q = ms.aggregate(E, I, dialect, ids=late[k:k + 5000], as_of=as_of)
+                parts.append(_frame(fetch_columns(q, _NUMERIC, strings, session=session), strings))
+        full = pd.concat(parts, ignore_index=True)
+        if filters.department:
+            full = full[full["department"] == filters.department]
+        f = pd.concat([f, full.assign(flags=_flags(full, defs))[list(_COMPACT)]], ignore_index=True)
+    f["flags"] = f["flags"].astype(np.int64)
+    return f
+
+
+def _dt(values: pd.Series) -> pd.Series:
+    """Epoch µs (float, NaN) → aware UTC datetimes (NaT), exactly."""
+    a = values.to_numpy(float)
+    nan = np.isnan(a)
+    d = np.where(nan, 0, a).astype(np.int64).astype("datetime64[us]")
+    d[nan] = np.datetime64("NaT")
+    return pd.Series(pd.DatetimeIndex(d).tz_localize("UTC"), index=values.index)
 
 
 def milestones(start: datetime, as_of: datetime, filters: Filters, *, session: Session,
-               defs: Definitions | None = None, end: datetime | None = None) -> pd.DataFrame:
-    """One row per candidate incident of [start, end): its milestones from events at ``<= as_of``.
-
-    Datetimes are fetched untyped and parsed by pandas in one vectorised step (per-row type processing
-    dominated the time on large periods)."""
-    defs = defs or load()
-    E, I = history.events(session=session), history.incidents(session=session)  # live ∪ archive
-    at = type_coerce(E.at, String)
-    agg = (
-        select(
-            E.incident_id.label("iid"), func.max(E.seq).label("last_seq"),
-            func.min(case((E.action == "file", at))).label("filed"),
-            func.min(case((E.action.in_(("reject", "merge")), at))).label("dropped"),
-            func.min(case((E.action == "dispatch", at))).label("dispatched"),
-            func.sum(case((E.action == "return", 1), else_=0)).label("returns"),
-            func.sum(case((E.action == "reassign", 1), else_=0)).label("reassigns"),
-            func.min(case((E.action == "resolve", at))).label("resolved_first"),
-            func.max(case((E.action == "resolve", at))).label("resolved"),
-            func.max(case((and_(E.action == "resolve", E.deadline.is_not(None), E.at <= E.deadline), at)))
-            .label("resolved_ontime"),
-            func.max(case((E.action == "verify_pass", at))).label("closed"),
-            func.sum(case((E.action == "verify_fail", 1), else_=0)).label("reworks"),
-        )
-        .where(E.incident_id.in_(_candidates(start, end or as_of, as_of, filters, defs.lookback_days, session=session)),
-               E.at <= as_of)
-        .group_by(E.incident_id)
-        .subquery()
-    )
-    L = history.events(session=session)
-    q = (select(agg.c.iid, I.code, I.category, I.district, I.grid, type_coerce(I.reported_at, String),
-                I.reporter_phone, L.to_state, L.department, type_coerce(L.deadline, String),
-                *[agg.c[c] for c in _MS_COLS], agg.c.returns, agg.c.reassigns, agg.c.reworks)
-         .join(I, I.id == agg.c.iid)
-         .join(L, and_(L.incident_id == agg.c.iid, L.seq == agg.c.last_seq)))
-    if filters.department:
-        q = q.where(L.department == filters.department)
-    rows = session.execute(q).all()
-    cols = ["iid", "code", "category", "district", "grid", "reported", "phone", "state", "department", "deadline",
-            *_MS_COLS, "returns", "reassigns", "reworks"]
-    frame = pd.DataFrame.from_records(rows, columns=cols)
-    for c in ("reported", "deadline", *_MS_COLS):
-        frame[c] = pd.to_datetime(frame[c], utc=True, format="ISO8601")
-    for c in ("returns", "reassigns", "reworks"):
-        frame[c] = frame[c].fillna(0).astype(int)
-    frame["department"] = frame["department"].fillna("")
-    return frame
+               defs: Definitions | None = None, end: datetime | None = None, source: str = "summary") -> pd.DataFrame:
+    """:func:`milestone_rows` with datetimes (what the per-incident views — drill-down, mix — use)."""
+    f = milestone_rows(start, as_of, filters, session=session, defs=defs, end=end, source=source)
+    f = f.rename(columns={"incident_id": "iid"})
+    for c in _TIME_COLS:
+        f[c] = _dt(f[c])
+    return f
 
 
 def callbacks(start: datetime, end: datetime, as_of: datetime, filters: Filters, *, session: Session,
-              defs: Definitions | None = None) -> pd.DataFrame:
-    """``callback`` events in [start, end) at ``<= as_of`` that reached the citizen with a satisfaction level."""
+              defs: Definitions | None = None, compact: bool = False) -> pd.DataFrame:
+    """``callback`` events in [start, end) at ``<= as_of`` that reached the citizen with a satisfaction level.
+
+    The payload's two keys are read in SQL (JSON path on both backends) and times as epoch µs, so no row
+    is decoded in Python; incident attributes come from the summary (live and archived alike)."""
     defs = defs or load()
-    E, I = history.events(session=session), history.incidents(session=session)  # live ∪ archive
-    q = (select(E.at, E.payload, I.code, I.category, I.district, I.grid, E.department)
-         .join(I, I.id == E.incident_id)
-         .where(E.action == "callback", E.at >= start, E.at < end, E.at <= as_of))
-    if filters.district is not None:
-        q = q.where(I.district == filters.district)
-    if filters.category:
-        q = q.where(I.category.startswith(filters.category, autoescape=True))
-    if filters.grid:
-        q = q.where(I.grid == filters.grid)
-    if filters.department:
-        q = q.where(E.department == filters.department)
-    rows = []
-    for at, payload, code, cat, dist, grid, dept in session.execute(q):
-        level = (payload or {}).get("satisfaction")
-        if (payload or {}).get("reached", True) and level:
-            rows.append((at, code, cat, dist, grid, dept or "", level in defs.satisfied))
-    frame = pd.DataFrame.from_records(rows, columns=["at", "code", "category", "district", "grid", "department",
-                                                     "satisfied"])
-    frame["at"] = pd.to_datetime(frame["at"], utc=True)
-    return frame
+    dialect = session.get_bind().dialect.name
+    M = MilestoneRow
+    parts: list[pd.DataFrame] = []
+    for E, _I in ms.sides(session=session):
+        level = E.payload["satisfaction"].as_string()
+        reached = E.payload["reached"].as_boolean()
+        q = (select(ms.epoch_us(E.at, dialect).label("at_us"), M.code, M.category, M.district, M.grid,
+                    E.department, level.label("level"))
+             .join(M, M.incident_id == E.incident_id)
+             .where(E.action == "callback", E.at >= start, E.at < end, E.at <= as_of, level.is_not(None),
+                    level != "", or_(reached.is_(None), reached.is_(True))))
+        if filters.district is not None:
+            q = q.where(M.district == filters.district)
+        if filters.category:
+            q = q.where(M.category.startswith(filters.category, autoescape=True))
+        if filters.grid:
+            q = q.where(M.grid == filters.grid)
+        if filters.department:
+            q = q.where(E.department == filters.department)
+        cols = fetch_columns(q, ("at_us",) if compact else ("at_us", "district"),  # compact: a trend's needs
+                             ("level",) if compact else ("code", "category", "grid", "department", "level"),
+                             session=session)
+        parts.append(pd.DataFrame({c: (v if v.dtype.kind == "f" else pd.Series(v, dtype=object))
+                                   for c, v in cols.items()}))
+    frame = pd.concat(parts, ignore_index=True)
+    if not compact:
+        frame["district"] = frame["district"].astype(np.int64)
+    frame["satisfied"] = frame["level"].isin(list(defs.satisfied))
+    frame["at"] = _dt(frame["at_us"])
+    return frame.drop(columns=["level"])
 
 
 # -------------------------------------------------------------------------------------------------
@@ -221,9 +371,30 @@ def measure_masks(f: pd.DataFrame, p0: datetime, p1: datetime, as_of: datetime,
     return {k: (v.fillna(False) if v.dtype == bool or v.dtype == object else v) for k, v in m.items()}
 
 
+_COUNT_MEASURES = ("to_file", "filed_ontime", "dispatched", "dispatched_right", "to_resolve", "resolved",
+                   "resolved_ontime", "to_close", "closed", "closed_ontime", "closed_in_period", "reworked",
+                   "overdue_open")
+_MEAN_MEASURES = ("filing_hours", "handling_hours")
+
+
+def _indicators(out: pd.DataFrame, defs: Definitions) -> pd.DataFrame:
+    """Counts to ints, then each indicator from its measures (rate, mean or count)."""
+    for c in out.columns:
+        if not c.endswith("_hours"):
+            out[c] = out[c].fillna(0).astype(int)
+    for key, ind in defs.indicators.items():
+        if ind.kind == "rate":
+            den = out[ind.denominator]
+            out[key] = (out[ind.numerator] / den.where(den > 0)).round(4)
+        else:
+            out[key] = out[ind.measure].round(2) if ind.kind == "mean" else out[ind.measure]
+    return out
+
+
 def _fold(masks: Mapping[str, pd.Series], cb: pd.DataFrame, cb_mask: pd.Series, defs: Definitions,
           keys: pd.Series | None) -> pd.DataFrame:
-    """Sum the masks (mean the durations) per group key; add indicator values from their measures."""
+    """Sum the masks (mean the durations) per group key; add indicator values from their measures.
+    (The per-period reference of :func:`period_tables`, used by the conventional benchmark.)"""
     data: dict[str, Any] = {}
     for k, v in masks.items():
         data[k] = v.astype(float) if k.endswith("_hours") else v.astype(int)
@@ -239,16 +410,122 @@ def _fold(masks: Mapping[str, pd.Series], cb: pd.DataFrame, cb_mask: pd.Series, 
     out = out.join(cbf.groupby("__key").sum(), how="outer")
     if whole and "" not in out.index:
         out = out.reindex(out.index.union(pd.Index([""])))
-    for c in out.columns:
-        if not c.endswith("_hours"):
-            out[c] = out[c].fillna(0).astype(int)
-    for key, ind in defs.indicators.items():
-        if ind.kind == "rate":
-            den = out[ind.denominator]
-            out[key] = (out[ind.numerator] / den.where(den > 0)).round(4)
-        else:
-            out[key] = out[ind.measure].round(2) if ind.kind == "mean" else out[ind.measure]
-    return out
+    return _indicators(out, defs)
+
+
+def _pidx(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Period index of each time: -1 before the first edge, K at/after the last, -2 for none (NaN)."""
+    p = np.searchsorted(edges, np.nan_to_num(x, nan=0.0), side="right") - 1
+    return np.where(np.isnan(x), -2, p)
+
+
+def period_tables(f: pd.DataFrame, cb: pd.DataFrame, edges: Sequence[datetime], as_of: datetime, defs: Definitions,
+                  by: str | None = None) -> list[pd.DataFrame]:
+    """:func:`period_frame` as one frame per period."""
+    whole, K, G = period_frame(f, cb, edges, as_of, defs, by)
+    return [whole.iloc[k * G:(k + 1) * G] for k in range(K)]
+
+
+def period_records(f: pd.DataFrame, cb: pd.DataFrame, edges: Sequence[datetime], as_of: datetime, defs: Definitions,
+                   by: str | None = None) -> list[list[dict[str, Any]]]:
+    """:func:`period_frame` as records, one list per period (converted once for all periods)."""
+    whole, K, G = period_frame(f, cb, edges, as_of, defs, by)
+    rows = _records(whole, by or "all")
+    return [rows[k * G:(k + 1) * G] for k in range(K)]
+
+
+def period_frame(f: pd.DataFrame, cb: pd.DataFrame, edges: Sequence[datetime], as_of: datetime, defs: Definitions,
+                 by: str | None = None) -> tuple[pd.DataFrame, int, int]:
+    """Every measure and indicator for each period [edges[i], edges[i+1]) as of ``as_of``, per ``by`` group
+    (one row ``""`` without): the period rules of :func:`measure_masks`, computed for all periods at once.
+
+    Each milestone is mapped to its period index once (``searchsorted``); a measure is then a ``bincount``
+    over (period, group), and "overdue at the period's end" an interval count (overdue from the period of
+    max(dispatch, deadline) until that of the first resolve) — so a 12-month or 365-day trend costs about
+    what one period does. ``f`` is :func:`milestone_rows` (epoch µs); a test checks it against the masks."""
+    e = np.array([ms.us(x) for x in edges], dtype=float)
+    K = len(e) - 1
+    t = float(ms.us(as_of))
+    col = {c: f[c].to_numpy(float) for c in _COMPACT[:-1]}
+    cb_p = _pidx(cb["at_us"].to_numpy(float), e) if len(cb) else np.zeros(0, int)
+    if by is None:
+        names = np.array([""], dtype=object)
+        g = np.zeros(len(f), int)
+        cg = np.zeros(len(cb), int)
+    else:
+        fk, ck = f[by].astype(str).to_numpy(object), cb[by].astype(str).to_numpy(object)
+        codes, uniques = pd.factorize(np.concatenate([fk, ck]), sort=True)  # hashed, groups in key order
+        names = np.asarray(uniques, dtype=object)
+        g, cg = codes[:len(fk)], codes[len(fk):]
+    G = len(names)
+    cells: dict[int, np.ndarray] = {}
+
+    def cnt(p: np.ndarray, sel: np.ndarray | None = None, weights: np.ndarray | None = None,
+            groups: np.ndarray = g) -> np.ndarray:
+        key = cells.get(id(p))  # (period, group) cell of each row, -1 outside the periods: once per array
+        if key is None or groups is not g:
+            key = np.where((p >= 0) & (p < K), p * G + groups, -1)
+            if groups is g:
+                cells[id(p)] = key
+        ok = key >= 0 if sel is None else sel & (key >= 0)
+        w = None if weights is None else weights[ok]
+        return np.bincount(key[ok], weights=w, minlength=K * G)[:K * G].reshape(K, G)
+
+    R, F, D = col["reported"], col["filed"], col["dispatched"]
+    DL, RES, RF, C = col["deadline"], col["resolved"], col["resolved_first"], col["closed"]
+    pR, pF, pD, pDL = _pidx(R, e), _pidx(F, e), _pidx(D, e), _pidx(DL, e)
+    pRES, pRF, pC = _pidx(RES, e), _pidx(RF, e), _pidx(C, e)
+    disp = ~np.isnan(D)
+    flags = f["flags"].to_numpy(np.int64) if "flags" in f else _flags(f, defs)
+    dropped_first = (flags & _DROPPED_FIRST) > 0
+    ontime = (flags & _ONTIME) > 0
+    right = (flags & _RIGHT) > 0
+    m: dict[str, np.ndarray] = {}
+    m["to_file"] = cnt(pR, ~dropped_first)
+    m["filed_ontime"] = cnt(pR, ~dropped_first & ((flags & _FILED_ONTIME) > 0))
+    m["dispatched"] = cnt(pD)
+    m["dispatched_right"] = cnt(pD, right)
+    # An incident is due in the period of its deadline and in that of its resolve (closure): once if both.
+    res_other, clo_other = disp & (pRES != pDL), disp & (pC != pDL)
+    res_by_dl = disp & ~np.isnan(RES) & (pRES <= pDL)
+    clo_by_dl = disp & ~np.isnan(C) & (pC <= pDL)
+    m["to_resolve"] = cnt(pDL, disp) + cnt(pRES, res_other)
+    m["resolved"] = cnt(pDL, res_by_dl) + cnt(pRES, res_other)
+    m["resolved_ontime"] = cnt(pDL, res_by_dl & ontime) + cnt(pRES, res_other & ontime)
+    m["to_close"] = cnt(pDL, disp) + cnt(pC, clo_other)
+    m["closed"] = cnt(pDL, clo_by_dl) + cnt(pC, clo_other)
+    m["closed_ontime"] = cnt(pDL, clo_by_dl & ontime) + cnt(pC, clo_other & ontime)
+    m["closed_in_period"] = cnt(pC)
+    m["reworked"] = cnt(pC, (flags & _REWORKED) > 0)
+    # Overdue at a past period's end b: dispatched < b, deadline < b, not first-resolved before b.
+    ok = disp & ~np.isnan(DL) & ~dropped_first
+    s0 = np.clip(np.maximum(pD, pDL), 0, K)
+    r0 = np.where(np.isnan(RF), K, np.clip(pRF, 0, K))
+    ok &= s0 < r0
+    diff = (np.bincount(s0[ok] * G + g[ok], minlength=(K + 1) * G)
+            - np.bincount(r0[ok] * G + g[ok], minlength=(K + 1) * G)).reshape(K + 1, G)
+    overdue = np.cumsum(diff, axis=0)[:K]
+    # At a period ending at or after as_of: the state as it stood then.
+    running = ((flags & _RUNNING) > 0) & (DL < t)
+    now_count = np.bincount(g[running], minlength=G)
+    later = e[1:] >= t
+    overdue[later] = now_count
+    m["overdue_open"] = overdue
+    hours = {"filing_hours": ((F - R) / 3.6e9, pF), "handling_hours": ((RF - D) / 3.6e9, pRF)}
+    means: dict[str, np.ndarray] = {}
+    for k, (h, p) in hours.items():
+        has = ~np.isnan(h)
+        total, n = cnt(p, has, np.where(has, h, 0.0)), cnt(p, has)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means[k] = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+    cb_all = cnt(cb_p, None, None, cg) if len(cb) else np.zeros((K, G), int)
+    cb_sat = cnt(cb_p, cb["satisfied"].to_numpy(bool), None, cg) if len(cb) else np.zeros((K, G), int)
+    # one frame for all periods × groups (the indicators computed once), then one slice per period
+    whole = _indicators(pd.DataFrame({**{c: m[c].ravel() for c in _COUNT_MEASURES},
+                                      **{c: means[c].ravel() for c in _MEAN_MEASURES},
+                                      "callbacks": cb_all.ravel(), "satisfied": cb_sat.ravel()},
+                                     index=pd.Index(np.tile(names, K), name="__key")), defs)
+    return whole, K, G
 
 
 def _clean(value: Any) -> Any:
@@ -260,7 +537,13 @@ def _clean(value: Any) -> Any:
 
 
 def _records(out: pd.DataFrame, name: str) -> list[dict[str, Any]]:
-    return [{name: k, **{c: _clean(v) for c, v in row.items()}} for k, row in out.to_dict("index").items()]
+    """Rows as plain dicts (ints, floats rounded to 4 places, None for no value), column by column:
+    ``DataFrame.to_dict`` per period was most of a 31-day trend's time."""
+    cols = {c: (out[c].tolist() if out[c].dtype.kind in "iu"
+                else [None if v != v else round(float(v), 4) for v in out[c].tolist()] if out[c].dtype.kind == "f"
+                else [_clean(v) for v in out[c].tolist()]) for c in out.columns}
+    keys = out.index.tolist()
+    return [{name: k, **{c: cols[c][i] for c in out.columns}} for i, k in enumerate(keys)]
 
 
 # -------------------------------------------------------------------------------------------------
@@ -268,29 +551,25 @@ def _records(out: pd.DataFrame, name: str) -> list[dict[str, Any]]:
 # -------------------------------------------------------------------------------------------------
 
 def indicator_table(start: datetime, end: datetime, as_of: datetime, filters: Filters, *, session: Session,
-                    by: str | None = None, defs: Definitions | None = None) -> list[dict[str, Any]]:
+                    by: str | None = None, defs: Definitions | None = None,
+                    source: str = "summary") -> list[dict[str, Any]]:
     """Every measure and indicator for [start, end) as of ``as_of``, one row per ``by`` group (or one row)."""
     defs = defs or load()
     if by is not None and by not in GROUPS:
         raise ValueError(f"unknown group {by!r}")
-    f = milestones(start, as_of, filters, session=session, defs=defs, end=end)
+    f = milestone_rows(start, as_of, filters, session=session, defs=defs, end=end, source=source,
+                       strings=[by] if by in _STRINGS else [])
     cb = callbacks(start, end, as_of, filters, session=session, defs=defs)
-    masks = measure_masks(f, start, end, as_of, defs)
-    if by:
-        cb["__key"] = cb[by].astype(str)
-    out = _fold(masks, cb, pd.Series(True, index=cb.index), defs, f[by].astype(str) if by else None)
-    return _records(out, by or "all")
+    return period_records(f, cb, [start, end], as_of, defs, by)[0]
 
 
 def _trend_rows(f: pd.DataFrame, cb: pd.DataFrame, edges: Sequence[datetime], as_of: datetime, defs: Definitions,
                 tz: ZoneInfo) -> list[dict[str, Any]]:
     rows = []
-    for p0, p1 in zip(edges, edges[1:]):
+    for p0, p1, records in zip(edges, edges[1:], period_records(f, cb, edges, as_of, defs)):
         if p0 > as_of:
             break
-        masks = measure_masks(f, p0, p1, as_of, defs)
-        cb_in = (cb["at"] >= _ts(p0)) & (cb["at"] < _ts(p1))
-        row = _records(_fold(masks, cb, cb_in, defs, None), "all")[0]
+        row = records[0]
         row["period"] = p0.astimezone(tz).date().isoformat()
         row["start"], row["end"] = p0.isoformat(), p1.isoformat()
         rows.append(row)
@@ -310,40 +589,47 @@ def _edges(start: datetime, end: datetime, freq: str, tz: ZoneInfo) -> list[date
 
 
 def trend(start: datetime, end: datetime, freq: str, as_of: datetime, filters: Filters, tz: ZoneInfo, *,
-          session: Session, defs: Definitions | None = None) -> list[dict[str, Any]]:
+          session: Session, defs: Definitions | None = None, source: str = "summary") -> list[dict[str, Any]]:
     """Indicators per local day / week / month between ``start`` and ``end``, each as of ``as_of``."""
     defs = defs or load()
     edges = _edges(start, end, freq, tz)
-    f = milestones(edges[0], as_of, filters, session=session, defs=defs, end=edges[-1])
-    cb = callbacks(edges[0], edges[-1], as_of, filters, session=session, defs=defs)
+    f = compact_rows(edges[0], as_of, filters, session=session, defs=defs, end=edges[-1], source=source)
+    cb = callbacks(edges[0], edges[-1], as_of, filters, session=session, defs=defs, compact=True)
     return _trend_rows(f, cb, edges, as_of, defs, tz)
 
 
+def _mix(f: pd.DataFrame, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    inside = f[(f["reported"] >= ms.us(start)) & (f["reported"] < ms.us(end))]
+    counts = inside.groupby("category").size().sort_values(ascending=False, kind="stable")
+    return [{"category": k, "count": int(v)} for k, v in counts.items()]
+
+
 def dashboard(start: datetime, end: datetime, freq: str, as_of: datetime, filters: Filters, tz: ZoneInfo, *,
-              session: Session, defs: Definitions | None = None, last_year: bool = True) -> dict[str, Any]:
+              session: Session, defs: Definitions | None = None, last_year: bool = True,
+              source: str = "summary") -> dict[str, Any]:
     """Everything the page draws for one set of filters, from one milestones query (plus last year's):
     the trend, the totals, the table by each group and the category mix of [start, end) as of ``as_of``."""
     defs = defs or load()
     edges = _edges(start, end, freq, tz)
-    f = milestones(edges[0], as_of, filters, session=session, defs=defs, end=edges[-1])
+    f = milestone_rows(edges[0], as_of, filters, session=session, defs=defs, end=edges[-1], source=source,
+                       strings=["category", "grid", "department"])
+    f["flags"] = _flags(f, defs)  # once for the six tables below
     cb = callbacks(edges[0], max(edges[-1], end), as_of, filters, session=session, defs=defs)
     out: dict[str, Any] = {"trend": _trend_rows(f, cb, edges, as_of, defs, tz)}
-    masks = measure_masks(f, start, end, as_of, defs)
-    cb_in = (cb["at"] >= _ts(start)) & (cb["at"] < _ts(end))
-    out["total"] = _records(_fold(masks, cb, cb_in, defs, None), "all")[0]
+    # callbacks outside [start, end) fall outside its one period: not counted, but their groups get a row
+    out["total"] = period_records(f, cb, [start, end], as_of, defs)[0][0]
     for by in GROUPS:
-        out[by] = _records(_fold(masks, cb.assign(__key=cb[by].astype(str)), cb_in, defs, f[by].astype(str)), by)
-    inside = f[(f["reported"] >= _ts(start)) & (f["reported"] < _ts(end))]
-    out["mix"] = [{"category": k, "count": int(v)}
-                  for k, v in inside.groupby("category").size().sort_values(ascending=False).items()]
+        out[by] = period_records(f, cb, [start, end], as_of, defs, by)[0]
+    out["mix"] = _mix(f, start, end)
     out["last_year"] = []
     if last_year:
         ly = [_year_before(e.astimezone(tz)) for e in (start, end)]
         ly_as_of = min(as_of, ly[1].astimezone(timezone.utc))
         ly_edges = _edges(ly[0].astimezone(timezone.utc), ly[1].astimezone(timezone.utc), freq, tz)
-        fl = milestones(ly_edges[0], ly_as_of, filters, session=session, defs=defs, end=ly_edges[-1])
+        fl = compact_rows(ly_edges[0], ly_as_of, filters, session=session, defs=defs, end=ly_edges[-1],
+                          source=source)
         if len(fl):
-            cbl = callbacks(ly_edges[0], ly_edges[-1], ly_as_of, filters, session=session, defs=defs)
+            cbl = callbacks(ly_edges[0], ly_edges[-1], ly_as_of, filters, session=session, defs=defs, compact=True)
             out["last_year"] = _trend_rows(fl, cbl, ly_edges, ly_as_of, defs, tz)
     return out
 
@@ -351,10 +637,17 @@ def dashboard(start: datetime, end: datetime, freq: str, as_of: datetime, filter
 def category_mix(start: datetime, end: datetime, as_of: datetime, filters: Filters, *, session: Session,
                  defs: Definitions | None = None) -> list[dict[str, Any]]:
     """Incidents reported in [start, end) (as of ``as_of``) per category, largest first."""
-    f = milestones(start, as_of, filters, session=session, defs=defs, end=end)
-    inside = f[(f["reported"] >= _ts(start)) & (f["reported"] < _ts(end))]
-    counts = inside.groupby("category").size().sort_values(ascending=False)
-    return [{"category": k, "count": int(v)} for k, v in counts.items()]
+    return _mix(milestone_rows(start, as_of, filters, session=session, defs=defs, end=end, strings=["category"]),
+                start, end)
+
+
+def _phones(ids: Sequence[int], *, session: Session) -> dict[int, str]:
+    """Reporter phones of a few incidents (live, then archive): not in the summary, since privacy
+    erasure changes them."""
+    out: dict[int, str] = {}
+    for _E, I in ms.sides(session=session):
+        out.update({int(i): p for i, p in session.execute(select(I.id, I.reporter_phone).where(I.id.in_(list(ids))))})
+    return out
 
 
 def drill(start: datetime, end: datetime, as_of: datetime, filters: Filters, *, session: Session,
@@ -378,9 +671,10 @@ def drill(start: datetime, end: datetime, as_of: datetime, filters: Filters, *, 
         f = f[sel]
     if group is not None:
         f = f[f[group[0]].astype(str) == str(group[1])]
-    f = f.sort_values("reported", ascending=False).head(limit)
+    f = f.sort_values("reported", ascending=False, kind="stable").head(limit)
+    phones = _phones([int(i) for i in f["iid"]], session=session)
     return [{"code": r.code, "category": r.category, "district": int(r.district), "grid": r.grid,
-             "department": r.department, "state": r.state, "phone": r.phone,
+             "department": r.department, "state": r.state, "phone": phones.get(int(r.iid), ""),
              "reported_at": r.reported.to_pydatetime(),
              "deadline": None if pd.isna(r.deadline) else r.deadline.to_pydatetime()}
             for r in f.itertuples()]

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.orm import Session
 
+from incidents import milestones
 from incidents.changes import created_event
 from incidents.intake import Draft
 from incidents.model import Actor, Incident, State
-from incidents.records import CodeCounterRow, EventRow, IncidentRow
+from incidents.records import CodeCounterRow, EventRow, IncidentRow, MilestoneRow
 from incidents.store import row_values
 
 _CHUNK = 5000
@@ -85,9 +86,11 @@ def bulk_create(
     conn = session.connection()
     inc_writer = _RawInsert(IncidentRow.__table__, conn)
     ev_writer = _RawInsert(EventRow.__table__, conn, skip=("id",))
+    ms_writer = _RawInsert(MilestoneRow.__table__, conn)  # the summary, in the same transaction
     for start in range(0, len(drafts), _CHUNK):
         incidents: list[dict] = []
         events: list[dict] = []
+        summary: list[dict] = []
         for d, code, iid in zip(drafts[start:start + _CHUNK], codes[start:], ids[start:]):
             inc = Incident(
                 id=iid, code=code, state=State.REPORTED, category=d.category, severity=d.severity,
@@ -102,8 +105,10 @@ def bulk_create(
             events.append(dict(incident_id=iid, seq=e.seq, at=e.at, actor=e.actor, action=e.action,
                                from_state=e.from_state, to_state=e.to_state, department=e.department,
                                assignee=e.assignee, deadline=e.deadline, version=e.version, payload=e.payload))
+            summary.append(milestones.created_row(inc, e))
         inc_writer.executemany(incidents)
         ev_writer.executemany(events)
+        ms_writer.executemany(summary)
         if progress:
             progress(min(start + _CHUNK, len(drafts)))
     return codes

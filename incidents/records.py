@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -64,7 +64,8 @@ class IncidentRow(Base):
 
 class EventRow(Base):
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("incident_id", "seq"), Index("ix_events_at", "at"))
+    __table_args__ = (UniqueConstraint("incident_id", "seq"), Index("ix_events_at", "at"),
+                      Index("ix_events_action_at", "action", "at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
@@ -347,7 +348,8 @@ class EventArchiveRow(Base):
     the attachments' references — unchanged), with their original ``id`` and ``seq``."""
 
     __tablename__ = "events_archive"
-    __table_args__ = (UniqueConstraint("incident_id", "seq"), Index("ix_events_archive_at", "at"))
+    __table_args__ = (UniqueConstraint("incident_id", "seq"), Index("ix_events_archive_at", "at"),
+                      Index("ix_events_archive_action_at", "action", "at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents_archive.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
@@ -361,3 +363,48 @@ class EventArchiveRow(Base):
     deadline: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+#: The partial index's condition, also written verbatim in the query that must use it (SQLite matches a
+#: partial index only when the query repeats its WHERE term, literals and order included).
+MILESTONES_OPEN = "state NOT IN ('closed', 'merged', 'rejected')"
+
+
+class MilestoneRow(Base):
+    """One incident's milestones folded from ALL its events (issue 8, "Scale"): the summary the indicators
+    read instead of re-aggregating the event log on every view. Maintained in the transaction of every
+    event write (incidents/milestones.py), so it is never behind the events it summarises; backfilled by
+    migration 0012. Exact "as of" T for every incident whose ``last_at <= T`` (no later event exists);
+    incidents with a later event are folded from their events instead (incidents/analytics.py).
+
+    Times are UTC epoch microseconds (BIGINT), not datetimes: views read up to a million rows, and
+    integers need no per-cell parsing on either backend. No foreign key: the row stays when its incident
+    moves to the archive (ids are unique across live and archive), so this one table covers both."""
+
+    __tablename__ = "incident_milestones"
+    __table_args__ = (Index("ix_incident_milestones_reported", "reported"),
+                      Index("ix_incident_milestones_last_at", "last_at", "reported"),
+                      # the open incidents only (a few thousand of a million): "open now" candidates
+                      Index("ix_incident_milestones_open", "reported", sqlite_where=text(MILESTONES_OPEN),
+                            postgresql_where=text(MILESTONES_OPEN)))
+    incident_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(13))
+    category: Mapped[str] = mapped_column(String(5))
+    district: Mapped[int] = mapped_column(Integer)
+    grid: Mapped[str] = mapped_column(String(15))
+    reported: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(16))
+    deadline: Mapped[int | None] = mapped_column(BigInteger)
+    filed: Mapped[int | None] = mapped_column(BigInteger)
+    dropped: Mapped[int | None] = mapped_column(BigInteger)
+    dispatched: Mapped[int | None] = mapped_column(BigInteger)
+    resolved_first: Mapped[int | None] = mapped_column(BigInteger)
+    resolved: Mapped[int | None] = mapped_column(BigInteger)
+    resolved_ontime: Mapped[int | None] = mapped_column(BigInteger)
+    closed: Mapped[int | None] = mapped_column(BigInteger)
+    returns: Mapped[int] = mapped_column(Integer, default=0)
+    reassigns: Mapped[int] = mapped_column(Integer, default=0)
+    reworks: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(Integer)

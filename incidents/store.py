@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from incidents import milestones
 from incidents.changes import apply_event, created_event
 from incidents.events import Event
 from incidents.model import Actor, Channel, Incident, Severity, State
@@ -104,6 +105,7 @@ def insert(incident: Incident, actor: Actor, now: datetime, *, session: Session)
     event = created_event(stored, actor, now)
     session.add(_event_row(event))
     session.flush()
+    milestones.record_created(stored, event, session=session)  # the summary commits with the event
     return stored, event
 
 
@@ -122,6 +124,7 @@ def apply(incident: Incident, event: Event, expected_version: int, *, session: S
         raise ConflictError(get_by_id(incident.id or 0, session=session), expected_version)
     session.add(_event_row(event))
     session.flush()
+    milestones.record_event(event, session=session)  # the summary commits with the event
     return new
 
 

@@ -40,6 +40,10 @@ def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str
     freq = [{"label": t(f"analytics.freq_{f}", lang), "value": f} for f in ("day", "week", "month")]
     return html.Div([
         html.H2(t("analytics.title", lang)),
+        html.Div([html.A(t("report_page.download_pdf", lang), id=ids.AN_REPORT_PDF, href="/analytics/report.pdf",
+                         className="button", target="_blank", rel="noopener"),
+                  html.A(t("report_page.download_png", lang), id=ids.AN_REPORT_PNG, href="/analytics/report.png",
+                         className="button", target="_blank", rel="noopener")], className="an-exports an-report"),
         html.Div([
             html.Label([t("analytics.period", lang),
                         dcc.DatePickerRange(id=ids.AN_PERIOD, start_date=start.isoformat(), end_date=end.isoformat(),

@@ -29,6 +29,7 @@ INTAKE_PHONE = "intake-phone"
 INTAKE_SUBMIT = "intake-submit"
 INTAKE_RESULT = "intake-result"
 INTAKE_MAP = "intake-map"
+INTAKE_MAP_CLICK = "intake-map-click"  # {lon, lat} picked on the map, in the map's datum
 INTAKE_FIELDS = ("category", "severity", "description", "location", "reporter_phone")
 QUEUE = "queue"
 QUEUE_VERSION = "queue-version"
@@ -47,7 +48,9 @@ def error(field: str) -> str:
 WALL_ALERT = "wall-alert"
 WALL_CARD = "wall-card"
 WALL_MIX = "wall-mix"
+WALL_RISK_COUNT = "wall-risk-count"  # incidents at breach risk now (assets/20_wall.js fills it)
 WALL_RANKING = "wall-ranking"
+WALL_FOCUS = "wall-focus"  # the rotating focus panel's title, dots and rows (assets/20_wall.js)
 WALL_REPLAY = "wall-replay"
 WALL_REPLAY_BADGE = "wall-replay-badge"
 WALL_REPLAY_DAY = "wall-replay-day"
@@ -119,6 +122,7 @@ REPORT_LOCATE = "report-locate"
 REPORT_LON = "report-lon"
 REPORT_LAT = "report-lat"
 REPORT_MAP = "report-map"
+REPORT_MAP_CLICK = "report-map-click"
 REPORT_CATEGORY = "report-category"
 REPORT_NOTE = "report-note"
 REPORT_ONSPOT = "report-onspot"
@@ -222,6 +226,8 @@ AN_EXPORT_LIST_XLSX = "an-export-list-xlsx"
 AN_EXPORT_TABLE_CSV = "an-export-table-csv"
 AN_EXPORT_TABLE_XLSX = "an-export-table-xlsx"
 AN_DOWNLOAD = "an-download"
+AN_REPORT_PDF = "an-report-pdf"  # the one-page report (callbacks/analytics_report.py)
+AN_REPORT_PNG = "an-report-png"
 AN_CODE = "an-code"
 
 

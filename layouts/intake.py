@@ -43,6 +43,7 @@ def layout(
     queue = html.Div([alerts_section(lang), queue_section(lang, departments)])
     return html.Div([
         socket(ids.INTAKE_SOCKET, ["delta"]),
+        dcc.Store(id=ids.INTAKE_MAP_CLICK),
         form,
         html.Div([dcc.Graph(id=ids.INTAKE_MAP, figure=figure, config={"displayModeBar": False, "scrollZoom": True},
                             className="intake-map-graph"), queue, search_section(lang), callback_section(lang)],

@@ -19,6 +19,7 @@ def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]], max_mb:
         html.Button(t("report.locate", lang), id=ids.REPORT_LOCATE, n_clicks=0),
         html.Div(id=ids.REPORT_GEO_ERROR, className="field-error", role="alert"),
         html.Div(t("report.map_hint", lang), className="field-hint"),
+        dcc.Store(id=ids.REPORT_MAP_CLICK),
         dcc.Graph(id=ids.REPORT_MAP, figure=figure, config={"displayModeBar": False, "scrollZoom": True},
                   className="report-map", style={"height": "220px"}),
         html.Div([

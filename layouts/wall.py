@@ -1,5 +1,6 @@
 """The video wall: KPI tiles with today's sparklines, the Siping map, the ticker, the category mix, the
-department ranking, a clock and the full-width major-incident alert — all filled by pushes.
+department ranking (one of the focus panels that take turns in the side column's lower slot), a clock and
+the full-width major-incident alert — all filled by pushes.
 
 The layout ships empty values; the socket's snapshot (on every (re)connect) and the batched deltas fill
 them in the browser through clientside callbacks (assets/20_wall.js), so the wall makes no HTTP request
@@ -75,8 +76,7 @@ def layout(lang: str, figure: Any, labels: Mapping[str, Any]) -> html.Div:
                 html.Section([html.H2(t("wall.mix", lang)),
                               dcc.Graph(id=ids.WALL_MIX, figure=_mix_figure(), config=STATIC, className="wall-mix")],
                              className="wall-panel wall-mix-panel"),
-                html.Section([html.H2(t("wall.ranking", lang)), html.Ol(id=ids.WALL_RANKING, className="ranking")],
-                             className="wall-panel wall-ranking-panel"),
+                _focus_slot(labels),
             ], className="wall-side"),
         ], className="wall-body"),
         _replay_controls(lang),
@@ -89,8 +89,30 @@ def _legend(labels: Mapping[str, Any]) -> html.Div:
     colors = dict(labels.get("severity_colors", {}))
     items = [(labels["severity_names"][s], colors.get(s, "#56B4E9")) for s in labels["severities"]]
     items.append((labels["overdue"], labels.get("overdue_color", "#CC79A7")))
-    return html.Div([html.Span([html.I(className="dot", style={"background": c}), name], className="legend-item")
-                     for name, c in items], className="wall-legend")
+    spans = [html.Span([html.I(className="dot", style={"background": c}), name], className="legend-item")
+             for name, c in items]
+    if "at_risk" in labels:  # a ring: P(miss deadline) ≥ 0.5 and not yet overdue, with how many right now
+        ring = {"border": f"3px solid {labels.get('risk_color', '#F0E442')}", "background": "transparent"}
+        spans.append(html.Span([html.I(className="dot", style=ring), labels["at_risk"], " ",
+                                html.B("0", id=ids.WALL_RISK_COUNT)], className="legend-item legend-risk"))
+    return html.Div(spans, className="wall-legend")
+
+
+def _focus_slot(labels: Mapping[str, Any]) -> html.Section:
+    """The side column's lower panel: the configured focus panels take turns here (assets/20_wall.js).
+
+    ``WALL_FOCUS`` holds the title, the turn dots and the rows of the panel on show, rewritten as one
+    output per turn; the department ranking keeps its own list (filled by the pushes), which the CSS
+    hides while another panel is on. Starts on the first panel's title until the browser takes over.
+    """
+    focus = labels["focus"]
+    first = focus["panels"][0]
+    title = " ".join(focus["titles"][first].replace("{n}", "").split())
+    return html.Section([
+        html.Div(html.Div(html.H2(title), className="focus-head"), id=ids.WALL_FOCUS,
+                 className="wall-focus " + ("on-ranking" if first == "ranking" else "on-list")),
+        html.Ol(id=ids.WALL_RANKING, className="ranking"),
+    ], className="wall-panel wall-ranking-panel wall-focus-panel")
 
 
 def _replay_controls(lang: str) -> html.Details:

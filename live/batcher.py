@@ -18,7 +18,9 @@ from geo.figures import display_features
 
 #: The incident fields the wall draws or shows in an incident's card; the rest stays on the server.
 WALL_FIELDS = ("code", "state", "category", "severity", "lon", "lat", "grid", "district", "department",
-               "overdue", "deadline", "address", "reported_at")
+               "overdue", "deadline", "address", "reported_at", "risk", "risk_at")
+#: Breach-risk fields for a window's messages (``incidents.risk.LiveRisk.for_messages``): code → fields.
+RiskFields = Callable[[Sequence[Mapping[str, Any]]], Mapping[str, Mapping[str, Any]]]
 #: Actions after which the department ranking (closures today) may have changed.
 RANKING_ACTIONS = frozenset({"verify_pass", "reopen"})
 TICKER_SIZE = 30
@@ -59,8 +61,9 @@ def alert_of(incident: Mapping[str, Any], at: str) -> dict[str, Any]:
 
 def build_delta(messages: Sequence[Mapping[str, Any]], kpi: Mapping[str, Any], at: str, *,
                 open_states: Iterable[str], rule: AlertRule = AlertRule(),
-                ticker_size: int = TICKER_SIZE) -> dict[str, Any]:
-    """One window's messages → one delta. The last state of an incident in the window wins."""
+                ticker_size: int = TICKER_SIZE, risk: RiskFields | None = None) -> dict[str, Any]:
+    """One window's messages → one delta. The last state of an incident in the window wins; ``risk``
+    adds each running upsert's breach risk (``risk``, ``risk_at``), one call per window."""
     open_ = set(open_states)
     latest: dict[str, Mapping[str, Any]] = {}
     alerts, acks = [], []
@@ -72,6 +75,10 @@ def build_delta(messages: Sequence[Mapping[str, Any]], kpi: Mapping[str, Any], a
         elif m["action"] == "alert_acknowledged":
             acks.append(inc["code"])
     upsert = [slim(i) for i in latest.values() if i["state"] in open_]
+    if risk is not None and upsert:
+        fields = risk(messages)
+        for u in upsert:
+            u.update(fields.get(u["code"], {}))
     remove = [code for code, i in latest.items() if i["state"] not in open_]
     events = [ticker_line(m) for m in messages[-ticker_size:]]
     delta: dict[str, Any] = {"at": at, "kpi": dict(kpi), "upsert": upsert, "remove": remove, "events": events,

@@ -44,6 +44,7 @@ class Broadcaster:
         self.batcher = Batcher(self._emit_delta, window_s)
         self.deltas_sent = 0
         self.users: dict[str, str] = {}  # socket.io sid → username (replay goes only to its asker)
+        self.risk: Any = None  # incidents.risk.LiveRisk: breach risk on the wall's features (issue 8)
         self.day_events: Callable[[datetime, datetime], list[dict[str, Any]]] | None = None
         self.tz: Any = None
         self._lock = threading.Lock()
@@ -99,6 +100,10 @@ class Broadcaster:
                 datum=display_datum(getattr(st, "tile_datum", "wgs84"), getattr(st, "tile_url", None),
                                     getattr(st, "map_style_url", None)))
         b.day_events, b.tz = stats.day, st.tz
+        from dispatch.risk_clock import reference_elapsed
+        from incidents.risk import LiveRisk
+
+        b.risk = LiveRisk(services.db, st.tz, lambda: reference_elapsed(services.reference))
         return b
 
     def start_replay(self, sid: str, username: str, day: date, speed: float) -> bool:
@@ -141,8 +146,10 @@ class Broadcaster:
         return self.batcher.flush()
 
     def _emit_delta(self, messages: list[dict[str, Any]]) -> None:
-        delta = build_delta(messages, self.kpis(), self.now().isoformat(), open_states=self.open_states,
-                            rule=self.rule)
+        now = self.now()
+        risk = self.risk
+        delta = build_delta(messages, self.kpis(), now.isoformat(), open_states=self.open_states, rule=self.rule,
+                            risk=None if risk is None else (lambda ms: risk.for_messages(ms, now)))
         if self.ranking is not None and touches_ranking(messages):
             delta["ranking"] = self.ranking()
         self.socketio.emit("delta", for_display(delta, self.datum), to=WALL_ROOM)

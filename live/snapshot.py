@@ -1,4 +1,5 @@
-"""The full picture a (re)connecting wall starts from: KPIs, open incidents (as map features), the
+"""The full picture a (re)connecting wall starts from: KPIs, open incidents (as map features, with their
+breach risk when the broadcaster has a ``risk``), the
 latest ticker lines, today's hourly trend per KPI, the department ranking and unacknowledged alerts.
 
 Same shapes as the deltas of live/batcher.py, so the browser applies a snapshot as "replace everything".
@@ -26,7 +27,13 @@ def wall_state(services: Any) -> dict[str, Any]:
          "to_state": e.to_state, "category": category}
         for e, code, category in services.incidents.recent_events(TICKER_SIZE)
     ]
-    return {"kpi": services.kpis(), "incidents": [slim(incident_view(i, now)) for i in open_incidents],
+    incidents = [slim(incident_view(i, now)) for i in open_incidents]
+    risk = getattr(b, "risk", None)  # incidents.risk.LiveRisk: breach risk per running incident
+    if risk is not None:
+        fields = risk.snapshot(incidents, now)
+        for i in incidents:
+            i.update(fields.get(i["code"], {}))
+    return {"kpi": services.kpis(), "incidents": incidents,
             "ticker": ticker, "at": now.isoformat(), "spark": stats.hourly(now), "ranking": stats.departments(now),
             "alerts": stats.alerts(sorted(rule.severities), sorted(rule.categories), now)}
 

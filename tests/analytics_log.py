@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Sequence
 
+from incidents import milestones
 from incidents.records import EventRow, IncidentRow
 
 #: (at, action, to_state, extras) — extras may hold department, deadline, payload.
@@ -33,6 +34,8 @@ def write_incident(services: Any, code: str, steps: Sequence[Step], *, category:
                            payload=extra.get("payload", {})))
             state = to_state
         row.department, row.deadline = dept, deadline
+        s.flush()
+        milestones.rebuild(session=s, ids=[row.id])  # the summary every event write path maintains
         return row.id
 
 
@@ -53,3 +56,5 @@ def add_events(services: Any, code: str, steps: Sequence[Step]) -> None:
                            payload=extra.get("payload", {})))
             state = to_state
         row.state = state
+        s.flush()
+        milestones.rebuild(session=s, ids=[row.id])

@@ -113,6 +113,13 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = app.utcno
         return app.build_services(settings, clock=clock)
 
 
+@pytest.fixture(scope="session")
+def make_services() -> Callable[..., Any]:
+    """Services with the hermetic test settings and ``overrides`` (for module-scoped fixtures; a test module
+    cannot ``import conftest``, the name is ambiguous once tests/api's own conftest is loaded)."""
+    return lambda **overrides: build_services(make_settings(**overrides))
+
+
 # -- SQLite -------------------------------------------------------------------------------------
 
 

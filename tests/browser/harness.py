@@ -44,8 +44,18 @@ def chromium() -> None:
 def live_app(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterator[str]:
     """Start ``python app.py`` on a fresh SQLite store with one user per role; yield its base URL."""
     tmp = tmp_path_factory.mktemp("live")
+    env = seeded_env(tmp)
+    with app_process(env, tmp / "app.log") as base:
+        yield base
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp / "app.log", ARTIFACTS / "app.log")  # kept for diagnosing a failed run
+
+
+def seeded_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of an app on a fresh SQLite store in ``tmp`` (plus ``extra`` settings), with one user
+    per role created in it (password ``PASSWORD``; the grid worker is ``GRID_WORKER``)."""
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'cityops.db'}", CITYOPS_DEMO="0",
-               CITYOPS_SECRET_KEY="browser-test-secret", PYTHONUNBUFFERED="1")
+               CITYOPS_SECRET_KEY="browser-test-secret", PYTHONUNBUFFERED="1", **extra)
     env.pop("REDIS_URL", None)
     subprocess.run([sys.executable, "-c", (
         "from app import build_services\nfrom auth.users import create_user\n"
@@ -57,10 +67,30 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterat
         "    for r in ('dept_handler', 'dept_head'):\n"
         f"        create_user(r, {PASSWORD!r}, r, session=x, display_name=r, department='SWJ')\n"
     )], cwd=ROOT, env=env, check=True, capture_output=True)
-    with app_process(env, tmp / "app.log") as base:
-        yield base
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(tmp / "app.log", ARTIFACTS / "app.log")  # kept for diagnosing a failed run
+    return env
+
+
+def pick_row(b: Any, code: str, state: str) -> None:
+    """Select the incident's workbench row once the grid shows it in ``state`` (the grid refreshes on every
+    push, so a row found may be stale by the time it is clicked: then look again)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    row = f'.ag-center-cols-container [row-id="{code}"]'
+
+    def selected() -> bool:
+        try:
+            cells = b.driver.find_elements(By.CSS_SELECTOR, f"{row} .ag-cell")
+            if not cells or state not in b.driver.find_element(By.CSS_SELECTOR, row).text:
+                return False
+            if "ag-row-selected" not in b.driver.find_element(By.CSS_SELECTOR, row).get_attribute("class"):
+                cells[0].click()
+            detail = b.find_element("#wb-detail").text
+            return code in detail and state in detail
+        except StaleElementReferenceException:
+            return False
+
+    wait_until(selected, step=0.2)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import ARTIFACTS, foreign_requests, login, make_browser
+from harness import ARTIFACTS, foreign_requests, login, make_browser, pick_row
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
@@ -35,26 +35,6 @@ def _create(base: str) -> str:
     return made["code"]
 
 
-def _pick_row(b: Any, code: str, state: str) -> None:
-    """Select the incident's row once the grid shows it in ``state`` (the grid refreshes on every push)."""
-    from selenium.common.exceptions import StaleElementReferenceException
-
-    row = f'.ag-center-cols-container [row-id="{code}"]'
-
-    def selected() -> bool:
-        try:
-            cells = b.driver.find_elements(By.CSS_SELECTOR, f"{row} .ag-cell")
-            if not cells or state not in b.driver.find_element(By.CSS_SELECTOR, row).text:
-                return False
-            if "ag-row-selected" not in b.driver.find_element(By.CSS_SELECTOR, row).get_attribute("class"):
-                cells[0].click()
-            return code in b.find_element("#wb-detail").text and state in b.find_element("#wb-detail").text
-        except StaleElementReferenceException:
-            return False
-
-    _wait(selected, step=0.2)
-
-
 def test_handler_resolves_verifier_closes_and_the_wall_follows(live_app: str) -> None:
     code = _create(live_app)
     wall = make_browser(1920, 1080)
@@ -66,10 +46,10 @@ def test_handler_resolves_verifier_closes_and_the_wall_follows(live_app: str) ->
         wall.driver.execute_script("window.cityopsNoReload = true;")
 
         login(handler, live_app, "dept_handler", "/workbench")
-        _pick_row(handler, code, "已派遣")
+        pick_row(handler, code, "已派遣")
         handler.find_element("#wb-acknowledge").click()
         handler.wait_for_contains_text("#wb-message", code)
-        _pick_row(handler, code, "处置中")
+        pick_row(handler, code, "处置中")
         handler.find_element("#wb-text").send_keys("已更换井盖，现场恢复通行")
         handler.find_element("#wb-resolve").click()
         _wait(lambda: "处置" in handler.find_element("#wb-message").text and code in handler.find_element("#wb-message").text)

@@ -109,3 +109,54 @@ def test_clicking_the_console_map_places_the_report(live_app: str) -> None:
         assert abs(lon - 124.365) < 0.05 and abs(lat - 43.165) < 0.05
     finally:
         b.driver.quit()
+
+
+def test_an_incident_at_breach_risk_is_ringed_and_counted_on_the_wall(live_app: str,
+                                                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Issue 8: with a history in which every case finished late, each running incident is at risk from its
+    dispatch on: the wall's legend counts them and the map draws the ring layer. Runs last in this module
+    (the first test expects an empty city)."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import func, select
+
+    from analytics_log import write_incident
+    from app import build_services
+    from incidents.model import RUNNING_STATES
+    from incidents.records import IncidentRow
+    from settings import Settings
+
+    db = sorted(tmp_path_factory.getbasetemp().glob("live*/cityops.db"))[-1]  # live_app's store
+    svc = build_services(Settings(_env_file=None, database_url=f"sqlite:///{db}", demo=False))  # type: ignore[call-arg]
+    wall = make_browser(1920, 1080)
+    try:
+        now = datetime.now(timezone.utc)
+        for k in range(40):  # 40 resolved cases of the last month, all five days past their deadline
+            at = now - timedelta(days=30) + timedelta(hours=12 * k)
+            deadline = at + timedelta(days=1)
+            write_incident(svc, f"2000010{k:06d}", [
+                (at, "created", "reported", {}), (at + timedelta(minutes=5), "file", "accepted", {}),
+                (at + timedelta(minutes=10), "dispatch", "dispatched", {"department": "SWJ", "deadline": deadline}),
+                (deadline + timedelta(days=5), "resolve", "resolved", {}),
+                (deadline + timedelta(days=5, hours=1), "verify_pass", "closed", {})])
+        with svc.db.read() as s:
+            running = s.scalar(select(func.count()).select_from(IncidentRow).where(
+                IncidentRow.state.in_([st.value for st in RUNNING_STATES]), IncidentRow.deadline > now))
+        assert running >= 1  # the first test's report, dispatched to SWJ
+
+        login(wall, live_app, "wall", "/wall")  # a fresh snapshot: every running feature has its risk
+        wall.wait_for_text_to_equal("#wall-risk-count", str(running), timeout=30)
+        assert wall.driver.execute_script("return window.cityopsAtRisk") == running
+        assert wall.driver.execute_script(
+            "var g = document.querySelector('#wall-map .js-plotly-plot');"
+            "var m = g._fullLayout.map._subplot.map; return !!m.getLayer('cityops-incidents-risk');")
+        assert "超期风险" in wall.find_element(".legend-risk").text
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        wall.driver.save_screenshot(str(ARTIFACTS / "wall-at-risk.png"))
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        wall.driver.save_screenshot(str(ARTIFACTS / "fail-wall-risk.png"))
+        raise
+    finally:
+        wall.driver.quit()
+        svc.db.dispose()

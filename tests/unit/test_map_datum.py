@@ -74,3 +74,29 @@ def test_pushed_features_leave_in_the_display_datum() -> None:
     assert feat["lon"] == LON  # the broadcaster's own data stays WGS84
     assert for_display(delta, "wgs84") == delta
     assert display_features([feat], "wgs84") == [feat]
+
+
+def test_a_point_picked_over_gcj02_tiles_is_stored_in_wgs84() -> None:
+    from callbacks.map_click import picked_point
+    from geo.crs import wgs84_to_gcj02
+    from geo.figures import from_display
+
+    true_lon, true_lat = 124.3505, 43.1702  # WGS84, in 铁西
+    shown_lon, shown_lat = wgs84_to_gcj02(true_lon, true_lat)  # where GCJ-02 tiles draw it
+    assert abs(shown_lon - true_lon) > 0.004  # the offset is real: hundreds of metres
+    lon, lat = from_display(shown_lon, shown_lat, "gcj02")
+    assert abs(lon - true_lon) < 2e-6 and abs(lat - true_lat) < 2e-6
+    tiles = "http://tiles.internal/{z}/{x}/{y}.png"
+    assert picked_point({"lon": shown_lon, "lat": shown_lat}, "gcj02", tiles) == (lon, lat)
+    # no tile server: the map is our own WGS84 layers, the click is already WGS84
+    assert picked_point({"lon": shown_lon, "lat": shown_lat}, "gcj02", None) == (round(shown_lon, 6), round(shown_lat, 6))
+    assert picked_point({"lon": 1.0, "lat": 2.0}, "wgs84", tiles) == (1.0, 2.0)
+
+
+def test_anything_but_a_point_changes_nothing_in_the_form() -> None:
+    from dash import no_update
+
+    from callbacks.map_click import picked_point
+
+    for bad in (None, {}, {"lon": "x", "lat": 1}, {"lon": 1}):
+        assert picked_point(bad, "gcj02", "http://tiles.internal/{z}/{x}/{y}.png") == (no_update, no_update)
