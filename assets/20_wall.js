@@ -141,6 +141,9 @@
     var g = document.querySelector('#wall-map .js-plotly-plot');
     if (g && g.on) { g.on('plotly_afterplot', function () { raise(map); }); }
     map.on('idle', function () { raise(map); });
+    map.on('render', function () {   // benchmarks/push.py: which long tasks are the map's own frames
+      if (window.cityopsDrawLog) { window.cityopsDrawLog.push([performance.now(), 'map-frame']); }
+    });
     var f = window.innerWidth / 1920, sc = labels.cell_scale || [[0, '#1d3557'], [1, '#8fd0f5']];
     var colors = labels.severity_colors || {};
     map.addSource(CELLS, {type: 'geojson', data: labels.cells_url, promoteId: 'code'});
@@ -291,6 +294,7 @@
   window.cityopsWallCount = function () { return W ? W.incidents.size : -1; };
   var ns = {
     wallApply: function (snapshot, delta, replay, labels) {
+      if (window.cityopsDrawLog) { window.cityopsDrawLog.push([performance.now(), 'apply']); }
       var nu = window.dash_clientside.no_update;
       var ctx = window.dash_clientside.callback_context;
       var trig = (ctx.triggered && ctx.triggered.length) ? ctx.triggered[0].prop_id : '';
@@ -356,6 +360,7 @@
         cycle = newCycle(labels);
       }
       var part = cycle.parts[cycle.i++];
+      if (window.cityopsDrawLog) { window.cityopsDrawLog.push([performance.now(), String(part)]); }   // benchmarks/push.py
       if (part === 'map') { out[nk] = mapPatch(labels, cycle.scale); }
       else if (part === 'mix') { out[nk + 1] = mixPatch(labels, cycle.scale); }
       else {

@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 ROUND_ACTIONS = ("dispatch", "reassign")
 #: The wall marks an incident "at risk" from this probability on, until it is overdue.
 AT_RISK = 0.5
+#: How long LiveRisk waits before fitting an empty model again (no resolve in the window yet).
+EMPTY_REFIT = timedelta(minutes=10)
+#: How long a wall snapshot's risk fields may serve later (re)connecting walls (see LiveRisk._snap).
+SNAPSHOT_REUSE = timedelta(seconds=10)
 #: (start, end, category, severity) → seconds elapsed in the incident's own kind of time (see above).
 Elapsed = Callable[[datetime, datetime, str, str], float]
 
@@ -236,16 +240,33 @@ class LiveRisk:
         self.elapsed_of = elapsed or (lambda: None)
         self.window_days = window_days
         self._model: tuple[Any, RiskModel, Elapsed | None] | None = None
+        self._empty_until: datetime | None = None  # an empty model is refitted after this, not on every call
         self._starts: dict[str, datetime] = {}
+        # The last snapshot's fields (built at, code → fields): a reconnect storm (every wall after a
+        # restart) reuses them for SNAPSHOT_REUSE instead of scoring every running incident per socket;
+        # a delta's message drops its incident from it, so nothing older than its last event is reused.
+        self._snap: tuple[datetime, dict[str, dict[str, Any]]] | None = None
         self._lock = threading.Lock()
 
-    def model(self, now: datetime, session: Session) -> tuple[RiskModel, Elapsed | None]:
-        day = now.astimezone(self.tz).date()
-        if self._model is None or self._model[0] != day or not self._model[1].samples:
-            # An empty model (a new install, no resolve in the window yet) is not kept: the first
-            # resolves count as soon as they exist rather than the next day. Fitting nothing is cheap.
+    def _current(self, now: datetime) -> bool:
+        """Today's model is there, and is not an empty one due for another try."""
+        m = self._model
+        return (m is not None and m[0] == now.astimezone(self.tz).date()
+                and (bool(m[1].samples) or (self._empty_until is not None and now < self._empty_until)))
+
+    def model(self, now: datetime, session: Session, retry_empty: bool = False) -> tuple[RiskModel, Elapsed | None]:
+        """Today's model. ``retry_empty``: fit an empty one again now (a snapshot — a wall connecting — is
+        rare and already reads the store; history may have arrived from another process)."""
+        empty = self._model is not None and not self._model[1].samples
+        if not self._current(now) or (retry_empty and empty):
+            # An empty model (a new install, no resolve in the window yet) is tried again every
+            # EMPTY_REFIT rather than the next day, so the first resolves count soon — but not on
+            # every delta: the fit reads the event window, and a busy empty wall would pay it 20×/s.
             el = self.elapsed_of()
-            self._model = (day, fit(now, session=session, window_days=self.window_days, elapsed=el), el)
+            self._model = (now.astimezone(self.tz).date(),
+                           fit(now, session=session, window_days=self.window_days, elapsed=el), el)
+            self._empty_until = None if self._model[1].samples else now + EMPTY_REFIT
+        assert self._model is not None
         return self._model[1], self._model[2]
 
     def fields(self, model: RiskModel, el: Elapsed | None, inc: Mapping[str, Any], start: datetime,
@@ -271,12 +292,24 @@ class LiveRisk:
     def snapshot(self, incidents: Iterable[Mapping[str, Any]], now: datetime) -> dict[str, dict[str, Any]]:
         """code → risk fields for the running incidents among ``incidents`` (wall features)."""
         try:
+            incidents = list(incidents)
+            with self._lock:
+                snap = None if self._snap is None else (self._snap[0], dict(self._snap[1]))
+            if (snap is not None and self._current(now) and self._model is not None and self._model[1].samples
+                    and timedelta(0) <= now - snap[0] < SNAPSHOT_REUSE):
+                fields = {i["code"]: snap[1][i["code"]] for i in incidents if i["code"] in snap[1]}
+                rest = [i for i in incidents if i["code"] not in fields]
+                if rest:  # incidents touched since (or new): scored as a delta scores them
+                    fields.update(self.for_messages([{"incident": i} for i in rest], now))
+                return fields
             with self.db.read() as s:
-                model, el = self.model(now, s)
+                model, el = self.model(now, s, retry_empty=True)
                 starts = self._starts_query(s, None)
+            out = self._score(model, el, incidents, starts, now)
             with self._lock:
                 self._starts = starts
-            return self._score(model, el, incidents, starts, now)
+                self._snap = (now, dict(out))
+            return out
         except Exception:  # noqa: BLE001 — see the class docstring
             log.warning("breach risk unavailable for the wall snapshot", exc_info=True)
             return {}
@@ -291,6 +324,8 @@ class LiveRisk:
                     if m.get("action") in ROUND_ACTIONS:
                         self._starts[inc["code"]] = _aware(datetime.fromisoformat(m["at"]))
                     latest[inc["code"]] = inc
+                    if self._snap is not None and "action" in m:
+                        self._snap[1].pop(inc["code"], None)
                 running_ = {s.value for s in RUNNING_STATES}
                 for code, inc in latest.items():
                     if inc.get("state") not in running_:
@@ -299,9 +334,7 @@ class LiveRisk:
                 missing = [c for c in wanted if c not in self._starts]
             if not wanted:
                 return {}
-            fresh = self._model is not None and self._model[0] == now.astimezone(self.tz).date() \
-                and bool(self._model[1].samples)
-            if fresh and not missing:  # the usual delta: no database access at all
+            if self._current(now) and not missing:  # the usual delta: no database access at all
                 model, el, fetched = self._model[1], self._model[2], {}
             else:
                 with self.db.read() as s:

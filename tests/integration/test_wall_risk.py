@@ -141,3 +141,61 @@ def test_round_time_in_working_time_reaches_the_threshold_in_working_hours(servi
     at = _moment_at(start, deadline, 0.5, f.WATER_COVER, "normal", el)
     assert el(start, at, f.WATER_COVER, "normal") == pytest.approx(0.5 * el(start, deadline, f.WATER_COVER, "normal"),
                                                                       rel=1e-3)
+
+
+def test_an_empty_model_is_not_refitted_on_every_delta(services: Any, published: list[dict[str, Any]],
+                                                        clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new install has no resolve to learn from: the fit is tried again every EMPTY_REFIT, not 20× a second."""
+    import incidents.risk as risk_module
+
+    dispatched(services)
+    fits: list[Any] = []
+    real_fit = risk_module.fit
+    monkeypatch.setattr(risk_module, "fit", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
+    live = LiveRisk(services.db, services.settings.tz)
+    for _ in range(5):
+        live.for_messages(published, clock())
+    assert len(fits) == 1
+    clock.advance(seconds=risk_module.EMPTY_REFIT.total_seconds() + 1)
+    live.for_messages(published, clock())
+    assert len(fits) == 2
+
+
+def test_walls_reconnecting_together_reuse_one_snapshot_scoring_but_not_for_incidents_touched_since(
+        services: Any, published: list[dict[str, Any]], clock: Any) -> None:
+    first, second = dispatched(services, 0), dispatched(services, 1)
+    live = live_risk(services, model_late_after_half())
+    features = [dict(m["incident"]) for m in published if m["action"] == "dispatch"]
+    before = live.snapshot(features, clock())
+    assert set(before) == {first, second}
+    queries: list[Any] = []
+    live._starts_query = lambda s, codes: queries.append(codes) or {}  # type: ignore[method-assign]
+    clock.advance(seconds=5)
+    assert live.snapshot(features, clock()) == before and queries == []  # reused: no query, no scoring
+    # a reassign of `second` (a new round) drops it from the reuse: the next snapshot scores it afresh
+    moved = next(m for m in published if m["incident"]["code"] == second and m["action"] == "dispatch")
+    live.for_messages([{**moved, "action": "reassign", "at": clock().isoformat()}], clock())
+    again = live.snapshot(features, clock())
+    assert again[first] == before[first] and again[second] != before[second]
+    clock.advance(seconds=10)  # past SNAPSHOT_REUSE: everything is scored again from the database
+    live.snapshot(features, clock())
+    assert queries and queries[-1] is None
+
+
+def test_a_snapshot_tries_an_empty_model_again_at_once(services: Any, published: list[dict[str, Any]],
+                                                       clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """History may arrive from another process (an import, a second app): a wall connecting sees it at once."""
+    import incidents.risk as risk_module
+
+    dispatched(services)
+    fits: list[Any] = []
+    real_fit = risk_module.fit
+    monkeypatch.setattr(risk_module, "fit", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
+    live = LiveRisk(services.db, services.settings.tz)
+    live.for_messages(published, clock())
+    live.for_messages(published, clock())
+    assert len(fits) == 1
+    features = [dict(m["incident"]) for m in published if m["action"] == "dispatch"]
+    live.snapshot(features, clock())
+    live.snapshot(features, clock())
+    assert len(fits) == 3  # each snapshot refits while the model is empty (and reuses nothing)
