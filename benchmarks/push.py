@@ -43,7 +43,30 @@ var el = document.querySelector('#kpi-intake_today');
 function note() { var v = parseInt(el.textContent, 10); if (!isNaN(v) && !(v in window.cityopsSeen)) { window.cityopsSeen[v] = Date.now(); } }
 new MutationObserver(note).observe(el, {childList: true, subtree: true, characterData: true});
 note();
+// What holds the main thread: long tasks, labelled by the wall's draw log (assets/20_wall.js: 'apply',
+// each figure of a draw cycle, 'map-frame' for MapLibre's own frames) entries that fall inside them.
+window.cityopsDrawLog = []; window.cityopsLong = [];
+if (!window.cityopsLongObserver) {
+  window.cityopsLongObserver = new PerformanceObserver(function (l) {
+    l.getEntries().forEach(function (e) { if (window.cityopsLong) { window.cityopsLong.push([e.startTime, e.duration]); } });
+  });
+  window.cityopsLongObserver.observe({entryTypes: ['longtask']});
+}
 """
+
+
+def long_tasks(driver: Any) -> dict[str, dict[str, float]]:
+    """Long tasks (> 50 ms) since the observer started, by what ran in them: {label: {n, total_ms, max_ms}}."""
+    tasks = driver.execute_script("return window.cityopsLong || []") or []
+    log = driver.execute_script("return window.cityopsDrawLog || []") or []
+    out: dict[str, dict[str, float]] = {}
+    for start, dur in tasks:
+        label = "+".join(sorted({name for t, name in log if start <= t <= start + dur})) or "other"
+        agg = out.setdefault(label, {"n": 0, "total_ms": 0.0, "max_ms": 0.0})
+        agg["n"] += 1
+        agg["total_ms"] = round(agg["total_ms"] + dur)
+        agg["max_ms"] = round(max(agg["max_ms"], dur))
+    return out
 
 
 def free_port() -> int:
@@ -170,6 +193,8 @@ def measure(services: Any, driver: Any, rate: float, seconds: float) -> dict[str
     if lag:
         parts = {"server_to_socket_p50_ms": round(pct([a for a, _ in lag], 0.5), 1),
                  "socket_to_applied_p50_ms": round(pct([b for _, b in lag], 0.5), 1)}
+    if driver.execute_script("return !!document.getElementById('wall')"):
+        parts["long_tasks"] = long_tasks(driver)
     return {**parts, "rate": rate, "achieved_rate": round(len(committed) / seconds, 1), "events": len(committed),
             "seen": len(lat), "p50_ms": round(pct(lat, 0.5), 1), "p95_ms": round(pct(lat, 0.95), 1),
             "requests_per_min": round(reqs * 60 / elapsed, 1)}

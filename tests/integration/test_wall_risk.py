@@ -143,15 +143,23 @@ def test_round_time_in_working_time_reaches_the_threshold_in_working_hours(servi
                                                                       rel=1e-3)
 
 
+@pytest.fixture
+def fits(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """One entry per fit of the risk model (incidents.risk.fit, still fitting for real)."""
+    import incidents.risk as risk_module
+
+    calls: list[Any] = []
+    real_fit = risk_module.fit
+    monkeypatch.setattr(risk_module, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
+    return calls
+
+
 def test_an_empty_model_is_not_refitted_on_every_delta(services: Any, published: list[dict[str, Any]],
-                                                        clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+                                                        clock: Any, fits: list[Any]) -> None:
     """A new install has no resolve to learn from: the fit is tried again every EMPTY_REFIT, not 20× a second."""
     import incidents.risk as risk_module
 
     dispatched(services)
-    fits: list[Any] = []
-    real_fit = risk_module.fit
-    monkeypatch.setattr(risk_module, "fit", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
     live = LiveRisk(services.db, services.settings.tz)
     for _ in range(5):
         live.for_messages(published, clock())
@@ -183,14 +191,9 @@ def test_walls_reconnecting_together_reuse_one_snapshot_scoring_but_not_for_inci
 
 
 def test_a_snapshot_tries_an_empty_model_again_at_once(services: Any, published: list[dict[str, Any]],
-                                                       clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+                                                       clock: Any, fits: list[Any]) -> None:
     """History may arrive from another process (an import, a second app): a wall connecting sees it at once."""
-    import incidents.risk as risk_module
-
     dispatched(services)
-    fits: list[Any] = []
-    real_fit = risk_module.fit
-    monkeypatch.setattr(risk_module, "fit", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
     live = LiveRisk(services.db, services.settings.tz)
     live.for_messages(published, clock())
     live.for_messages(published, clock())
