@@ -120,7 +120,24 @@
   // ``setData`` / ``setFeatureState``. A Plotly figure patch re-renders every trace of the map (hundreds of
   // ms of main thread on a GPU-less screen, delaying every socket message behind it); setData hands the
   // GeoJSON to MapLibre's worker and repaints one canvas.
-  var SRC = 'cityops-incidents', CELLS = 'cityops-cells', cellsShown = {}, cellsMax = 0;
+  // One map update is one ``setData`` of one source holding both the open incidents (points) and the
+  // cells that have any (polygons, shaded by their share of the busiest cell's count): one trip through
+  // MapLibre's worker and one repaint. Per-cell ``setFeatureState`` on all 4,800 cells, a second source
+  // and a moving colour ramp (``setPaintProperty``) each asked for frames of their own, and on a GPU-less
+  // screen each frame holds the main thread for ~150 ms (benchmarks/push.py's long_tasks).
+  // The cells' polygons come once from our own GeoJSON (labels.cells_url), then only the active ones are
+  // drawn: an empty cell costs nothing per frame.
+  var SRC = 'cityops-incidents', CELLS = 'cityops-cells', cellGeom = null, cellGeomLoading = false;
+  function loadCells(labels) {
+    if (cellGeom || cellGeomLoading || !labels.cells_url) { return; }
+    cellGeomLoading = true;
+    fetch(labels.cells_url, {credentials: 'same-origin'}).then(function (r) { return r.json(); }).then(function (fc) {
+      var g = {};
+      (fc.features || []).forEach(function (f) { if (f.properties && f.properties.code) { g[f.properties.code] = f.geometry; } });
+      cellGeom = g;
+      if (W && LABELS) { drawMap(LABELS); }
+    }).catch(function () { cellGeomLoading = false; });
+  }
   function maplibreOf() {
     var g = document.querySelector('#wall-map .js-plotly-plot');
     var sub = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot;
@@ -146,12 +163,12 @@
     });
     var f = window.innerWidth / 1920, sc = labels.cell_scale || [[0, '#1d3557'], [1, '#8fd0f5']];
     var colors = labels.severity_colors || {};
-    map.addSource(CELLS, {type: 'geojson', data: labels.cells_url, promoteId: 'code'});
-    var ramp = ['interpolate', ['linear'], ['coalesce', ['feature-state', 'n'], 0]];
-    sc.forEach(function (s) { ramp.push(s[0] * 5, s[1]); });
-    map.addLayer({id: CELLS, type: 'fill', source: CELLS, paint: {'fill-color': ramp,
-      'fill-opacity': ['case', ['>', ['coalesce', ['feature-state', 'n'], 0], 0], 0.55, 0]}});
+    var isCell = ['==', ['get', 'kind'], 'cell'], isIncident = ['!=', ['get', 'kind'], 'cell'];
     map.addSource(SRC, {type: 'geojson', data: {type: 'FeatureCollection', features: []}});
+    // the colour ramp spans 0…max(5, the busiest cell) (t = n / that), like the figure's zmax did
+    var ramp = ['interpolate', ['linear'], ['get', 't']];
+    sc.forEach(function (s) { ramp.push(s[0], s[1]); });
+    map.addLayer({id: CELLS, type: 'fill', source: SRC, filter: isCell, paint: {'fill-color': ramp, 'fill-opacity': 0.55}});
     map.addLayer({id: SRC + '-overdue', type: 'circle', source: SRC, filter: ['==', ['get', 'overdue'], true],
       paint: {'circle-radius': 10 * f, 'circle-color': labels.overdue_color || '#CC79A7', 'circle-opacity': 0.55}});
     // At breach risk (issue 8): a ring around the dot from the moment P(miss) reaches 0.5 (risk_at) until
@@ -162,7 +179,7 @@
     var match = ['match', ['get', 'severity']];
     labels.severities.forEach(function (s) { match.push(s, colors[s] || '#56B4E9'); });
     match.push('#56B4E9');
-    map.addLayer({id: SRC, type: 'circle', source: SRC, layout: {'circle-sort-key':
+    map.addLayer({id: SRC, type: 'circle', source: SRC, filter: isIncident, layout: {'circle-sort-key':
         ['match', ['get', 'severity'], 'urgent', 2, 'high', 1, 0]},
       paint: {'circle-radius': ['case', ['==', ['get', 'severity'], 'urgent'], 6 * f, 4.5 * f], 'circle-color': match,
               'circle-opacity': 0.9}});
@@ -173,7 +190,6 @@
     });
     map.on('mouseenter', SRC, function () { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', SRC, function () { map.getCanvas().style.cursor = ''; });
-    cellsShown = {}; cellsMax = 0;
     return true;
   }
   var LABELS = null, mapPending = false;
@@ -187,6 +203,7 @@
       return false;
     }
     ensureLayers(map, labels);
+    loadCells(labels);
     raise(map);
     var features = [], cells = {}, now = Date.now(), nRisk = 0;
     W.incidents.forEach(function (i) {
@@ -197,23 +214,16 @@
                      properties: {code: i.code, severity: i.severity, overdue: !!i.overdue, atrisk: atrisk}});
       if (i.grid) { cells[i.grid] = (cells[i.grid] || 0) + 1; }
     });
+    var top = 5, nCells = 0;
+    Object.keys(cells).forEach(function (c) { top = Math.max(top, cells[c]); });
+    Object.keys(cellGeom ? cells : {}).forEach(function (c) {
+      if (!cellGeom[c]) { return; }
+      nCells++;
+      features.push({type: 'Feature', geometry: cellGeom[c], properties: {kind: 'cell', code: c, n: cells[c], t: cells[c] / top}});
+    });
     map.getSource(SRC).setData({type: 'FeatureCollection', features: features});
-    Object.keys(cellsShown).forEach(function (c) {
-      if (!cells[c]) { map.setFeatureState({source: CELLS, id: c}, {n: 0}); }
-    });
-    var top = 5;
-    Object.keys(cells).forEach(function (c) {
-      if (cellsShown[c] !== cells[c]) { map.setFeatureState({source: CELLS, id: c}, {n: cells[c]}); }
-      top = Math.max(top, cells[c]);
-    });
-    if (top !== cellsMax) {   // the colour ramp spans 0…max(5, the busiest cell), like the figure's zmax did
-      var ramp = ['interpolate', ['linear'], ['coalesce', ['feature-state', 'n'], 0]];
-      (labels.cell_scale || [[0, '#1d3557'], [1, '#8fd0f5']]).forEach(function (s) { ramp.push(s[0] * top, s[1]); });
-      map.setPaintProperty(CELLS, 'fill-color', ramp);
-      cellsMax = top;
-    }
-    cellsShown = cells;
-    window.cityopsMapDrawn = features.length;   // for the browser tests: what the map layer holds
+    window.cityopsMapDrawn = features.length - nCells;   // for the browser tests: what the map layer holds
+    window.cityopsCellsDrawn = nCells;
     window.cityopsAtRisk = nRisk;
     var rc = document.getElementById('wall-risk-count');
     if (rc) { rc.textContent = String(nRisk); }

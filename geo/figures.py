@@ -215,29 +215,37 @@ def city_map(
 CELL_SCALE = [[0.0, "#1d3557"], [0.5, "#2f6f9f"], [1.0, "#8fd0f5"]]
 
 
+#: The wall's own blank style: a dark ground as the style's background layer. A full-map fill layer (the
+#: ``_world_box`` of :func:`base_layers`) costs the GPU-less wall a full-screen pass per frame on top of it.
+WALL_STYLE: dict[str, Any] = {"version": 8, "sources": {}, "layers": [
+    {"id": "wall-ground", "type": "background", "paint": {"background-color": "#0b1220"}}]}
+
+
 def wall_map(
     names: Mapping[str, str], *, base_url: str, tile_url: str | None = None, style_url: str | None = None,
     center: Mapping[str, float] = CITY_CENTER, zoom: float = 7.9, datum: str = "wgs84",
 ) -> go.Figure:
-    """The wall's map: trace 0 shades the core grid cells by open count (the browser assigns
-    ``locations``/``z``), then :func:`incidents_traces` (severities, overdue halo) as traces 1…4.
+    """The wall's map: the base layers only (tiles or our dark ground, grid cells, district outlines).
 
-    ``style_url`` (an internal MapLibre style, with its own glyphs) replaces the blank style; without
-    it and ``tile_url`` every layer comes from this app. ``datum``: the base map's (see :func:`display_datum`).
+    The browser draws the cells' open counts and the incidents as MapLibre layers of its own
+    (assets/20_wall.js), so the figure carries one empty trace (a map subplot needs one): every
+    Plotly trace is four MapLibre layers repainted with every frame, data or not, and a frame holds a
+    GPU-less wall's main thread (benchmarks/push.py). ``style_url`` (an internal MapLibre style, with its
+    own glyphs) replaces the blank style; without it and ``tile_url`` every layer comes from this app.
+    ``datum``: the base map's (see :func:`display_datum`).
     """
-    cells = go.Choroplethmap(
-        geojson=layer_url(base_url, "grids-core", datum), featureidkey="properties.code", locations=[], z=[],
-        colorscale=CELL_SCALE, zmin=0, zmax=5, showscale=False, marker={"opacity": 0.55, "line": {"width": 0}},
-        hovertemplate="%{location}: %{z}<extra></extra>", name=names.get("cells", "cells"), showlegend=False,
+    c = to_display([center["lon"]], [center["lat"]], datum)
+    layers = base_layers(True, base_url, tile_url, datum=datum)
+    style: str | dict[str, Any] = style_url or ("white-bg" if tile_url else WALL_STYLE)
+    if not tile_url:
+        layers = layers[1:]  # the dark ground is the style's own background
+    fig = go.Figure(go.Scattermap(lon=[], lat=[], mode="markers", hoverinfo="skip", showlegend=False,
+                                  name=names.get("cells", "cells")))
+    fig.update_layout(
+        map={"style": style, "layers": layers, "center": {"lon": c[0][0], "lat": c[1][0]}, "zoom": zoom},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, uirevision="wall", paper_bgcolor="#0b1220",
+        font={"color": "#e6edf6"}, legend={"font": {"size": 18}}, clickmode="event", showlegend=False,
     )
-    fig = city_map([], names, base_url=base_url, dark=True, tile_url=tile_url, center=center, zoom=zoom,
-                   uirevision="wall", datum=datum)
-    fig.add_trace(cells)
-    fig.data = (fig.data[-1],) + fig.data[:-1]
-    if style_url:
-        fig.update_layout(map={"style": style_url, "layers": base_layers(True, base_url, None, datum=datum)[1:]})
-    # The wall draws its incidents as MapLibre layers with an HTML key (layouts/wall.py), not these traces.
-    fig.update_layout(legend={"font": {"size": 18}}, clickmode="event", showlegend=False)
     return fig
 
 
