@@ -192,6 +192,32 @@
     map.on('mouseleave', SRC, function () { map.getCanvas().style.cursor = ''; });
     return true;
   }
+  // ``setData`` asks for two frames: one at once (when the worker has parsed the data, while the tiles are
+  // still being cut, drawing the old ones again) and one when the new tiles arrive. The first shows nothing
+  // new, so repaints are held from setData until our source's tiles are loaded (at most HOLD_MS).
+  var HOLD_MS = 400;
+  function quietSetData(map, data) {
+    var q = map.cityopsHold;
+    if (!q) {
+      q = map.cityopsHold = {orig: map.triggerRepaint, holding: false, missed: false, timer: null};
+      map.triggerRepaint = function () {
+        if (q.holding) { q.missed = true; return undefined; }
+        return q.orig.apply(map, arguments);
+      };
+      q.release = function () {
+        if (!q.holding) { return; }
+        q.holding = false; clearTimeout(q.timer);
+        if (q.missed) { q.missed = false; q.orig.call(map); }
+      };
+      map.on('sourcedata', function (e) {   // a tile of ours came back: release once the source is complete
+        if (q.holding && e.sourceId === SRC && e.tile && map.isSourceLoaded(SRC)) { q.release(); }
+      });
+    }
+    q.holding = true;
+    clearTimeout(q.timer);
+    q.timer = setTimeout(q.release, HOLD_MS);
+    map.getSource(SRC).setData(data);
+  }
   var LABELS = null, mapPending = false;
   function atRisk(i, now) {   // risk_at ≤ now < deadline, and not already overdue
     return !i.overdue && !!i.risk_at && Date.parse(i.risk_at) <= now && (!i.deadline || Date.parse(i.deadline) > now);
@@ -221,7 +247,7 @@
       nCells++;
       features.push({type: 'Feature', geometry: cellGeom[c], properties: {kind: 'cell', code: c, n: cells[c], t: cells[c] / top}});
     });
-    map.getSource(SRC).setData({type: 'FeatureCollection', features: features});
+    quietSetData(map, {type: 'FeatureCollection', features: features});
     window.cityopsMapDrawn = features.length - nCells;   // for the browser tests: what the map layer holds
     window.cityopsCellsDrawn = nCells;
     window.cityopsAtRisk = nRisk;

@@ -217,6 +217,8 @@ CELL_SCALE = [[0.0, "#1d3557"], [0.5, "#2f6f9f"], [1.0, "#8fd0f5"]]
 
 #: The wall's own blank style: a dark ground as the style's background layer. A full-map fill layer (the
 #: ``_world_box`` of :func:`base_layers`) costs the GPU-less wall a full-screen pass per frame on top of it.
+#: At zoom 10.5 a 300 m cell is ~4 px wide in Siping (43.2° N).
+GRID_LINES_MINZOOM = 10.5
 WALL_STYLE: dict[str, Any] = {"version": 8, "sources": {}, "layers": [
     {"id": "wall-ground", "type": "background", "paint": {"background-color": "#0b1220"}}]}
 
@@ -239,6 +241,9 @@ def wall_map(
     style: str | dict[str, Any] = style_url or ("white-bg" if tile_url else WALL_STYLE)
     if not tile_url:
         layers = layers[1:]  # the dark ground is the style's own background
+    # The 4,800 cells' outlines from the zoom where a cell is a few pixels wide: at the city view they are
+    # one grey blot that costs every frame its thousands of line segments. Shaded cells show at any zoom.
+    layers[-2]["minzoom"] = GRID_LINES_MINZOOM
     fig = go.Figure(go.Scattermap(lon=[], lat=[], mode="markers", hoverinfo="skip", showlegend=False,
                                   name=names.get("cells", "cells")))
     fig.update_layout(

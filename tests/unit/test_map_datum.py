@@ -62,6 +62,7 @@ def test_the_wall_figure_fetches_every_layer_in_the_tiles_datum() -> None:
     # without tiles the dark ground is the style's background, not a full-map fill layer
     assert plain.layout.map.style["layers"][0]["type"] == "background"
     assert [layer.type for layer in plain.layout.map.layers] == ["line", "line"]
+    assert plain.layout.map.layers[0].minzoom > plain.layout.map.zoom  # cell outlines only when zoomed in
 
 
 def test_pushed_features_leave_in_the_display_datum() -> None:
