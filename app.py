@@ -97,9 +97,11 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
 
     services.reference_admin = ReferenceAdminService(db, reference, grid)
     _exchange(settings, services)
+    from dispatch.risk_clock import reference_elapsed
     from incidents.analytics import Analytics
 
-    services.analytics = Analytics(db, settings.tz)
+    # the risk column scores in each limit's own kind of time (working hours/days), like the wall's LiveRisk
+    services.analytics = Analytics(db, settings.tz, elapsed=lambda: reference_elapsed(reference))
     return services
 
 
@@ -446,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     t0 = _time.monotonic()
     require_secret(Settings())
+    from ops.memdump import install_from_env
+
+    install_from_env()  # CITYOPS_TRACEMALLOC=1: heap snapshots on SIGUSR1 (a soak's memory growth)
     app = create_app()
     log.info("CityOps ready in %.1f s on http://%s:%d", _time.monotonic() - t0, args.host, args.port)
     app.socketio.run(app.server, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False)

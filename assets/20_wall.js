@@ -19,8 +19,7 @@
   }
   function newCycle(labels) {
     lastDraw = Date.now();
-    var c = {parts: ['map', 'mix'].concat(labels.kpi_keys.map(function (_, i) { return i; })), i: 0,
-             scale: !!W.scale, again: false};
+    var c = {parts: ['map', 'mix', 'sparks'], i: 0, scale: !!W.scale, again: false};
     W.scale = false;
     return c;
   }
@@ -263,25 +262,42 @@
     p.assign(['layout', 'map', 'zoom'], labels.zoom + Math.log2(f)).assign(['layout', 'legend', 'font', 'size'], Math.round(18 * f));
     return p.build();
   }
-  function sparkPatch(k) {
-    var y = W.spark[k] || [];
-    var p = new window.dash_clientside.Patch();
-    p.assign(['data', 0, 'x'], y.map(function (_, i) { return i; })).assign(['data', 0, 'y'], y);
-    return p.build();
+  // Sparklines and the category mix are drawn straight into a canvas / as a short list of bars: a Plotly
+  // figure's redraw held a GPU-less wall's main thread for 50–100 ms each (benchmarks/push.py long_tasks).
+  function drawSpark(k) {
+    var c = document.getElementById('spark-' + k), y = W.spark[k] || [];
+    if (!c) { return; }
+    var dpr = window.devicePixelRatio || 1, w = Math.max(1, Math.round(c.clientWidth * dpr)),
+        h = Math.max(1, Math.round(c.clientHeight * dpr));
+    if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
+    var g = c.getContext('2d');
+    g.clearRect(0, 0, w, h);
+    if (y.length < 2) { return; }
+    var top = Math.max.apply(null, y.map(function (v) { return +v || 0; })) || 1, lw = 3 * dpr;
+    var px = function (i) { return i * (w - lw) / (y.length - 1) + lw / 2; };
+    var py = function (v) { return h - lw / 2 - (+v || 0) / top * (h - lw - 2 * dpr); };
+    g.beginPath();
+    y.forEach(function (v, i) { if (i) { g.lineTo(px(i), py(v)); } else { g.moveTo(px(i), py(v)); } });
+    g.lineWidth = lw; g.lineJoin = 'round'; g.strokeStyle = '#56B4E9'; g.stroke();
+    g.lineTo(px(y.length - 1), h); g.lineTo(px(0), h); g.closePath();
+    g.fillStyle = 'rgba(86,180,233,0.18)'; g.fill();
   }
-  function mixPatch(labels, scale) {
+  function mixItems(labels) {
     var counts = {};
     W.incidents.forEach(function (i) { counts[i.category] = (counts[i.category] || 0) + 1; });
-    var top = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; }).slice(0, labels.mix_size);
-    var p = new window.dash_clientside.Patch();
-    if (scale) {
-      var f = window.innerWidth / 1920;
-      p.assign(['layout', 'yaxis', 'tickfont', 'size'], Math.round(18 * f)).assign(['layout', 'font', 'size'], Math.round(18 * f));
-    }
-    p.assign(['data', 0, 'y'], top.map(function (c) { return labels.categories[c] || c; }))
-     .assign(['data', 0, 'x'], top.map(function (c) { return counts[c]; }))
-     .assign(['data', 0, 'text'], top.map(function (c) { return String(counts[c]); }));
-    return p.build();
+    var top = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : 1); })
+      .slice(0, labels.mix_size);
+    var most = top.length ? counts[top[0]] : 1;
+    return once('mix', top.map(function (c) { return c + ':' + counts[c]; }).join(',')) === window.dash_clientside.no_update
+      ? window.dash_clientside.no_update : top.map(function (c) {
+        var name = labels.categories[c] || c;
+        return {type: 'Li', namespace: 'dash_html_components', props: {className: 'mix-row', children: [
+          {type: 'Span', namespace: 'dash_html_components', props: {className: 'mix-name', title: name, children: name}},
+          {type: 'Span', namespace: 'dash_html_components', props: {className: 'mix-track', children:
+            {type: 'Span', namespace: 'dash_html_components', props: {className: 'mix-bar',
+              style: {width: (100 * counts[c] / most).toFixed(1) + '%'}}}}},
+          {type: 'Span', namespace: 'dash_html_components', props: {className: 'mix-n', children: String(counts[c])}}]}};
+      });
   }
   function rankingItems(labels) {
     if (!W.ranking.length) { return [li(labels.ranking_empty, 'ranking-empty')]; }
@@ -385,8 +401,8 @@
     // One figure per call: a draw cycle (map, mix, then each sparkline whose data changed) continues
     // in a later task, so a socket message waits at most for one figure's render, never for all seven.
     wallDraw: function (n, labels) {
-      var nu = window.dash_clientside.no_update, nk = labels.kpi_keys.length;
-      var out = Array(nk + 2).fill(nu);
+      var nu = window.dash_clientside.no_update;
+      var out = [nu, nu];   // the map's figure (a 4K scale patch only), the mix's bars
       if (!W) { return out; }
       // A request during a cycle asks for one more cycle after it (Dash may coalesce it with our own
       // continuation, so every call draws a part: the cycle can never stall).
@@ -397,11 +413,13 @@
       }
       var part = cycle.parts[cycle.i++];
       if (window.cityopsDrawLog) { window.cityopsDrawLog.push([performance.now(), String(part)]); }   // benchmarks/push.py
-      if (part === 'map') { out[nk] = mapPatch(labels, cycle.scale); }
-      else if (part === 'mix') { out[nk + 1] = mixPatch(labels, cycle.scale); }
+      if (part === 'map') { out[0] = mapPatch(labels, cycle.scale); }
+      else if (part === 'mix') { out[1] = mixItems(labels); }
       else {
-        var k = labels.kpi_keys[part], y = (W.spark[k] || []).join(',');
-        if (sparkShown[k] !== y || cycle.scale) { sparkShown[k] = y; out[part] = sparkPatch(k); }
+        labels.kpi_keys.forEach(function (k) {
+          var y = (W.spark[k] || []).join(',');
+          if (sparkShown[k] !== y || cycle.scale) { sparkShown[k] = y; drawSpark(k); }
+        });
       }
       if (cycle.i >= cycle.parts.length) {
         var again = cycle.again;

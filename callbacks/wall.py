@@ -30,8 +30,7 @@ clientside_callback(
 
 clientside_callback(
     ClientsideFunction("cityops", "wallDraw"),
-    [Output(ids.spark(k), "figure") for k in ids.KPI_KEYS]
-    + [Output(ids.WALL_MAP, "figure"), Output(ids.WALL_MIX, "figure")],
+    Output(ids.WALL_MAP, "figure"), Output(ids.WALL_MIX, "children"),
     Input(ids.WALL_STATE, "data"), State(ids.WALL_LABELS, "data"),
     prevent_initial_call=True,
 )

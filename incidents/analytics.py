@@ -14,6 +14,12 @@ its period once and each measure is a ``bincount`` over (period, group) (:func:`
 table, a 365-day trend and a drill-down list all count exactly the same incidents; :func:`measure_masks`
 states the same rules per period over datetimes (the drill-down and the tests' reference use it).
 
+Trends (and a whole-city indicator table) whose periods are whole local days are summed from the
+``analytics_daily`` rollup instead (:func:`rollup_trend`, incidents/rollup.py): bounded rows per day, so a
+year's trend costs the same at 10 M incidents as at 1 M; incidents with an event after ``as_of`` are
+taken out of it and folded as of ``as_of``, so the numbers are the fold's. Unlike the fold it has no
+lookback limit (below): it also counts the rare incident that limit misses.
+
 Candidates are incidents reported within ``lookback_days`` before the range, with any event since its
 start, or open now (three index searches); an incident reported earlier whose deadline fell in the period
 with no event since — finished before the period — is outside: a stated limit (data/indicators.toml).
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -30,11 +36,11 @@ import pandas as pd
 from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from incidents import history
+from incidents import history, rollup
 from incidents import milestones as ms
 from incidents.indicators import Definitions, load
 from incidents.model import RUNNING_STATES
-from incidents.records import MILESTONES_OPEN, MilestoneRow
+from incidents.records import MILESTONES_OPEN, MilestoneRow, RollupRow
 
 GROUPS = ("district", "grid", "department", "category")
 FREQS = {"day": "D", "week": "W-MON", "month": "MS"}
@@ -557,6 +563,10 @@ def indicator_table(start: datetime, end: datetime, as_of: datetime, filters: Fi
     defs = defs or load()
     if by is not None and by not in GROUPS:
         raise ValueError(f"unknown group {by!r}")
+    if by is None and source == "summary":  # one period of whole local days: the daily rollup answers
+        fast = rollup_trend([start, end], as_of, filters, session=session, defs=defs)
+        if fast is not None:
+            return fast[0]
     f = milestone_rows(start, as_of, filters, session=session, defs=defs, end=end, source=source,
                        strings=[by] if by in _STRINGS else [])
     cb = callbacks(start, end, as_of, filters, session=session, defs=defs)
@@ -565,15 +575,7 @@ def indicator_table(start: datetime, end: datetime, as_of: datetime, filters: Fi
 
 def _trend_rows(f: pd.DataFrame, cb: pd.DataFrame, edges: Sequence[datetime], as_of: datetime, defs: Definitions,
                 tz: ZoneInfo) -> list[dict[str, Any]]:
-    rows = []
-    for p0, p1, records in zip(edges, edges[1:], period_records(f, cb, edges, as_of, defs)):
-        if p0 > as_of:
-            break
-        row = records[0]
-        row["period"] = p0.astimezone(tz).date().isoformat()
-        row["start"], row["end"] = p0.isoformat(), p1.isoformat()
-        rows.append(row)
-    return rows
+    return _rows_of_periods(period_records(f, cb, edges, as_of, defs), edges, as_of, tz)
 
 
 def _year_before(local: datetime) -> datetime:
@@ -590,12 +592,137 @@ def _edges(start: datetime, end: datetime, freq: str, tz: ZoneInfo) -> list[date
 
 def trend(start: datetime, end: datetime, freq: str, as_of: datetime, filters: Filters, tz: ZoneInfo, *,
           session: Session, defs: Definitions | None = None, source: str = "summary") -> list[dict[str, Any]]:
-    """Indicators per local day / week / month between ``start`` and ``end``, each as of ``as_of``."""
+    """Indicators per local day / week / month between ``start`` and ``end``, each as of ``as_of``.
+
+    ``source``: "summary" (the page) sums the daily rollup when it can answer (:func:`rollup_trend`) and
+    folds the candidates' summary rows otherwise; "fold" always folds them; "events" folds the events
+    (the reference the consistency tests compare with)."""
     defs = defs or load()
     edges = _edges(start, end, freq, tz)
-    f = compact_rows(edges[0], as_of, filters, session=session, defs=defs, end=edges[-1], source=source)
+    if source == "rollup" or source == "summary":
+        fast = rollup_trend(edges, as_of, filters, session=session, defs=defs)
+        if fast is not None:
+            return _rows_of_periods(fast, edges, as_of, tz)
+    f = compact_rows(edges[0], as_of, filters, session=session, defs=defs, end=edges[-1],
+                     source="summary" if source == "fold" else source)
     cb = callbacks(edges[0], edges[-1], as_of, filters, session=session, defs=defs, compact=True)
     return _trend_rows(f, cb, edges, as_of, defs, tz)
+
+
+#: Above this many incidents with an event after ``as_of``, a trend folds its candidates instead of taking
+#: those incidents out of the rollup again one by one (an ``as_of`` far in the past).
+ROLLUP_MAX_LATE = 20_000
+
+
+def _bucket_sql(col: Any, days: Sequence[int]) -> Any:
+    """SQL: the period index of a local day number (edges ``days``): arithmetic for days and weeks, a CASE
+    over the edges otherwise (months). Only equality of two buckets inside the range matters."""
+    step = days[1] - days[0]
+    if step in (1, 7) and all(b - a == step for a, b in zip(days, days[1:])):
+        big = 1_000_000  # keeps the dividend positive: integer division truncates towards zero in SQL
+        return (col - days[0] + big * step) // step - big  # ``//``: integer division on both backends
+    return case(*[(col < d, i - 1) for i, d in enumerate(days)], else_=len(days) - 1)
+
+
+def rollup_trend(edges: Sequence[datetime], as_of: datetime, filters: Filters, *, session: Session,
+                 defs: Definitions) -> list[list[dict[str, Any]]] | None:
+    """:func:`period_records` of the whole city (or a district / category class) from the ``analytics_daily``
+    rollup — the same numbers as folding the candidates, at a cost bounded by days × districts × classes.
+
+    The rollup holds the contributions of every incident's current summary row; the few incidents with an
+    event after ``as_of`` are taken out again and their fold as of ``as_of`` put in (late callbacks too),
+    so "as of" is exact. None when the rollup cannot answer: edges that are not local midnights of the zone
+    it was built in, another filing limit, a grid / department / fine category filter, or too many late
+    incidents (the caller folds)."""
+    m = rollup.meta(session=session)
+    if (m is None or m[1] != defs.filing_limit_minutes or filters.grid or filters.department
+            or (filters.category and len(filters.category) > 3) or not set(defs.satisfied) <= set(rollup.LEVELS)):
+        return None
+    day = rollup.DayOf(m[0])
+    e_us = [ms.us(x) for x in edges]
+    days = [day(x) for x in e_us]
+    if any(day(x - 1) != d - 1 for x, d in zip(e_us, days)):  # edges must be local midnights
+        return None
+    M, R = MilestoneRow, RollupRow
+    t = ms.us(as_of)
+    mconds: list[Any] = []
+    rconds: list[Any] = []
+    if filters.district is not None:
+        mconds.append(M.district == filters.district)
+        rconds.append(R.district == filters.district)
+    if filters.category:
+        mconds.append(M.category.startswith(filters.category, autoescape=True))
+        rconds.append(R.large.startswith(filters.category, autoescape=True))
+    # Late: an event after as_of. Only those reported before the range's end matter — the others' rows, now
+    # and as of then, lie on days after it (and the fold's candidates are reported before it too).
+    cap = min(e_us[-1], t + 1)  # the fold's candidates: reported before the range's end and by as_of
+    late = list(session.scalars(select(M.incident_id).where(M.last_at > t, M.reported < e_us[-1], *mconds)
+                                .limit(ROLLUP_MAX_LATE + 1)))
+    if len(late) > ROLLUP_MAX_LATE:
+        return None
+    K = len(days) - 1
+    cols = rollup.COLUMNS
+    b1, b2 = _bucket_sql(R.day, days), _bucket_sql(R.day2, days)
+    q = (select(b1.label("p"), *[func.sum(R.__table__.c[c]) for c in cols])
+         .where(R.day >= days[0], R.day < days[-1], b2 == b1, *rconds).group_by(b1))
+    sums = np.zeros((K, len(cols)), dtype=np.int64)
+    for row in session.execute(q):
+        if 0 <= int(row[0]) < K:
+            sums[int(row[0])] += np.array([int(v or 0) for v in row[1:]], dtype=np.int64)
+    prefix = int(session.scalar(select(func.sum(R.overdue_delta)).where(R.day < days[0], *rconds)) or 0)
+    running = [s.value for s in RUNNING_STATES]
+    now_count = int(session.scalar(select(func.count()).select_from(M).where(
+        text(MILESTONES_OPEN), M.state.in_(running), M.deadline < t, (M.last_at + 0) <= t, M.reported < cap,
+        *mconds)) or 0)
+    if late:  # out: their current rows (and callbacks after as_of); in: their fold as of as_of
+        deltas = rollup.row_deltas(ms.read_all(session=session, ids=late), session=session, sign=-1)
+        dialect = session.get_bind().dialect.name
+        folded: list[dict[str, Any]] = []
+        for E, I in ms.sides(session=session):
+            for k in range(0, len(late), 5000):
+                folded += [dict(r._mapping) for r in session.execute(
+                    ms.aggregate(E, I, dialect, ids=late[k:k + 5000], as_of=as_of))]
+        rollup.row_deltas(folded, session=session, out=deltas)
+        for _iid, _seq, at, dist, cat, level, reached in rollup.callback_rows(late, session=session):
+            if at > t:
+                rollup.callback_contribution(at, dist, cat, level, reached, day, deltas, sign=-1)
+        now_count += sum(1 for r in folded if r["state"] in running and r["deadline"] is not None
+                         and r["deadline"] < t)
+        d = np.array(days)
+        ix = {c: i for i, c in enumerate(cols)}
+        for (d1, d2, _dist, _lg), v in deltas.items():
+            p1, p2 = int(np.searchsorted(d, d1, "right")) - 1, int(np.searchsorted(d, d2, "right")) - 1
+            if d1 < days[0]:
+                prefix += v[ix["overdue_delta"]]
+            elif p1 == p2 and 0 <= p1 < K:
+                sums[p1] += np.array(v, dtype=np.int64)
+    c = {name: sums[:, i] for i, name in enumerate(cols)}
+    overdue = prefix + np.cumsum(c["overdue_delta"])
+    overdue[np.array(e_us[1:]) >= t] = now_count  # a period ending at or after as_of: the state then
+    data: dict[str, Any] = {k: c[k] for k in _COUNT_MEASURES if k != "overdue_open"}
+    data["overdue_open"] = overdue
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for k, n, total in (("filing_hours", "filing_n", "filing_us"), ("handling_hours", "handling_n", "handling_us")):
+            data[k] = np.where(c[n] > 0, (c[total] / 3.6e9) / np.maximum(c[n], 1), np.nan)
+    data["callbacks"] = sum(c[x] for x in rollup.CALLBACKS)
+    data["satisfied"] = sum((c[f"cb_{lv}"] for lv in defs.satisfied), np.zeros(K, np.int64))
+    frame = pd.DataFrame({k: data[k] for k in (*_COUNT_MEASURES, *_MEAN_MEASURES, "callbacks", "satisfied")},
+                         index=pd.Index([""] * K, name="__key"))
+    rows = _records(_indicators(frame, defs), "all")
+    return [[r] for r in rows]
+
+
+def _rows_of_periods(periods: Sequence[Sequence[dict[str, Any]]], edges: Sequence[datetime], as_of: datetime,
+                     tz: ZoneInfo) -> list[dict[str, Any]]:
+    rows = []
+    for p0, p1, records in zip(edges, edges[1:], periods):
+        if p0 > as_of:
+            break
+        row = records[0]
+        row["period"] = p0.astimezone(tz).date().isoformat()
+        row["start"], row["end"] = p0.isoformat(), p1.isoformat()
+        rows.append(row)
+    return rows
 
 
 def _mix(f: pd.DataFrame, start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -626,11 +753,20 @@ def dashboard(start: datetime, end: datetime, freq: str, as_of: datetime, filter
         ly = [_year_before(e.astimezone(tz)) for e in (start, end)]
         ly_as_of = min(as_of, ly[1].astimezone(timezone.utc))
         ly_edges = _edges(ly[0].astimezone(timezone.utc), ly[1].astimezone(timezone.utc), freq, tz)
-        fl = compact_rows(ly_edges[0], ly_as_of, filters, session=session, defs=defs, end=ly_edges[-1],
-                          source=source)
-        if len(fl):
-            cbl = callbacks(ly_edges[0], ly_edges[-1], ly_as_of, filters, session=session, defs=defs, compact=True)
-            out["last_year"] = _trend_rows(fl, cbl, ly_edges, ly_as_of, defs, tz)
+        fast = (rollup_trend(ly_edges, ly_as_of, filters, session=session, defs=defs)
+                if source == "summary" else None)
+        if fast is not None:  # no rows when no incident can count then (as the fold below)
+            M = MilestoneRow
+            some = session.scalar(select(M.incident_id).where(
+                *_where(ly_edges[0], ly_edges[-1], ly_as_of, filters, defs.lookback_days)).limit(1))
+            out["last_year"] = [] if some is None else _rows_of_periods(fast, ly_edges, ly_as_of, tz)
+        else:
+            fl = compact_rows(ly_edges[0], ly_as_of, filters, session=session, defs=defs, end=ly_edges[-1],
+                              source=source)
+            if len(fl):
+                cbl = callbacks(ly_edges[0], ly_edges[-1], ly_as_of, filters, session=session, defs=defs,
+                                compact=True)
+                out["last_year"] = _trend_rows(fl, cbl, ly_edges, ly_as_of, defs, tz)
     return out
 
 
@@ -699,11 +835,16 @@ IMPLEMENTED_MEASURES = frozenset({
 class Analytics:
     """The views above, each in its own read transaction (what the page, exports and API call)."""
 
-    def __init__(self, db: Any, tz: ZoneInfo, defs: Definitions | None = None) -> None:
+    def __init__(self, db: Any, tz: ZoneInfo, defs: Definitions | None = None,
+                 elapsed: Callable[[], Any] | None = None) -> None:
         self.db = db
         self.tz = tz
         self.defs = defs or load()
-        self._risk: tuple[date, Any] | None = None
+        #: the SLA clock provider (``lambda: reference_elapsed(services.reference)``, bound by app.py since
+        #: incidents may not import dispatch): the risk column then scores in the limit's own kind of time,
+        #: exactly as the wall does (incidents.risk.LiveRisk); None = wall-clock shares (the older behaviour)
+        self.elapsed_of: Callable[[], Any] = elapsed or (lambda: None)
+        self._risk: tuple[date, Any, Any] | None = None
 
     def table(self, start: datetime, end: datetime, as_of: datetime, filters: Filters = Filters(),
               by: str | None = None) -> list[dict[str, Any]]:
@@ -756,8 +897,9 @@ class Analytics:
         day = now.astimezone(self.tz).date()
         with self.db.read() as s:
             if self._risk is None or self._risk[0] != day:  # the model moves slowly: refit once a local day
-                self._risk = (day, fit(now, session=s))
-            return breach_risk(now, session=s, codes=codes, model=self._risk[1])
+                el = self.elapsed_of()  # fitted and scored in the same kind of time (shares must match)
+                self._risk = (day, fit(now, session=s, elapsed=el), el)
+            return breach_risk(now, session=s, codes=codes, model=self._risk[1], elapsed=self._risk[2])
 
 
 def rows_of(records: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> list[list[Any]]:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.orm import Session
 
-from incidents import milestones
+from incidents import milestones, rollup
 from incidents.changes import created_event
 from incidents.intake import Draft
 from incidents.model import Actor, Incident, State
@@ -109,6 +109,7 @@ def bulk_create(
         inc_writer.executemany(incidents)
         ev_writer.executemany(events)
         ms_writer.executemany(summary)
+        rollup.apply(rollup.row_deltas(summary, session=session), session=session)  # and the daily rollup
         if progress:
             progress(min(start + _CHUNK, len(drafts)))
     return codes

@@ -24,6 +24,7 @@ from sqlalchemy import BigInteger, Integer, String, and_, case, cast, delete, ex
     type_coerce, update
 from sqlalchemy.orm import Session
 
+from incidents import rollup
 from incidents.events import Event
 from incidents.model import Incident
 from incidents.records import EventArchiveRow, EventRow, IncidentArchiveRow, IncidentRow, MilestoneRow
@@ -120,10 +121,12 @@ def rebuild(*, session: Session, ids: Sequence[int] | None = None, chunk: int = 
         ids = sorted(set(ids))
         for k in range(0, len(ids), 5000):
             part = ids[k:k + 5000]
+            old = _rows(session, part)
             session.execute(delete(MilestoneRow).where(MilestoneRow.incident_id.in_(part)))
             for E, I in sides(session=session):
                 written += session.execute(insert(_T).from_select(list(COLUMNS), aggregate(
                     E, I, dialect, ids=part))).rowcount or 0
+            _rollup_moved(session, part, old)
         return written
     session.execute(delete(MilestoneRow))
     for E, I in sides(session=session):
@@ -132,7 +135,26 @@ def rebuild(*, session: Session, ids: Sequence[int] | None = None, chunk: int = 
             rng = select(I.id).where(I.id > lo, I.id <= lo + chunk).scalar_subquery()
             written += session.execute(insert(_T).from_select(list(COLUMNS), aggregate(
                 E, I, dialect, ids=rng))).rowcount or 0
+    m = rollup.meta(session=session)
+    if m is not None:  # the daily rollup, rebuilt whole with the zone and limit it was built with
+        rollup.rebuild_all(session=session, tz=m[0], filing_limit_minutes=m[1])
     return written
+
+
+def _rollup_moved(session: Session, ids: Sequence[int], old: list[dict[str, Any]]) -> None:
+    """After rewriting the summary rows of ``ids``: their rollup contributions move from ``old`` to the new
+    rows, and the callbacks not yet counted (seq after the old row's ``last_seq``) are added."""
+    m = rollup.meta(session=session)
+    if m is None:
+        return
+    deltas = rollup.row_deltas(old, session=session, sign=-1)
+    rollup.row_deltas(_rows(session, ids), session=session, out=deltas)
+    seen = {r["incident_id"]: r["last_seq"] for r in old}
+    day = rollup.DayOf(m[0])
+    for iid, seq, at, dist, cat, level, reached in rollup.callback_rows(ids, session=session):
+        if seq > seen.get(iid, 0):
+            rollup.callback_contribution(at, dist, cat, level, reached, day, deltas)
+    rollup.apply(deltas, session=session)
 
 
 def created_row(incident: Incident, event: Event) -> dict[str, Any]:
@@ -145,7 +167,9 @@ def created_row(incident: Incident, event: Event) -> dict[str, Any]:
 
 def record_created(incident: Incident, event: Event, *, session: Session) -> None:
     """Insert the summary row of a new incident (called by ``store.insert`` in its transaction)."""
-    session.execute(insert(_T).values(**created_row(incident, event)))
+    row = created_row(incident, event)
+    session.execute(insert(_T).values(**row))
+    rollup.apply(rollup.row_deltas([row], session=session), session=session)  # the daily rollup, same transaction
 
 
 def created_rows(rows: Iterable[dict[str, Any]], *, session: Session) -> None:
@@ -153,6 +177,7 @@ def created_rows(rows: Iterable[dict[str, Any]], *, session: Session) -> None:
     rows = list(rows)
     if rows:
         session.execute(insert(_T), rows)
+        rollup.apply(rollup.row_deltas(rows, session=session), session=session)
 
 
 def _earliest(col: Any, at: int) -> Any:
@@ -164,8 +189,10 @@ def _latest(col: Any, at: int) -> Any:
 
 
 def record_event(event: Event, *, session: Session) -> None:
-    """Fold one new event into its incident's summary row — one UPDATE, no read (called by ``store.apply``
-    in the event's transaction, so the row commits or rolls back with the event)."""
+    """Fold one new event into its incident's summary row — one UPDATE (called by ``store.apply`` in the
+    event's transaction, so the row commits or rolls back with the event) — and move the row's
+    contributions in the daily rollup: one primary-key read of the row before, the row after computed here
+    by the same rules, and an upsert of the changed days only when a milestone or the deadline moved."""
     M = MilestoneRow
     at = us(event.at)
     assert at is not None
@@ -191,9 +218,62 @@ def record_event(event: Event, *, session: Session) -> None:
             values["resolved_ontime"] = _latest(M.resolved_ontime, at)
     elif a == "verify_pass":
         values["closed"] = _latest(M.closed, at)
+    old = _rows(session, [event.incident_id])
     done = session.execute(update(M).where(M.incident_id == event.incident_id).values(**values))
     if done.rowcount != 1:  # an incident written before the summary existed and never backfilled: rebuild it
         rebuild(session=session, ids=[event.incident_id])
+        return
+    deltas: dict[Any, list[int]] = {}
+    new = _folded_in(old[0], event, at)
+    if any(new[c] != old[0][c] for c in _ROLLUP_FIELDS):  # a note, an escalation step…: nothing moves
+        rollup.row_deltas(old, session=session, sign=-1, out=deltas)
+        rollup.row_deltas([new], session=session, out=deltas)
+    m = rollup.meta(session=session)
+    if a == "callback" and m is not None:
+        p = event.payload or {}
+        rollup.callback_contribution(at, new["district"], new["category"], p.get("satisfaction"),
+                                     p.get("reached"), rollup.DayOf(m[0]), deltas)
+    rollup.apply(deltas, session=session)
+
+
+#: The summary fields the rollup's contributions read (besides the incident's fixed ones).
+_ROLLUP_FIELDS = ("deadline", *TIMES, *COUNTS)
+
+
+def _folded_in(row: dict[str, Any], event: Event, at: int) -> dict[str, Any]:
+    """The summary row after ``event``, computed as :func:`record_event`'s UPDATE computes it in SQL."""
+    new = dict(row, deadline=us(event.deadline))
+
+    def earliest(c: str) -> None:
+        new[c] = at if new[c] is None or new[c] > at else new[c]
+
+    def latest(c: str) -> None:
+        new[c] = at if new[c] is None or new[c] < at else new[c]
+
+    a = event.action
+    if a == "file":
+        earliest("filed")
+    elif a in ("reject", "merge"):
+        earliest("dropped")
+    elif a == "dispatch":
+        earliest("dispatched")
+    elif a in ("return", "reassign", "verify_fail"):
+        c = {"return": "returns", "reassign": "reassigns", "verify_fail": "reworks"}[a]
+        new[c] += 1
+    elif a == "resolve":
+        earliest("resolved_first")
+        latest("resolved")
+        if event.deadline is not None and event.at <= event.deadline:
+            latest("resolved_ontime")
+    elif a == "verify_pass":
+        latest("closed")
+    return new
+
+
+def _rows(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Stored summary rows of ``ids`` (all columns)."""
+    return [dict(r) for r in session.execute(select(*[_T.c[c] for c in COLUMNS])
+                                             .where(_T.c.incident_id.in_(list(ids)))).mappings()]
 
 
 def read_all(*, session: Session, ids: Sequence[int] | None = None) -> list[dict[str, Any]]:

@@ -408,3 +408,48 @@ class MilestoneRow(Base):
     reworks: Mapped[int] = mapped_column(Integer, default=0)
     last_at: Mapped[int] = mapped_column(BigInteger)
     last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class RollupRow(Base):
+    """Additive indicator counts per local day × district × large category class (issue 8, "Scale" at 10 M):
+    what a long trend sums instead of reading every incident's summary row. Maintained with the summary in
+    every event's transaction (incidents/rollup.py says how each measure is split per day); backfilled by
+    migration 0013. ``day2 = day`` for a day's own counts; ``day2 != day`` for the pair rows of the
+    "deadline OR resolve/close in the period" measures, which count only when both days share a period."""
+
+    __tablename__ = "analytics_daily"
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    large: Mapped[str] = mapped_column(String(3), primary_key=True)
+    to_file: Mapped[int] = mapped_column(BigInteger, default=0)
+    filed_ontime: Mapped[int] = mapped_column(BigInteger, default=0)
+    dispatched: Mapped[int] = mapped_column(BigInteger, default=0)
+    dispatched_right: Mapped[int] = mapped_column(BigInteger, default=0)
+    to_resolve: Mapped[int] = mapped_column(BigInteger, default=0)
+    resolved: Mapped[int] = mapped_column(BigInteger, default=0)
+    resolved_ontime: Mapped[int] = mapped_column(BigInteger, default=0)
+    to_close: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed_ontime: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed_in_period: Mapped[int] = mapped_column(BigInteger, default=0)
+    reworked: Mapped[int] = mapped_column(BigInteger, default=0)
+    overdue_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    filing_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    filing_us: Mapped[int] = mapped_column(BigInteger, default=0)
+    handling_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    handling_us: Mapped[int] = mapped_column(BigInteger, default=0)
+    cb_satisfied: Mapped[int] = mapped_column(BigInteger, default=0)
+    cb_basically_satisfied: Mapped[int] = mapped_column(BigInteger, default=0)
+    cb_dissatisfied: Mapped[int] = mapped_column(BigInteger, default=0)
+    cb_other: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RollupMetaRow(Base):
+    """The one row saying which local zone and filing limit ``analytics_daily`` was built with: views in
+    another zone (or with another limit) must not use it."""
+
+    __tablename__ = "analytics_rollup_meta"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tz: Mapped[str] = mapped_column(String(64))
+    filing_limit_minutes: Mapped[float] = mapped_column(Float)

@@ -242,6 +242,12 @@ class LiveRisk:
         self._model: tuple[Any, RiskModel, Elapsed | None] | None = None
         self._empty_until: datetime | None = None  # an empty model is refitted after this, not on every call
         self._starts: dict[str, datetime] = {}
+        # The local day ``_starts`` was begun on: it forgets everything at the next one. An incident that
+        # leaves the running states in ANOTHER process never sends its message here, so without this its
+        # entry stayed until a wall reconnected (a snapshot replaces the map) — in a multi-process
+        # deployment whose walls stay up, a slow leak of every incident dispatched here. Forgetting costs
+        # the day's first deltas one batched query for the codes they name.
+        self._starts_day: Any = None
         # The last snapshot's fields (built at, code → fields): a reconnect storm (every wall after a
         # restart) reuses them for SNAPSHOT_REUSE instead of scoring every running incident per socket;
         # a delta's message drops its incident from it, so nothing older than its last event is reused.
@@ -307,7 +313,7 @@ class LiveRisk:
                 starts = self._starts_query(s, None)
             out = self._score(model, el, incidents, starts, now)
             with self._lock:
-                self._starts = starts
+                self._starts, self._starts_day = starts, now.astimezone(self.tz).date()
                 self._snap = (now, dict(out))
             return out
         except Exception:  # noqa: BLE001 — see the class docstring
@@ -318,7 +324,11 @@ class LiveRisk:
         """code → risk fields for the incidents a delta upserts (its messages' last states)."""
         try:
             latest: dict[str, Mapping[str, Any]] = {}
+            today = now.astimezone(self.tz).date()
             with self._lock:
+                if self._starts_day != today:
+                    self._starts.clear()
+                    self._starts_day = today
                 for m in messages:
                     inc = m["incident"]
                     if m.get("action") in ROUND_ACTIONS:

@@ -16,19 +16,14 @@ from i18n import t
 from layouts import ids
 from layouts.components import socket
 
-STATIC = {"displayModeBar": False, "staticPlot": True, "responsive": True}
-_AXIS_OFF = {"visible": False, "fixedrange": True}
 
 
-def _spark(key: str) -> dcc.Graph:
-    """An empty sparkline; the browser assigns today's hourly values (and the live last point)."""
-    fig = {"data": [{"type": "scatter", "mode": "lines", "x": [], "y": [], "hoverinfo": "skip",
-                     "line": {"color": "#56B4E9", "width": 3, "shape": "spline"}, "fill": "tozeroy",
-                     "fillcolor": "rgba(86,180,233,0.18)"}],
-           "layout": {"margin": {"l": 0, "r": 0, "t": 2, "b": 0}, "xaxis": _AXIS_OFF, "yaxis": _AXIS_OFF,
-                      "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "showlegend": False,
-                      "autosize": True}}
-    return dcc.Graph(id=ids.spark(key), figure=fig, config=STATIC, className="kpi-spark")
+def _spark(key: str) -> html.Canvas:
+    """An empty sparkline: the browser draws today's hourly values (and the live last point) on it.
+
+    A canvas drawn by assets/20_wall.js, not a Plotly figure: a figure's redraw held the wall's main thread
+    for 50–100 ms on a GPU-less screen, five of them each second, delaying the socket messages behind them."""
+    return html.Canvas(id=ids.spark(key), className="kpi-spark")
 
 
 def _tile(key: str, label: str) -> html.Div:
@@ -37,16 +32,6 @@ def _tile(key: str, label: str) -> html.Div:
         html.Div("–", id=ids.kpi(key), className="kpi-value"),
         _spark(key),
     ], className=f"kpi-tile kpi-{key}")
-
-
-def _mix_figure() -> dict[str, Any]:
-    return {"data": [{"type": "bar", "orientation": "h", "x": [], "y": [], "text": [], "textposition": "inside",
-                      "insidetextanchor": "end", "marker": {"color": "#56B4E9"}, "hoverinfo": "skip"}],
-            "layout": {"margin": {"l": 8, "r": 8, "t": 0, "b": 0}, "xaxis": _AXIS_OFF,
-                       "yaxis": {"autorange": "reversed", "fixedrange": True, "automargin": True,
-                                 "tickfont": {"size": 18, "color": "#e6edf6"}},
-                       "font": {"color": "#0b1220", "size": 18}, "bargap": 0.25,
-                       "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "autosize": True}}
 
 
 def layout(lang: str, figure: Any, labels: Mapping[str, Any]) -> html.Div:
@@ -74,7 +59,7 @@ def layout(lang: str, figure: Any, labels: Mapping[str, Any]) -> html.Div:
                 html.Section([html.H2(t("wall.ticker", lang)), html.Ul(id=ids.WALL_TICKER, className="ticker")],
                              className="wall-panel wall-ticker-panel"),
                 html.Section([html.H2(t("wall.mix", lang)),
-                              dcc.Graph(id=ids.WALL_MIX, figure=_mix_figure(), config=STATIC, className="wall-mix")],
+                              html.Ol(id=ids.WALL_MIX, className="wall-mix")],
                              className="wall-panel wall-mix-panel"),
                 _focus_slot(labels),
             ], className="wall-side"),

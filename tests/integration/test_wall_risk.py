@@ -202,3 +202,20 @@ def test_a_snapshot_tries_an_empty_model_again_at_once(services: Any, published:
     live.snapshot(features, clock())
     live.snapshot(features, clock())
     assert len(fits) == 3  # each snapshot refits while the model is empty (and reuses nothing)
+
+
+def test_round_starts_kept_in_memory_are_forgotten_at_the_next_local_day(
+        services: Any, published: list[dict[str, Any]], clock: Any) -> None:
+    """An incident resolved in another process never tells this one: its round start would stay forever."""
+    code = dispatched(services)
+    live = live_risk(services, model_late_after_half())
+    live.for_messages(published, clock())
+    assert code in live._starts
+    gone = "2000010100001"
+    live._starts[gone] = clock()  # as if left the running states elsewhere
+    clock.advance(hours=24)
+    live._model = (clock().astimezone(services.settings.tz).date(), model_late_after_half(), None)
+    acks = [m | {"action": "acknowledge"} for m in published if m["action"] == "dispatch"]
+    fields = live.for_messages(acks, clock())
+    assert gone not in live._starts
+    assert set(live._starts) == {code} and fields[code]["risk"] is not None  # fetched again, in one query
