@@ -9,8 +9,8 @@
 (function () {
   var W = null;
   var TAP = [];
-  var DRAW_MS = 1000, lastDraw = 0, drawN = 0, drawTimer = null;
-  var cycle = null, contN = -1, contPending = false, sparkShown = {};   // the draw cycle in progress (wallDraw)
+  var DRAW_MS = 1000, lastDraw = 0, drawN = 0, drawTimer = null, drawWanted = false;
+  var cycle = null, contPending = false, sparkShown = {};   // the draw cycle in progress (wallDraw)
   var shown = {};                                 // output key → the value last sent (wallApply)
   function once(key, value) {
     if (shown[key] === value) { return window.dash_clientside.no_update; }
@@ -26,10 +26,12 @@
   function requestDraw() {
     // window.cityopsDrawMs: benchmarks/push.py --draw-ms (how often the heavy figures may redraw)
     var wait = (window.cityopsDrawMs || DRAW_MS) - (Date.now() - lastDraw);
-    if (W.scale || wait <= 0) { return ++drawN; }
+    // The request itself is this flag, not the number sent: Dash may coalesce it with a continuation of
+    // a cycle in progress (one call, the later number), and a request lost that way left the map behind.
+    if (W.scale || wait <= 0) { drawWanted = true; return ++drawN; }
     if (!drawTimer) {
       drawTimer = setTimeout(function () {
-        drawTimer = null;
+        drawTimer = null; drawWanted = true;
         window.dash_clientside.set_props('wall-state', {data: ++drawN});
       }, wait);
     }
@@ -404,13 +406,13 @@
       var nu = window.dash_clientside.no_update;
       var out = [nu, nu];   // the map's figure (a 4K scale patch only), the mix's bars
       if (!W) { return out; }
-      // A request during a cycle asks for one more cycle after it (Dash may coalesce it with our own
-      // continuation, so every call draws a part: the cycle can never stall).
-      if (n !== contN && cycle) { cycle.again = true; }
-      if (!cycle) {
-        if (n === contN) { return out; }
-        cycle = newCycle(labels);
+      // A request during a cycle asks for one more cycle after it; every call while a cycle runs draws
+      // its next part (a continuation and a request coalesced by Dash are one call: the cycle never stalls).
+      if (drawWanted) {
+        drawWanted = false;
+        if (cycle) { cycle.again = true; } else { cycle = newCycle(labels); }
       }
+      if (!cycle) { return out; }
       var part = cycle.parts[cycle.i++];
       if (window.cityopsDrawLog) { window.cityopsDrawLog.push([performance.now(), String(part)]); }   // benchmarks/push.py
       if (part === 'map') { out[0] = mapPatch(labels, cycle.scale); }
@@ -428,8 +430,8 @@
       if (cycle && !contPending) {
         contPending = true;
         setTimeout(function () {
-          contPending = false; contN = ++drawN;
-          window.dash_clientside.set_props('wall-state', {data: contN});
+          contPending = false;
+          window.dash_clientside.set_props('wall-state', {data: ++drawN});
         }, 0);
       }
       return out;
