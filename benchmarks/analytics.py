@@ -50,10 +50,49 @@ def _iso(seconds: np.ndarray) -> np.ndarray:
     return np.char.replace(np.datetime_as_string(us, unit="us"), "T", " ")
 
 
-def generate(services: Any, n: int, seed: int = 7, years: float = 2.0) -> dict[str, Any]:
-    """``n`` incidents with their event logs, written with the DBAPI's executemany (one transaction)."""
+#: Incidents generated and written at a time: the history is made in time slices of this many, so memory
+#: stays ~3 GB whatever ``n`` (10 M in one piece needed > 21 GB).
+PART = 1_000_000
+
+
+def generate(services: Any, n: int, seed: int = 7, years: float = 2.0, part: int = PART) -> dict[str, Any]:
+    """``n`` incidents with their event logs, written with the DBAPI's executemany (one transaction), in
+    consecutive time slices of ``part`` incidents (one slice: the same history as before slicing)."""
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
+    now_s = NOW.timestamp()
+    span = years * 365.25 * 86400
+    slices = max(1, -(-n // part))
+    acc = rollup.Deltas()
+    carry: tuple[str, int] = ("", 0)  # the last day written and its count (incident codes number per day)
+    n_events, t_gen = 0, 0.0
+    raw = services.db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("BEGIN")
+        for k in range(slices):
+            lo, hi = n * k // slices, n * (k + 1) // slices
+            end_s = now_s - span * (slices - 1 - k) / slices  # the last slice ends at NOW exactly
+            made = _generate_slice(services, rng, cur, hi - lo, lo, end_s, span / slices, carry, acc)
+            carry, n_events, t_gen = made["carry"], n_events + made["events"], t_gen + made["generate_s"]
+        for table, names, rows in (("analytics_daily", rollup.KEY + rollup.COLUMNS, acc.daily),
+                                   ("analytics_group_daily", rollup.GKEY + rollup.GCOLUMNS, acc.groups)):
+            for chunk in rollup.new_rows(rows, 500_000):
+                cur.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                                chunk)
+        cur.execute("COMMIT")
+        cur.execute("ANALYZE")
+    finally:
+        raw.close()
+    return {"incidents": n, "events": n_events, "generate_s": round(t_gen, 1),
+            "write_s": round(time.perf_counter() - t0 - t_gen, 1)}
+
+
+def _generate_slice(services: Any, rng: np.random.Generator, cur: Any, n: int, id0: int, end_s: float, span: float,
+                    carry: tuple[str, int], acc: rollup.Deltas) -> dict[str, Any]:
+    """``n`` incidents (ids after ``id0``) reported in the ``span`` seconds before ``end_s``, with their events
+    and summary rows written through ``cur``; their rollup contributions go to ``acc``."""
+    t0 = time.perf_counter()
     ref = services.reference.get()
     cats = [c for c in ref.taxonomy.all()]
     cat_codes = np.array([c.code for c in cats])
@@ -68,8 +107,7 @@ def generate(services: Any, n: int, seed: int = 7, years: float = 2.0) -> dict[s
     grid_lat = np.array([p["lat"] for p in core])
     del cells
     now_s = NOW.timestamp()
-    span = years * 365.25 * 86400
-    reported = np.sort(now_s - rng.random(n) * span)
+    reported = np.sort(end_s - rng.random(n) * span)
     hot = rng.zipf(1.6, n) % len(grid_codes)  # a few busy cells, a long tail
     ci = rng.integers(0, len(cat_codes), n)
     H = 3600.0
@@ -117,7 +155,7 @@ def generate(services: Any, n: int, seed: int = 7, years: float = 2.0) -> dict[s
     resolved_at = np.full(n, np.nan)
     cur_deadline = np.full(n, np.nan)
     ev_parts = []
-    ids = np.arange(1, n + 1)
+    ids = np.arange(id0 + 1, id0 + n + 1)
     for k, (action, at, present, to_state) in enumerate(steps):
         m = present & (at <= now_s)
         if action == "dispatch":
@@ -150,7 +188,7 @@ def generate(services: Any, n: int, seed: int = 7, years: float = 2.0) -> dict[s
     lon = grid_lon[hot] + rng.uniform(-0.0008, 0.0008, n)
     lat = grid_lat[hot] + rng.uniform(-0.0006, 0.0006, n)
     days = pd.to_datetime(reported, unit="s", utc=True).tz_convert(services.settings.tz).strftime("%Y%m%d")
-    daily = pd.Series(1, index=days).groupby(level=0).cumsum().to_numpy()
+    daily = pd.Series(1, index=days).groupby(level=0).cumsum().to_numpy() + np.where(days == carry[0], carry[1], 0)
     codes = [f"{d}{s:05d}" for d, s in zip(days, daily)]
     has_dl = ~np.isnan(cur_deadline)
     inc_rows = list(zip(
@@ -167,35 +205,23 @@ def generate(services: Any, n: int, seed: int = 7, years: float = 2.0) -> dict[s
             part["department"].tolist(), [None] * len(part), dt_or_none(part["deadline"].to_numpy()),
             part["seq"].tolist(), part["payload"].tolist()))
 
-    raw = services.db.engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        cur.execute("BEGIN")
+    cur.executemany(
+        "INSERT INTO incidents (id, code, state, category, severity, description, lon, lat, grid, district, "
+        "channel, address, reporter_phone, department, assignee, deadline, rework_count, merged_into, "
+        "reported_at, updated_at, resolved_at, closed_at, version, extra) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", inc_rows)
+    for i in range(0, len(ev), 500_000):
         cur.executemany(
-            "INSERT INTO incidents (id, code, state, category, severity, description, lon, lat, grid, district, "
-            "channel, address, reporter_phone, department, assignee, deadline, rework_count, merged_into, "
-            "reported_at, updated_at, resolved_at, closed_at, version, extra) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", inc_rows)
-        for i in range(0, len(ev), 500_000):
-            cur.executemany(
-                "INSERT INTO events (incident_id, seq, at, actor, action, from_state, to_state, department, "
-                "assignee, deadline, version, payload) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                event_rows(ev.iloc[i:i + 500_000]))
-        ms_rows = summary_rows(ev, ids, codes, cat_codes[ci], [int(x[:6]) for x in g], g, reported)
-        for i in range(0, len(ms_rows), 500_000):
-            cur.executemany(
-                f"INSERT INTO incident_milestones ({', '.join(milestones.COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(milestones.COLUMNS))})", ms_rows[i:i + 500_000])
-        ru_rows = rollup_rows(services, ms_rows, ev)
+            "INSERT INTO events (incident_id, seq, at, actor, action, from_state, to_state, department, "
+            "assignee, deadline, version, payload) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            event_rows(ev.iloc[i:i + 500_000]))
+    ms_rows = summary_rows(ev, ids, codes, cat_codes[ci], [int(x[:6]) for x in g], g, reported)
+    for i in range(0, len(ms_rows), 500_000):
         cur.executemany(
-            f"INSERT INTO analytics_daily ({', '.join(rollup.KEY + rollup.COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(rollup.KEY + rollup.COLUMNS))})", ru_rows)
-        cur.execute("COMMIT")
-        cur.execute("ANALYZE")
-    finally:
-        raw.close()
-    return {"incidents": n, "events": len(ev), "generate_s": round(t_gen, 1),
-            "write_s": round(time.perf_counter() - t1, 1)}
+            f"INSERT INTO incident_milestones ({', '.join(milestones.COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(milestones.COLUMNS))})", ms_rows[i:i + 500_000])
+    rollup_rows(services, ms_rows, ev, acc)
+    return {"events": len(ev), "generate_s": t_gen, "carry": (days[-1], int(daily[-1])) if n else carry}
 
 
 def summary_rows(ev: pd.DataFrame, ids: np.ndarray, codes: list[str], categories: np.ndarray, districts: list[int],
@@ -238,26 +264,28 @@ def summary_rows(ev: pd.DataFrame, ids: np.ndarray, codes: list[str], categories
                     f["last_seq"].astype(int).tolist()))
 
 
-def rollup_rows(services: Any, ms_rows: list[tuple[Any, ...]], ev: pd.DataFrame) -> list[tuple[Any, ...]]:
-    """The ``analytics_daily`` rows of the generated history: the same per-row contributions the store adds
-    as events commit (:func:`incidents.rollup.contributions`, in the zone and limit the migrated database
-    recorded), summed per key; callbacks from the generated ``callback`` events."""
+def rollup_rows(services: Any, ms_rows: list[tuple[Any, ...]], ev: pd.DataFrame,
+                acc: rollup.Deltas | None = None) -> rollup.Deltas:
+    """The ``analytics_daily`` and ``analytics_group_daily`` rows of the generated history: the same per-row
+    contributions the store adds as events commit (:func:`incidents.rollup.contributions`, in the zone and
+    limit the migrated database recorded), summed per key; callbacks from the generated ``callback`` events."""
     with services.db.read() as s:
         meta = rollup.meta(session=s)
     assert meta is not None, "the database has no analytics_daily rollup (migration 0013)"
     day, limit_us = rollup.DayOf(meta[0]), meta[1] * 60e6
-    acc: dict[Any, list[int]] = {}
+    acc = rollup.Deltas() if acc is None else acc
     cols = milestones.COLUMNS
     for row in ms_rows:
         rollup.contributions(dict(zip(cols, row)), day, limit_us, acc)
-    by_id = {row[0]: (row[3], row[2]) for row in ms_rows}  # incident id → (district, category)
+    by_id = {row[0]: (row[3], row[2], row[4]) for row in ms_rows}  # incident id → (district, category, grid)
     cb = ev[ev["action"] == "callback"]
     at_us = (cb["at"].to_numpy(float) * 1e6).astype("int64")  # as stored (``_iso`` truncates alike)
-    for iid, at, payload in zip(cb["incident_id"].tolist(), at_us.tolist(), cb["payload"].tolist()):
+    for iid, at, dept, payload in zip(cb["incident_id"].tolist(), at_us.tolist(), cb["department"].tolist(),
+                                      cb["payload"].tolist()):
         p = json.loads(payload)
-        dist, cat = by_id[iid]
-        rollup.callback_contribution(at, dist, cat, p.get("satisfaction"), p.get("reached"), day, acc)
-    return [k + tuple(v) for k, v in sorted(acc.items()) if any(v)]
+        dist, cat, grid = by_id[iid]
+        rollup.callback_contribution(at, dist, cat, grid, dept, p.get("satisfaction"), p.get("reached"), day, acc)
+    return acc
 
 
 def conventional(services: Any, start: datetime, end: datetime, as_of: datetime) -> dict[str, Any]:
@@ -297,15 +325,17 @@ def conventional(services: Any, start: datetime, end: datetime, as_of: datetime)
 
 
 def _rollup_of(session: Any) -> dict[tuple[Any, ...], tuple[int, ...]]:
+    """Every non-zero row of both rollup tables, by table and key."""
     from sqlalchemy import select
 
-    from incidents.records import RollupRow
+    from incidents.records import GroupRollupRow, RollupRow
 
-    T = RollupRow.__table__
     out = {}
-    for r in session.execute(select(*[T.c[c] for c in rollup.KEY + rollup.COLUMNS])):
-        if any(r[len(rollup.KEY):]):
-            out[tuple(r[:len(rollup.KEY)])] = tuple(r[len(rollup.KEY):])
+    for T, key, cols in ((RollupRow.__table__, rollup.KEY, rollup.COLUMNS),
+                         (GroupRollupRow.__table__, rollup.GKEY, rollup.GCOLUMNS)):
+        for r in session.execute(select(*[T.c[c] for c in key + cols])):
+            if any(r[len(key):]):
+                out[(T.name, *r[:len(key)])] = tuple(r[len(key):])
     return out
 
 

@@ -19,6 +19,10 @@ Trends (and a whole-city indicator table) whose periods are whole local days are
 year's trend costs the same at 10 M incidents as at 1 M; incidents with an event after ``as_of`` are
 taken out of it and folded as of ``as_of``, so the numbers are the fold's. Unlike the fold it has no
 lookback limit (below): it also counts the rare incident that limit misses.
+Group tables (district, grid, department, category), the category mix and so the whole dashboard are
+summed the same way from ``analytics_group_daily`` (:func:`rollup_groups`, :func:`rollup_mix`), showing the
+same groups as the fold (those of its candidates and callbacks); a filter the rollup rows cannot apply, or
+periods that are not whole local days, fold as before.
 
 Candidates are incidents reported within ``lookback_days`` before the range, with any event since its
 start, or open now (three index searches); an incident reported earlier whose deadline fell in the period
@@ -40,7 +44,7 @@ from incidents import history, rollup
 from incidents import milestones as ms
 from incidents.indicators import Definitions, load
 from incidents.model import RUNNING_STATES
-from incidents.records import MILESTONES_OPEN, MilestoneRow, RollupRow
+from incidents.records import MILESTONES_OPEN, GroupRollupRow, MilestoneRow, RollupRow
 
 GROUPS = ("district", "grid", "department", "category")
 FREQS = {"day": "D", "week": "W-MON", "month": "MS"}
@@ -567,6 +571,10 @@ def indicator_table(start: datetime, end: datetime, as_of: datetime, filters: Fi
         fast = rollup_trend([start, end], as_of, filters, session=session, defs=defs)
         if fast is not None:
             return fast[0]
+    elif source == "summary":  # …and the group rollup a table by group
+        rows = rollup_groups(start, end, as_of, filters, by, session=session, defs=defs)
+        if rows is not None:
+            return rows
     f = milestone_rows(start, as_of, filters, session=session, defs=defs, end=end, source=source,
                        strings=[by] if by in _STRINGS else [])
     cb = callbacks(start, end, as_of, filters, session=session, defs=defs)
@@ -624,42 +632,136 @@ def _bucket_sql(col: Any, days: Sequence[int]) -> Any:
     return case(*[(col < d, i - 1) for i, d in enumerate(days)], else_=len(days) - 1)
 
 
+def _rollup_meta(defs: Definitions, *, session: Session) -> Any:
+    """The rollup's zone (a :class:`rollup.DayOf`) when it can answer with ``defs``: built with the same
+    filing limit, and every satisfied level has a column; else None (the caller folds)."""
+    m = rollup.meta(session=session)
+    if m is None or m[1] != defs.filing_limit_minutes or not set(defs.satisfied) <= set(rollup.LEVELS):
+        return None
+    return rollup.DayOf(m[0])
+
+
+def _midnights(day: Any, moments: Iterable[int]) -> list[int] | None:
+    """Local day numbers of epoch-µs moments that are all local midnights (else None)."""
+    out = []
+    for x in moments:
+        d = day(x)
+        if day(x - 1) != d - 1:
+            return None
+        out.append(d)
+    return out
+
+
+def _mconds(filters: Filters) -> list[Any]:
+    """The filters on summary rows that never change (all but the department, which is "as of")."""
+    M = MilestoneRow
+    conds: list[Any] = []
+    if filters.district is not None:
+        conds.append(M.district == filters.district)
+    if filters.category:
+        conds.append(M.category.startswith(filters.category, autoescape=True))
+    if filters.grid:
+        conds.append(M.grid == filters.grid)
+    return conds
+
+
+@dataclass
+class _Late:
+    """Incidents with an event after ``as_of`` (reported before ``hi``): their summary rows now, their fold as
+    of ``as_of`` (none for those reported after it), and the rollup deltas that turn both tables' current
+    contributions of them into those as of ``as_of`` (late callbacks taken out too)."""
+
+    hi: int
+    current: list[dict[str, Any]]
+    folded: list[dict[str, Any]]
+    deltas: rollup.Deltas
+
+
+def _late(as_of: datetime, hi: int, filters: Filters, day: Any, *, session: Session) -> _Late | None:
+    """:class:`_Late` of the incidents matching ``filters`` (but the department); None above
+    :data:`ROLLUP_MAX_LATE` of them. Only those reported before ``hi`` matter to a view ending by then: the
+    others' rows, now and as of then, lie on days after it (and the fold's candidates are reported before)."""
+    M = MilestoneRow
+    t = ms.us(as_of)
+    ids = list(session.scalars(select(M.incident_id).where(M.last_at > t, M.reported < hi, *_mconds(filters))
+                               .limit(ROLLUP_MAX_LATE + 1)))
+    if len(ids) > ROLLUP_MAX_LATE:
+        return None
+    if not ids:
+        return _Late(hi, [], [], rollup.Deltas())
+    current = ms.read_all(session=session, ids=ids)
+    deltas = rollup.row_deltas(current, session=session, sign=-1)  # out: their current rows…
+    dialect = session.get_bind().dialect.name
+    folded: list[dict[str, Any]] = []
+    for E, I in ms.sides(session=session):
+        for k in range(0, len(ids), 5000):
+            folded += [dict(r._mapping) for r in session.execute(
+                ms.aggregate(E, I, dialect, ids=ids[k:k + 5000], as_of=as_of))]
+    rollup.row_deltas(folded, session=session, out=deltas)  # …in: their fold as of as_of
+    for _iid, _seq, at, dist, cat, grid, dept, level, reached in rollup.callback_rows(ids, session=session):
+        if at > t:
+            rollup.callback_contribution(at, dist, cat, grid, dept, level, reached, day, deltas, sign=-1)
+    return _Late(hi, current, folded, deltas)
+
+
+def _running_late(late: _Late, t: int, cap: int, department: str | None) -> list[dict[str, Any]]:
+    """The late incidents' folds counted as overdue at a period ending at or after ``as_of`` (µs ``t``):
+    candidates (reported before ``cap``) running with their deadline passed, then."""
+    running = {s.value for s in RUNNING_STATES}
+    return [r for r in late.folded if r["state"] in running and r["deadline"] is not None and r["deadline"] < t
+            and r["reported"] < cap and (not department or r["department"] == department)]
+
+
+def _rollup_frame(c: Mapping[str, np.ndarray], overdue: np.ndarray, names: Sequence[str],
+                  defs: Definitions) -> pd.DataFrame:
+    """The measures and indicators of summed rollup columns ``c`` (one entry per row of ``names``)."""
+    data: dict[str, Any] = {k: c[k] for k in _COUNT_MEASURES if k != "overdue_open"}
+    data["overdue_open"] = overdue
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for k, n, total in (("filing_hours", "filing_n", "filing_us"), ("handling_hours", "handling_n", "handling_us")):
+            data[k] = np.where(c[n] > 0, (c[total] / 3.6e9) / np.maximum(c[n], 1), np.nan)
+    data["callbacks"] = sum(c[x] for x in rollup.CALLBACKS)
+    data["satisfied"] = sum((c[f"cb_{lv}"] for lv in defs.satisfied), np.zeros(len(names), np.int64))
+    frame = pd.DataFrame({k: data[k] for k in (*_COUNT_MEASURES, *_MEAN_MEASURES, "callbacks", "satisfied")},
+                         index=pd.Index(list(names), name="__key", dtype=object))
+    return _indicators(frame, defs)
+
+
+def _daily_filters(filters: Filters) -> bool:
+    """Whether ``analytics_daily`` rows can apply ``filters``: a district and a category class at most."""
+    return not (filters.grid or filters.department or (filters.category and len(filters.category) > 3))
+
+
 def rollup_trend(edges: Sequence[datetime], as_of: datetime, filters: Filters, *, session: Session,
-                 defs: Definitions) -> list[list[dict[str, Any]]] | None:
+                 defs: Definitions, late: _Late | None = None) -> list[list[dict[str, Any]]] | None:
     """:func:`period_records` of the whole city (or a district / category class) from the ``analytics_daily``
     rollup — the same numbers as folding the candidates, at a cost bounded by days × districts × classes.
 
     The rollup holds the contributions of every incident's current summary row; the few incidents with an
     event after ``as_of`` are taken out again and their fold as of ``as_of`` put in (late callbacks too),
-    so "as of" is exact. None when the rollup cannot answer: edges that are not local midnights of the zone
-    it was built in, another filing limit, a grid / department / fine category filter, or too many late
-    incidents (the caller folds)."""
-    m = rollup.meta(session=session)
-    if (m is None or m[1] != defs.filing_limit_minutes or filters.grid or filters.department
-            or (filters.category and len(filters.category) > 3) or not set(defs.satisfied) <= set(rollup.LEVELS)):
+    so "as of" is exact (``late``: already found for these filters, reported before at least the range's
+    end). None when the rollup cannot answer: edges that are not local midnights of the zone it was built
+    in, another filing limit, a grid / department / fine category filter, or too many late incidents (the
+    caller folds)."""
+    day = _rollup_meta(defs, session=session)
+    if day is None or not _daily_filters(filters):
         return None
-    day = rollup.DayOf(m[0])
     e_us = [ms.us(x) for x in edges]
-    days = [day(x) for x in e_us]
-    if any(day(x - 1) != d - 1 for x, d in zip(e_us, days)):  # edges must be local midnights
+    days = _midnights(day, e_us)
+    if days is None:  # edges must be local midnights
         return None
     M, R = MilestoneRow, RollupRow
     t = ms.us(as_of)
-    mconds: list[Any] = []
     rconds: list[Any] = []
     if filters.district is not None:
-        mconds.append(M.district == filters.district)
         rconds.append(R.district == filters.district)
     if filters.category:
-        mconds.append(M.category.startswith(filters.category, autoescape=True))
         rconds.append(R.large.startswith(filters.category, autoescape=True))
-    # Late: an event after as_of. Only those reported before the range's end matter — the others' rows, now
-    # and as of then, lie on days after it (and the fold's candidates are reported before it too).
     cap = min(e_us[-1], t + 1)  # the fold's candidates: reported before the range's end and by as_of
-    late = list(session.scalars(select(M.incident_id).where(M.last_at > t, M.reported < e_us[-1], *mconds)
-                                .limit(ROLLUP_MAX_LATE + 1)))
-    if len(late) > ROLLUP_MAX_LATE:
-        return None
+    if late is None or late.hi < e_us[-1]:
+        late = _late(as_of, e_us[-1], filters, day, session=session)
+        if late is None:
+            return None
     K = len(days) - 1
     cols = rollup.COLUMNS
     b1, b2 = _bucket_sql(R.day, days), _bucket_sql(R.day2, days)
@@ -673,43 +775,218 @@ def rollup_trend(edges: Sequence[datetime], as_of: datetime, filters: Filters, *
     running = [s.value for s in RUNNING_STATES]
     now_count = int(session.scalar(select(func.count()).select_from(M).where(
         text(MILESTONES_OPEN), M.state.in_(running), M.deadline < t, (M.last_at + 0) <= t, M.reported < cap,
-        *mconds)) or 0)
-    if late:  # out: their current rows (and callbacks after as_of); in: their fold as of as_of
-        deltas = rollup.row_deltas(ms.read_all(session=session, ids=late), session=session, sign=-1)
-        dialect = session.get_bind().dialect.name
-        folded: list[dict[str, Any]] = []
-        for E, I in ms.sides(session=session):
-            for k in range(0, len(late), 5000):
-                folded += [dict(r._mapping) for r in session.execute(
-                    ms.aggregate(E, I, dialect, ids=late[k:k + 5000], as_of=as_of))]
-        rollup.row_deltas(folded, session=session, out=deltas)
-        for _iid, _seq, at, dist, cat, level, reached in rollup.callback_rows(late, session=session):
-            if at > t:
-                rollup.callback_contribution(at, dist, cat, level, reached, day, deltas, sign=-1)
-        now_count += sum(1 for r in folded if r["state"] in running and r["deadline"] is not None
-                         and r["deadline"] < t)
-        d = np.array(days)
-        ix = {c: i for i, c in enumerate(cols)}
-        for (d1, d2, _dist, _lg), v in deltas.items():
-            p1, p2 = int(np.searchsorted(d, d1, "right")) - 1, int(np.searchsorted(d, d2, "right")) - 1
-            if d1 < days[0]:
-                prefix += v[ix["overdue_delta"]]
-            elif p1 == p2 and 0 <= p1 < K:
-                sums[p1] += np.array(v, dtype=np.int64)
+        *_mconds(filters))) or 0)
+    now_count += len(_running_late(late, t, cap, None))
+    d = np.array(days)
+    ix = {c: i for i, c in enumerate(cols)}
+    for (d1, d2, dist, lg), v in late.deltas.daily.items():  # the late incidents: out now, in as of then
+        if (filters.district is not None and dist != filters.district) or (
+                filters.category and not lg.startswith(filters.category)):
+            continue  # (a shared ``late`` may hold more than these filters keep)
+        p1, p2 = int(np.searchsorted(d, d1, "right")) - 1, int(np.searchsorted(d, d2, "right")) - 1
+        if d1 < days[0]:
+            prefix += v[ix["overdue_delta"]]
+        elif p1 == p2 and 0 <= p1 < K:
+            sums[p1] += np.array(v, dtype=np.int64)
     c = {name: sums[:, i] for i, name in enumerate(cols)}
     overdue = prefix + np.cumsum(c["overdue_delta"])
     overdue[np.array(e_us[1:]) >= t] = now_count  # a period ending at or after as_of: the state then
-    data: dict[str, Any] = {k: c[k] for k in _COUNT_MEASURES if k != "overdue_open"}
-    data["overdue_open"] = overdue
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for k, n, total in (("filing_hours", "filing_n", "filing_us"), ("handling_hours", "handling_n", "handling_us")):
-            data[k] = np.where(c[n] > 0, (c[total] / 3.6e9) / np.maximum(c[n], 1), np.nan)
-    data["callbacks"] = sum(c[x] for x in rollup.CALLBACKS)
-    data["satisfied"] = sum((c[f"cb_{lv}"] for lv in defs.satisfied), np.zeros(K, np.int64))
-    frame = pd.DataFrame({k: data[k] for k in (*_COUNT_MEASURES, *_MEAN_MEASURES, "callbacks", "satisfied")},
-                         index=pd.Index([""] * K, name="__key"))
-    rows = _records(_indicators(frame, defs), "all")
+    rows = _records(_rollup_frame(c, overdue, [""] * K, defs), "all")
     return [[r] for r in rows]
+
+
+# -------------------------------------------------------------------------------------------------
+# Group tables and the category mix from the group rollup (analytics_group_daily)
+# -------------------------------------------------------------------------------------------------
+
+def _group_source(by: str, filters: Filters) -> tuple[str, Any, list[Any]] | None:
+    """(dim, the SQL group value, conditions) reading ``by`` groups from ``analytics_group_daily`` under
+    ``filters``; None when its rows cannot apply a filter (a grid table by department, two group filters…).
+
+    Every row carries its district, so a district table reads any one dim's rows (that of its filter)."""
+    G = GroupRollupRow
+    own = {"grid": filters.grid, "department": filters.department, "category": filters.category}
+    used = [d for d, v in own.items() if v]
+    if by == "district":
+        if len(used) > 1:
+            return None
+        dim = used[0] if used else "department"  # the fewest rows a day
+    else:
+        if any(d != by for d in used):
+            return None
+        dim = by
+    conds: list[Any] = [G.dim == dim]
+    if filters.district is not None:
+        conds.append(G.district == filters.district)
+    value = own[dim]
+    if value:
+        conds.append(G.key.startswith(value, autoescape=True) if dim == "category" else G.key == value)
+    return dim, (G.district if by == "district" else G.key), conds
+
+
+def _group_of(by: str, row: Mapping[str, Any]) -> str:
+    """A summary row's group value as the fold's tables show it (text; a missing value is "")."""
+    v = row[by]
+    return "" if v is None else str(int(v)) if by == "district" else str(v)
+
+
+def _sums(session: Session, gcol: Any, cols: Sequence[str], conds: Sequence[Any]) -> dict[str, np.ndarray]:
+    """SUM(cols) of the group rollup per group value (text)."""
+    G = GroupRollupRow.__table__
+    out: dict[str, np.ndarray] = {}
+    for row in session.execute(select(gcol, *[func.sum(G.c[c]) for c in cols]).where(*conds).group_by(gcol)):
+        out[str(row[0])] = np.array([int(v or 0) for v in row[1:]], dtype=np.int64)
+    return out
+
+
+def _key_filter(dim: str, filters: Filters) -> Callable[[str, int], bool]:
+    """Which (key, district) of ``dim`` rows :func:`_group_source`'s conditions keep (for the late deltas)."""
+    value = {"grid": filters.grid, "department": filters.department, "category": filters.category}[dim]
+
+    def keep(key: str, district: int) -> bool:
+        if filters.district is not None and district != filters.district:
+            return False
+        if value:
+            return key.startswith(value) if dim == "category" else key == value
+        return True
+    return keep
+
+
+def rollup_groups(start: datetime, end: datetime, as_of: datetime, filters: Filters, by: str, *,
+                  session: Session, defs: Definitions,
+                  around: tuple[datetime, datetime, datetime, datetime] | None = None,
+                  late: _Late | None = None) -> list[dict[str, Any]] | None:
+    """``period_records(f, cb, [start, end], as_of, defs, by)[0]`` from the group rollup: the same rows (the
+    groups of the fold's candidates and callbacks, in the same order), the same numbers, "as of" exact as in
+    :func:`rollup_trend` (whose fallback rules apply, plus: a filter the rollup's rows of ``by`` cannot apply).
+
+    ``around`` = (c0, c1, k0, k1): the fold's candidates were those of [c0, c1) and its callbacks those of
+    [k0, k1) (default [start, end) both; the dashboard folds its trend's range). Its groups are those of
+    the candidates — reported within the lookback before c0, or with an event since c0, or open — and of the
+    callbacks, found here from the ``reported`` and callback counts of the rollup plus one indexed query
+    for the older incidents; a group with any count in the period is shown too (as the fold shows those of
+    the rare incident its lookback misses, which the rollup counts like :func:`rollup_trend`)."""
+    c0, c1, k0, k1 = around or (start, end, start, end)
+    day = _rollup_meta(defs, session=session)
+    src = _group_source(by, filters)
+    if day is None or src is None or not rollup.has_groups(session=session):
+        return None
+    dim, gcol, conds = src
+    t = ms.us(as_of)
+    back = ms.us(c0 - timedelta(days=defs.lookback_days))
+    us_ = [ms.us(x) for x in (start, end, c0, c1, k0, k1)] + [back]
+    ds = _midnights(day, us_)
+    if ds is None or t < us_[2] or not (us_[2] <= us_[0] and us_[1] <= us_[3]):
+        return None  # not whole local days, or "as of" before the candidates' range: the fold answers
+    d0, d1, _dc0, dc1, dk0, dk1, dback = ds
+    hi = max(us_[1], us_[3], us_[5])
+    if late is None or late.hi < hi:
+        late = _late(as_of, hi, filters, day, session=session)
+        if late is None:
+            return None
+    G, M = GroupRollupRow, MilestoneRow
+    cols = rollup.GCOLUMNS
+    ix = {c: i for i, c in enumerate(cols)}
+    cb_cols = list(rollup.CALLBACKS)
+    period = _sums(session, gcol, cols, [*conds, G.day >= d0, G.day < d1, G.day2 >= d0, G.day2 < d1])
+    reported = _sums(session, gcol, ["reported"], [*conds, G.day >= dback, G.day < dc1])
+    called = period if (dk0, dk1) == (d0, d1) else _sums(session, gcol, cb_cols, [*conds, G.day >= dk0, G.day < dk1])
+    cb_ix = [ix[c] for c in cb_cols] if called is period else list(range(len(cb_cols)))
+    past = us_[1] < t  # the period ended before as_of: overdue at its end from the running sums
+    overdue: dict[str, int] = {}
+    if past:  # Σ overdue_delta over days < d1 = the all-days total − the days from d1 (or the days before)
+        # (two queries: SQLite answers a lone min or max from the index, not both in one)
+        lo = session.scalar(select(func.min(G.day)).where(G.dim == dim, G.day > rollup.TOTAL_DAY))
+        top = session.scalar(select(func.max(G.day)).where(G.dim == dim))
+        if lo is not None and d1 - lo < top - d1:
+            rng = [G.day > rollup.TOTAL_DAY, G.day < d1]
+            overdue = {k: int(v[0]) for k, v in _sums(session, gcol, ["overdue_delta"], [*conds, *rng]).items()}
+        else:
+            totals = _sums(session, gcol, ["overdue_delta"], [*conds, G.day == rollup.TOTAL_DAY])
+            after = _sums(session, gcol, ["overdue_delta"], [*conds, G.day >= d1])
+            overdue = {k: int(totals.get(k, [0])[0]) - int(after.get(k, [0])[0]) for k in set(totals) | set(after)}
+    keep = _key_filter(dim, filters)
+    zero = np.zeros(len(cols), np.int64)
+    for (gdim, g1, g2, key, dist), v in late.deltas.groups.items():  # the late incidents: out now, in as of then
+        if gdim != dim or g1 == rollup.TOTAL_DAY or not keep(key, dist):
+            continue
+        g = str(dist) if by == "district" else key
+        if d0 <= g1 < d1 and d0 <= g2 < d1:
+            period[g] = period.get(g, zero) + np.array(v, dtype=np.int64)
+        if dback <= g1 < dc1 and v[ix["reported"]]:
+            reported[g] = reported.get(g, np.zeros(1, np.int64)) + v[ix["reported"]]
+        if called is not period and dk0 <= g1 < dk1:
+            called[g] = called.get(g, np.zeros(len(cb_cols), np.int64)) + np.array([v[ix[c]] for c in cb_cols])
+        if past and g1 < d1:
+            overdue[g] = overdue.get(g, 0) + v[ix["overdue_delta"]]
+    cap = min(us_[3], t + 1)  # the candidates: reported before c1 and by as_of
+    now: dict[str, int] = {}
+    if not past:  # a period ending at or after as_of: the running incidents overdue then
+        running = [s.value for s in RUNNING_STATES]
+        mcol = {"district": M.district, "grid": M.grid, "department": M.department, "category": M.category}[by]
+        dept = [M.department == filters.department] if filters.department else []
+        for g, n in session.execute(select(mcol, func.count()).where(
+                text(MILESTONES_OPEN), M.state.in_(running), M.deadline < t, (M.last_at + 0) <= t, M.reported < cap,
+                *_mconds(filters), *dept).group_by(mcol)):
+            now[_group_of(by, {by: g})] = int(n)
+        for r in _running_late(late, t, cap, filters.department):
+            now[_group_of(by, r)] = now.get(_group_of(by, r), 0) + 1
+    names = {g for g, v in reported.items() if v[0] > 0}
+    names |= {g for g, v in called.items() if v[cb_ix].any()}
+    names |= {g for g, v in period.items() if v[:len(rollup.COLUMNS)].any()}
+    names |= {g for g, n in (overdue if past else now).items() if n}
+    names |= _older_candidates(c0, t, back, by, filters, session=session)
+    for r in late.folded:  # late candidates, in their group as of then (reported before cap: a candidate)
+        if r["reported"] < cap and (not filters.department or r["department"] == filters.department):
+            names.add(_group_of(by, r))
+    order = sorted(names)
+    K = len(order)
+    sums = np.array([period.get(g, zero) for g in order], dtype=np.int64).reshape(K, len(cols))
+    c = {name: sums[:, i] for i, name in enumerate(cols)}
+    od = np.array([(overdue if past else now).get(g, 0) for g in order], dtype=np.int64)
+    return _records(_rollup_frame(c, od, order, defs), by)
+
+
+def _older_candidates(c0: datetime, t: int, back: int, by: str, filters: Filters, *, session: Session) -> set[str]:
+    """Groups of the candidates reported before the lookback (so not in the rollup's ``reported`` window):
+    those with an event since ``c0`` or open, without a later event than ``as_of`` (the late ones are
+    grouped as of then by the caller) — two index searches (last_at, open) limited to old reports."""
+    M = MilestoneRow
+    mcol = {"district": M.district, "grid": M.grid, "department": M.department, "category": M.category}[by]
+    dept = [M.department == filters.department] if filters.department else []
+    q = select(mcol).where(or_(and_(M.last_at >= ms.us(c0), M.last_at <= t, M.reported < back),
+                               and_(text(MILESTONES_OPEN), M.reported < back, (M.last_at + 0) <= t)),
+                           *_mconds(filters), *dept).distinct()
+    return {_group_of(by, {by: g}) for g in session.scalars(q)}
+
+
+def rollup_mix(start: datetime, end: datetime, as_of: datetime, filters: Filters, *, session: Session,
+               defs: Definitions, late: _Late | None = None) -> list[dict[str, Any]] | None:
+    """:func:`_mix` from the group rollup's ``reported`` counts per category (late incidents as of then);
+    None when it cannot answer (as :func:`rollup_groups`; a grid or department filter: its category rows
+    do not carry them)."""
+    day = _rollup_meta(defs, session=session)
+    if day is None or filters.grid or filters.department or not rollup.has_groups(session=session):
+        return None
+    src = _group_source("category", filters)
+    ds = _midnights(day, [ms.us(start), ms.us(end)])
+    if src is None or ds is None:
+        return None
+    _dim, gcol, conds = src
+    G = GroupRollupRow
+    if late is None or late.hi < ms.us(end):
+        late = _late(as_of, ms.us(end), filters, day, session=session)
+        if late is None:
+            return None
+    sums = _sums(session, gcol, ["reported"], [*conds, G.day >= ds[0], G.day < ds[1]])
+    counts = {k: int(v[0]) for k, v in sums.items()}
+    keep = _key_filter("category", filters)
+    at = rollup.GCOLUMNS.index("reported")
+    for (gdim, g1, _g2, key, dist), v in late.deltas.groups.items():
+        if gdim == "category" and ds[0] <= g1 < ds[1] and v[at] and keep(key, dist):
+            counts[key] = counts.get(key, 0) + v[at]
+    order = sorted(((k, n) for k, n in counts.items() if n > 0), key=lambda kv: (-kv[1], kv[0]))
+    return [{"category": k, "count": n} for k, n in order]
 
 
 def _rows_of_periods(periods: Sequence[Sequence[dict[str, Any]]], edges: Sequence[datetime], as_of: datetime,
@@ -731,23 +1008,63 @@ def _mix(f: pd.DataFrame, start: datetime, end: datetime) -> list[dict[str, Any]
     return [{"category": k, "count": int(v)} for k, v in counts.items()]
 
 
+def _dashboard_rollup(start: datetime, end: datetime, edges: Sequence[datetime], as_of: datetime, filters: Filters,
+                      tz: ZoneInfo, *, session: Session, defs: Definitions) -> dict[str, Any] | None:
+    """:func:`dashboard`'s trend, total, group tables and mix from the rollups, or None when any piece
+    cannot answer (the caller folds them all). The late incidents are found once for every piece; the
+    groups are those the fold of the trend's range shows (its candidates, and its callbacks up to
+    max(range end, ``end``))."""
+    day = _rollup_meta(defs, session=session)
+    if day is None or not _daily_filters(filters):  # the trend's rollup could not answer
+        return None
+    hi = max(edges[-1], end)
+    late = _late(as_of, ms.us(hi), filters, day, session=session)
+    if late is None:
+        return None
+    trend_ = rollup_trend(edges, as_of, filters, session=session, defs=defs, late=late)
+    if trend_ is None:
+        return None
+    total = rollup_trend([start, end], as_of, filters, session=session, defs=defs, late=late)
+    if total is None:
+        return None
+    out: dict[str, Any] = {"trend": _rows_of_periods(trend_, edges, as_of, tz), "total": total[0][0]}
+    for by in GROUPS:
+        rows = rollup_groups(start, end, as_of, filters, by, session=session, defs=defs,
+                             around=(edges[0], edges[-1], edges[0], hi), late=late)
+        if rows is None:
+            return None
+        out[by] = rows
+    mix = rollup_mix(start, end, as_of, filters, session=session, defs=defs, late=late)
+    if mix is None:
+        return None
+    out["mix"] = mix
+    return out
+
+
 def dashboard(start: datetime, end: datetime, freq: str, as_of: datetime, filters: Filters, tz: ZoneInfo, *,
               session: Session, defs: Definitions | None = None, last_year: bool = True,
               source: str = "summary") -> dict[str, Any]:
-    """Everything the page draws for one set of filters, from one milestones query (plus last year's):
-    the trend, the totals, the table by each group and the category mix of [start, end) as of ``as_of``."""
+    """Everything the page draws for one set of filters: the trend, the totals, the table by each group and
+    the category mix of [start, end) as of ``as_of`` — summed from the rollups (``source="summary"``) when
+    they can answer every piece (:func:`_dashboard_rollup`), else from one milestones query (plus last
+    year's, which has its own)."""
     defs = defs or load()
     edges = _edges(start, end, freq, tz)
-    f = milestone_rows(edges[0], as_of, filters, session=session, defs=defs, end=edges[-1], source=source,
-                       strings=["category", "grid", "department"])
-    f["flags"] = _flags(f, defs)  # once for the six tables below
-    cb = callbacks(edges[0], max(edges[-1], end), as_of, filters, session=session, defs=defs)
-    out: dict[str, Any] = {"trend": _trend_rows(f, cb, edges, as_of, defs, tz)}
-    # callbacks outside [start, end) fall outside its one period: not counted, but their groups get a row
-    out["total"] = period_records(f, cb, [start, end], as_of, defs)[0][0]
-    for by in GROUPS:
-        out[by] = period_records(f, cb, [start, end], as_of, defs, by)[0]
-    out["mix"] = _mix(f, start, end)
+    fast = _dashboard_rollup(start, end, edges, as_of, filters, tz, session=session, defs=defs) \
+        if source == "summary" else None
+    if fast is not None:
+        out: dict[str, Any] = fast
+    else:
+        f = milestone_rows(edges[0], as_of, filters, session=session, defs=defs, end=edges[-1], source=source,
+                           strings=["category", "grid", "department"])
+        f["flags"] = _flags(f, defs)  # once for the six tables below
+        cb = callbacks(edges[0], max(edges[-1], end), as_of, filters, session=session, defs=defs)
+        out = {"trend": _trend_rows(f, cb, edges, as_of, defs, tz)}
+        # callbacks outside [start, end) fall outside its one period: not counted, but their groups get a row
+        out["total"] = period_records(f, cb, [start, end], as_of, defs)[0][0]
+        for by in GROUPS:
+            out[by] = period_records(f, cb, [start, end], as_of, defs, by)[0]
+        out["mix"] = _mix(f, start, end)
     out["last_year"] = []
     if last_year:
         ly = [_year_before(e.astimezone(tz)) for e in (start, end)]
@@ -772,7 +1089,11 @@ def dashboard(start: datetime, end: datetime, freq: str, as_of: datetime, filter
 
 def category_mix(start: datetime, end: datetime, as_of: datetime, filters: Filters, *, session: Session,
                  defs: Definitions | None = None) -> list[dict[str, Any]]:
-    """Incidents reported in [start, end) (as of ``as_of``) per category, largest first."""
+    """Incidents reported in [start, end) (as of ``as_of``) per category, largest first (from the group
+    rollup when it can answer)."""
+    fast = rollup_mix(start, end, as_of, filters, session=session, defs=defs or load())
+    if fast is not None:
+        return fast
     return _mix(milestone_rows(start, as_of, filters, session=session, defs=defs, end=end, strings=["category"]),
                 start, end)
 

@@ -151,9 +151,9 @@ def _rollup_moved(session: Session, ids: Sequence[int], old: list[dict[str, Any]
     rollup.row_deltas(_rows(session, ids), session=session, out=deltas)
     seen = {r["incident_id"]: r["last_seq"] for r in old}
     day = rollup.DayOf(m[0])
-    for iid, seq, at, dist, cat, level, reached in rollup.callback_rows(ids, session=session):
+    for iid, seq, at, dist, cat, grid, dept, level, reached in rollup.callback_rows(ids, session=session):
         if seq > seen.get(iid, 0):
-            rollup.callback_contribution(at, dist, cat, level, reached, day, deltas)
+            rollup.callback_contribution(at, dist, cat, grid, dept, level, reached, day, deltas)
     rollup.apply(deltas, session=session)
 
 
@@ -223,7 +223,7 @@ def record_event(event: Event, *, session: Session) -> None:
     if done.rowcount != 1:  # an incident written before the summary existed and never backfilled: rebuild it
         rebuild(session=session, ids=[event.incident_id])
         return
-    deltas: dict[Any, list[int]] = {}
+    deltas = rollup.Deltas()
     new = _folded_in(old[0], event, at)
     if any(new[c] != old[0][c] for c in _ROLLUP_FIELDS):  # a note, an escalation step…: nothing moves
         rollup.row_deltas(old, session=session, sign=-1, out=deltas)
@@ -231,18 +231,19 @@ def record_event(event: Event, *, session: Session) -> None:
     m = rollup.meta(session=session)
     if a == "callback" and m is not None:
         p = event.payload or {}
-        rollup.callback_contribution(at, new["district"], new["category"], p.get("satisfaction"),
-                                     p.get("reached"), rollup.DayOf(m[0]), deltas)
+        rollup.callback_contribution(at, new["district"], new["category"], new["grid"], event.department,
+                                     p.get("satisfaction"), p.get("reached"), rollup.DayOf(m[0]), deltas)
     rollup.apply(deltas, session=session)
 
 
-#: The summary fields the rollup's contributions read (besides the incident's fixed ones).
-_ROLLUP_FIELDS = ("deadline", *TIMES, *COUNTS)
+#: The summary fields the rollup's contributions read (besides the incident's fixed ones); the department
+#: keys the group rollup's department rows.
+_ROLLUP_FIELDS = ("deadline", "department", *TIMES, *COUNTS)
 
 
 def _folded_in(row: dict[str, Any], event: Event, at: int) -> dict[str, Any]:
     """The summary row after ``event``, computed as :func:`record_event`'s UPDATE computes it in SQL."""
-    new = dict(row, deadline=us(event.deadline))
+    new = dict(row, deadline=us(event.deadline), department=event.department, state=event.to_state)
 
     def earliest(c: str) -> None:
         new[c] = at if new[c] is None or new[c] > at else new[c]

@@ -445,6 +445,46 @@ class RollupRow(Base):
     cb_other: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class GroupRollupRow(Base):
+    """The ``analytics_daily`` counts per local day × group (issue 8, "Scale"): ``dim`` is ``grid``,
+    ``department`` or ``category`` (the 5-digit code) and ``key`` the group's value, with the district kept
+    so a district filter still applies; plus ``reported`` (incidents reported that day, dropped or not: the
+    category mix). What the group tables and the dashboard sum instead of folding every candidate's summary
+    row. Maintained in the same transactions as ``analytics_daily`` (incidents/rollup.py), backfilled by
+    migration 0014. The department is the one the incident stands with (callbacks: the callback event's),
+    so it moves when the department changes. Rows with ``day = day2 = rollup.TOTAL_DAY`` hold the sum of
+    ``overdue_delta`` over all days, so "overdue at a period's end" needs only the days after it."""
+
+    __tablename__ = "analytics_group_daily"
+    dim: Mapped[str] = mapped_column(String(10), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    to_file: Mapped[int] = mapped_column(BigInteger, default=0)
+    filed_ontime: Mapped[int] = mapped_column(BigInteger, default=0)
+    dispatched: Mapped[int] = mapped_column(BigInteger, default=0)
+    dispatched_right: Mapped[int] = mapped_column(BigInteger, default=0)
+    to_resolve: Mapped[int] = mapped_column(BigInteger, default=0)
+    resolved: Mapped[int] = mapped_column(BigInteger, default=0)
+    resolved_ontime: Mapped[int] = mapped_column(BigInteger, default=0)
+    to_close: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed_ontime: Mapped[int] = mapped_column(BigInteger, default=0)
+    closed_in_period: Mapped[int] = mapped_column(BigInteger, default=0)
+    reworked: Mapped[int] = mapped_column(BigInteger, default=0)
+    overdue_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    filing_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    filing_us: Mapped[int] = mapped_column(BigInteger, default=0)
+    handling_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    handling_us: Mapped[int] = mapped_column(BigInteger, default=0)
+    cb_satisfied: Mapped[int] = mapped_column(BigInteger, default=0)
+    cb_basically_satisfied: Mapped[int] = mapped_column(BigInteger, default=0)
+    cb_dissatisfied: Mapped[int] = mapped_column(BigInteger, default=0)
+    cb_other: Mapped[int] = mapped_column(BigInteger, default=0)
+    reported: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class RollupMetaRow(Base):
     """The one row saying which local zone and filing limit ``analytics_daily`` was built with: views in
     another zone (or with another limit) must not use it."""

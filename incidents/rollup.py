@@ -17,6 +17,13 @@ How each measure of data/indicators.toml becomes additive over local days (a per
   max(that, first resolve)'s day; a period's value is the sum of every earlier day (``overdue_delta``);
 * means keep their count and their sum in integer µs (exact, any order); callbacks count per level.
 
+The same per-day counts go to ``analytics_group_daily`` once per group the incident is in — its grid, its
+department (the one it stands with; a callback's: the callback event's) and its category (5 digits) — with
+the district, plus ``reported`` (the category mix) and, per group, a :data:`TOTAL_DAY` row holding the sum of
+``overdue_delta`` over all days (overdue at a past period's end = that total − the days after it, so a recent
+period reads only recent rows). :func:`contributions` computes an incident's per-day counts once and fans
+them out to every key (:class:`Deltas`), so both tables follow the same rules by construction.
+
 Rows are contributions of the *current* summary row (exact "as of" any T after the incident's last event);
 views "as of" an earlier T take the few incidents with a later event out again and put their fold as of T
 in (incidents/analytics.py), or fall back to the full fold when there are many. Local days are in the zone
@@ -33,7 +40,7 @@ from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from incidents.model import RUNNING_STATES
-from incidents.records import EventArchiveRow, EventRow, MilestoneRow, RollupMetaRow, RollupRow
+from incidents.records import EventArchiveRow, EventRow, GroupRollupRow, MilestoneRow, RollupMetaRow, RollupRow
 
 #: The additive columns, in table order.
 MEASURES = ("to_file", "filed_ontime", "dispatched", "dispatched_right", "to_resolve", "resolved",
@@ -44,13 +51,36 @@ LEVELS = ("satisfied", "basically_satisfied", "dissatisfied")
 CALLBACKS = tuple(f"cb_{lv}" for lv in LEVELS) + ("cb_other",)
 COLUMNS = MEASURES + CALLBACKS
 KEY = ("day", "day2", "district", "large")
-_IX = {c: i for i, c in enumerate(COLUMNS)}
+#: The group table's columns (the same counts and ``reported``) and key, in primary-key order (the upsert's
+#: lock order; ``dim, day`` first so a period's rows are one index range).
+GCOLUMNS = COLUMNS + ("reported",)
+GKEY = ("dim", "day", "day2", "key", "district")
+#: The group dimensions of ``analytics_group_daily`` (districts: every row has one).
+DIMS = ("grid", "department", "category")
+#: ``day = day2`` of the rows holding a group's ``overdue_delta`` summed over all days (before any real day).
+TOTAL_DAY = -1_000_000
+_IX = {c: i for i, c in enumerate(GCOLUMNS)}  # COLUMNS are its first columns
+_N = len(COLUMNS)
+_OVERDUE = _IX["overdue_delta"]
 _RUNNING = frozenset(s.value for s in RUNNING_STATES)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _Q = 900_000_000  # µs in a quarter hour: zone offsets change only on quarter-hour UTC instants
 
 Key = tuple[int, int, int, str]
-Deltas = dict[Key, list[int]]
+GKey = tuple[str, int, int, str, int]
+DayDeltas = dict[tuple[int, int], list[int]]
+
+
+class Deltas:
+    """Additions pending for both tables: ``daily`` by :data:`KEY` (:data:`COLUMNS`), ``groups`` by
+    :data:`GKEY` (:data:`GCOLUMNS`). Filled by :func:`contributions` / :func:`callback_contribution`,
+    written by :func:`apply` (or :func:`write_new`)."""
+
+    __slots__ = ("daily", "groups")
+
+    def __init__(self) -> None:
+        self.daily: dict[Key, list[int]] = {}
+        self.groups: dict[GKey, list[int]] = {}
 
 
 class DayOf:
@@ -77,29 +107,63 @@ def large(category: str) -> str:
     return (category or "")[:3]
 
 
-def _add(out: Deltas, key: Key, col: str, value: int) -> None:
-    if value:
-        row = out.get(key)
-        if row is None:
-            row = out[key] = [0] * len(COLUMNS)
-        row[_IX[col]] += value
+def group_keys(grid: str | None, department: str | None, category: str | None) -> tuple[tuple[str, str], ...]:
+    """(dim, key) of each group an incident (or a callback) counts in; a missing value is the key ``""``,
+    as the fold's group tables show it."""
+    return (("grid", grid or ""), ("department", department or ""), ("category", category or ""))
+
+
+def _acc(table: dict[Any, list[int]], key: Any, v: Sequence[int], n: int) -> None:
+    row = table.get(key)
+    if row is None:
+        table[key] = list(v[:n])
+    else:
+        for i in range(n):
+            row[i] += v[i]
+
+
+def _fan(out: Deltas, dd: DayDeltas, district: int, category: str, grid: str | None,
+         department: str | None) -> None:
+    """Add per-day counts to every key they belong to: the district × class row of ``analytics_daily`` and
+    one row per group of ``analytics_group_daily`` (with the all-days overdue total)."""
+    lg = large(category)
+    keys = group_keys(grid, department, category)
+    for (d, d2), v in dd.items():
+        if any(v[:_N]):
+            _acc(out.daily, (d, d2, district, lg), v, _N)
+        for dim, key in keys:
+            _acc(out.groups, (dim, d, d2, key, district), v, len(GCOLUMNS))
+            if v[_OVERDUE]:
+                total = out.groups.setdefault((dim, TOTAL_DAY, TOTAL_DAY, key, district), [0] * len(GCOLUMNS))
+                total[_OVERDUE] += v[_OVERDUE]
 
 
 def contributions(r: Mapping[str, Any], day: DayOf, limit_us: float, out: Deltas | None = None,
                   sign: int = 1) -> Deltas:
-    """What one summary row adds to the rollup (``sign=-1``: takes it out) — the period rules of
+    """What one summary row adds to both tables (``sign=-1``: takes it out) — the period rules of
     ``incidents.analytics.period_frame`` split per day (see the module docstring); ``out`` accumulates."""
-    out = {} if out is None else out
-    dist, lg = int(r["district"]), large(r["category"])
+    out = Deltas() if out is None else out
+    _fan(out, day_deltas(r, day, limit_us, sign), int(r["district"]), r["category"], r["grid"], r["department"])
+    return out
+
+
+def day_deltas(r: Mapping[str, Any], day: DayOf, limit_us: float, sign: int = 1) -> DayDeltas:
+    """One summary row's counts per (day, day2), :data:`GCOLUMNS` each — before they go to any key."""
+    out: DayDeltas = {}
 
     def add(d: int, d2: int, col: str, v: int) -> None:
-        _add(out, (d, d2, dist, lg), col, sign * v)
+        if v:
+            row = out.get((d, d2))
+            if row is None:
+                row = out[(d, d2)] = [0] * len(GCOLUMNS)
+            row[_IX[col]] += sign * v
 
     R, F, DR, D = r["reported"], r["filed"], r["dropped"], r["dispatched"]
     DL, RES, RF, C, RO = r["deadline"], r["resolved"], r["resolved_first"], r["closed"], r["resolved_ontime"]
     dropped_first = DR is not None and (F is None or DR < F)
     ontime = int(RES is not None and RO == RES)
     dR = day(R)
+    add(dR, dR, "reported", 1)
     if not dropped_first:
         add(dR, dR, "to_file", 1)
         add(dR, dR, "filed_ontime", int(F is not None and F - R <= limit_us))
@@ -150,13 +214,16 @@ def contributions(r: Mapping[str, Any], day: DayOf, limit_us: float, out: Deltas
     return out
 
 
-def callback_contribution(at: int, district: int, category: str, level: str | None, reached: Any,
-                          day: DayOf, out: Deltas, sign: int = 1) -> None:
-    """A ``callback`` event's count, on its day (only those ``incidents.analytics.callbacks`` counts)."""
+def callback_contribution(at: int, district: int, category: str, grid: str | None, department: str | None,
+                          level: str | None, reached: Any, day: DayOf, out: Deltas, sign: int = 1) -> None:
+    """A ``callback`` event's count, on its day (only those ``incidents.analytics.callbacks`` counts);
+    ``department``: the callback event's (as the view groups and filters callbacks)."""
     if not isinstance(level, str) or not level or (reached is not None and reached is not True and reached != 1):
         return  # the same callbacks as the view's query: a level, and ``reached`` true or absent
     d = day(at)
-    _add(out, (d, d, int(district), large(category)), f"cb_{level}" if level in LEVELS else "cb_other", sign)
+    v = [0] * len(GCOLUMNS)
+    v[_IX[f"cb_{level}" if level in LEVELS else "cb_other"]] = sign
+    _fan(out, {(d, d): v}, int(district), category, grid, department)
 
 
 # -------------------------------------------------------------------------------------------------
@@ -164,6 +231,7 @@ def callback_contribution(at: int, district: int, category: str, level: str | No
 # -------------------------------------------------------------------------------------------------
 
 _META: dict[Any, tuple[ZoneInfo, float] | None] = {}
+_GROUPS: dict[Any, bool] = {}
 
 
 def meta(*, session: Session) -> tuple[ZoneInfo, float] | None:
@@ -178,21 +246,37 @@ def meta(*, session: Session) -> tuple[ZoneInfo, float] | None:
     return _META[key]
 
 
+def has_groups(*, session: Session) -> bool:
+    """Whether ``analytics_group_daily`` exists (not before migration 0014, e.g. while 0013 backfills);
+    cached per engine, refreshed by :func:`rebuild_all` (which migration 0014 calls)."""
+    key = _bind_key(session)
+    if key not in _GROUPS:
+        _GROUPS[key] = inspect(session.connection()).has_table(GroupRollupRow.__tablename__)
+    return _GROUPS[key]
+
+
 def apply(deltas: Deltas, *, session: Session) -> None:
-    """Add ``deltas`` to the rollup rows (upsert), in key order (so concurrent writers lock rows in the same
-    order on PostgreSQL). Called in the event's transaction: the rollup commits or rolls back with it."""
-    rows = [dict(zip(KEY, k), **dict(zip(COLUMNS, v))) for k, v in sorted(deltas.items()) if any(v)]
+    """Add ``deltas`` to the rows of both tables (upserts), each in key order and ``analytics_daily`` first
+    (so concurrent writers lock rows in the same order on PostgreSQL). Called in the event's transaction:
+    the rollup commits or rolls back with it."""
+    _upsert(RollupRow.__table__, KEY, COLUMNS, deltas.daily, session)
+    if deltas.groups and has_groups(session=session):
+        _upsert(GroupRollupRow.__table__, GKEY, GCOLUMNS, deltas.groups, session)
+
+
+def _upsert(T: Any, key: Sequence[str], columns: Sequence[str], acc: Mapping[Any, list[int]],
+            session: Session) -> None:
+    rows = [dict(zip(key, k), **dict(zip(columns, v))) for k, v in sorted(acc.items()) if any(v)]
     if not rows:
         return
-    T = RollupRow.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     stmt = upsert(T)
-    stmt = stmt.on_conflict_do_update(index_elements=list(KEY),
-                                      set_={c: T.c[c] + stmt.excluded[c] for c in COLUMNS})
+    stmt = stmt.on_conflict_do_update(index_elements=list(key),
+                                      set_={c: T.c[c] + stmt.excluded[c] for c in columns})
     session.execute(stmt, rows)
 
 
@@ -208,7 +292,7 @@ def _limit_us(minutes: float) -> float:
 def row_deltas(rows: Iterable[Mapping[str, Any]], *, session: Session, sign: int = 1,
                out: Deltas | None = None) -> Deltas:
     """The contributions of summary rows with the rollup's own zone and limit (empty without a rollup)."""
-    out = {} if out is None else out
+    out = Deltas() if out is None else out
     m = meta(session=session)
     if m is not None:
         day = DayOf(m[0])
@@ -217,16 +301,17 @@ def row_deltas(rows: Iterable[Mapping[str, Any]], *, session: Session, sign: int
     return out
 
 
-def callback_rows(ids: Sequence[int] | None, *, session: Session) -> list[tuple[int, int, int, str, Any, Any]]:
-    """(incident id, seq, at µs, …, level, reached) of the callback events of ``ids`` (all: None), live and
-    archive, with district and category from the summary."""
+def callback_rows(ids: Sequence[int] | None, *, session: Session) -> list[tuple[Any, ...]]:
+    """(incident id, seq, at µs, district, category, grid, department, level, reached) of the callback
+    events of ``ids`` (all: None), live and archive: district, category and grid from the summary, the
+    department the event's own."""
     from incidents.milestones import epoch_us  # one converter for stored times
 
     dialect = session.get_bind().dialect.name
     out = []
     M = MilestoneRow
     for E in (EventRow, EventArchiveRow):
-        q = (select(E.incident_id, E.seq, epoch_us(E.at, dialect), M.district, M.category,
+        q = (select(E.incident_id, E.seq, epoch_us(E.at, dialect), M.district, M.category, M.grid, E.department,
                     E.payload["satisfaction"].as_string(), E.payload["reached"].as_boolean())
              .join(M, M.incident_id == E.incident_id).where(E.action == "callback"))
         if ids is not None:
@@ -236,16 +321,22 @@ def callback_rows(ids: Sequence[int] | None, *, session: Session) -> list[tuple[
 
 
 def rebuild_all(*, session: Session, tz: ZoneInfo, filing_limit_minutes: float, chunk: int = 100_000) -> int:
-    """(Re)write the whole rollup from the summary rows and the callback events, for ``tz`` and the limit
-    (records both in ``analytics_rollup_meta``); returns the rows written. Migration 0013 backfills with it."""
+    """(Re)write the whole rollup — ``analytics_daily`` and, once migration 0014 made it,
+    ``analytics_group_daily`` — from the summary rows and the callback events, for ``tz`` and the limit
+    (records both in ``analytics_rollup_meta``); returns the rows written. Migrations 0013 and 0014 backfill
+    with it."""
     from incidents.milestones import COLUMNS as MS_COLUMNS
 
+    key = _bind_key(session)
+    _GROUPS[key] = inspect(session.connection()).has_table(GroupRollupRow.__tablename__)
     session.execute(delete(RollupRow))
+    if _GROUPS[key]:
+        session.execute(delete(GroupRollupRow))
     session.execute(delete(RollupMetaRow))
     session.execute(insert(RollupMetaRow).values(id=1, tz=tz.key, filing_limit_minutes=filing_limit_minutes))
     _META[_bind_key(session)] = (tz, float(filing_limit_minutes))
     day, limit = DayOf(tz), _limit_us(filing_limit_minutes)
-    acc: Deltas = {}
+    acc = Deltas()
     M = MilestoneRow.__table__
     last = 0
     while True:
@@ -256,18 +347,37 @@ def rebuild_all(*, session: Session, tz: ZoneInfo, filing_limit_minutes: float, 
         for r in rows:
             contributions(r, day, limit, acc)
         last = rows[-1]["incident_id"]
-    for _iid, _seq, at, dist, cat, level, reached in callback_rows(None, session=session):
-        callback_contribution(at, dist, cat, level, reached, day, acc)
+    for _iid, _seq, at, dist, cat, grid, dept, level, reached in callback_rows(None, session=session):
+        callback_contribution(at, dist, cat, grid, dept, level, reached, day, acc)
     return write_new(acc, session=session)
 
 
 def write_new(acc: Deltas, *, session: Session) -> int:
-    """Insert accumulated rows into an empty rollup (bulk paths: the rebuild, the benchmark's generator)."""
-    rows = [dict(zip(KEY, k), **dict(zip(COLUMNS, v))) for k, v in sorted(acc.items()) if any(v)]
-    for i in range(0, len(rows), 50_000):
-        session.execute(insert(RollupRow.__table__), rows[i:i + 50_000])
-    return len(rows)
+    """Insert accumulated rows into empty tables (bulk paths: the rebuild, the benchmark's generator)."""
+    written = 0
+    tables = [(RollupRow.__table__, KEY, COLUMNS, acc.daily)]
+    if has_groups(session=session):
+        tables.append((GroupRollupRow.__table__, GKEY, GCOLUMNS, acc.groups))
+    for T, key, columns, rows in tables:
+        for part in new_rows(rows, 50_000):
+            session.execute(insert(T), [dict(zip(key + columns, r)) for r in part])
+            written += len(part)
+    return written
 
 
-__all__ = ["CALLBACKS", "COLUMNS", "DayOf", "KEY", "LEVELS", "MEASURES", "apply", "callback_contribution",
-           "callback_rows", "contributions", "large", "meta", "rebuild_all", "row_deltas", "write_new"]
+def new_rows(acc: Mapping[Any, list[int]], chunk: int) -> Iterable[list[tuple[Any, ...]]]:
+    """Accumulated rows as (key…, counts…) tuples in key order, all-zero rows left out, ``chunk`` at a time."""
+    part: list[tuple[Any, ...]] = []
+    for k, v in sorted(acc.items()):
+        if any(v):
+            part.append((*k, *v))
+            if len(part) == chunk:
+                yield part
+                part = []
+    if part:
+        yield part
+
+
+__all__ = ["CALLBACKS", "COLUMNS", "DIMS", "DayOf", "Deltas", "GCOLUMNS", "GKEY", "KEY", "LEVELS", "MEASURES",
+           "TOTAL_DAY", "apply", "callback_contribution", "callback_rows", "contributions", "day_deltas",
+           "group_keys", "has_groups", "large", "meta", "new_rows", "rebuild_all", "row_deltas", "write_new"]
