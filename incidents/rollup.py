@@ -264,20 +264,29 @@ def apply(deltas: Deltas, *, session: Session) -> None:
         _upsert(GroupRollupRow.__table__, GKEY, GCOLUMNS, deltas.groups, session)
 
 
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert_stmt(T: Any, key: Sequence[str], columns: Sequence[str], dialect: str) -> Any:
+    """The "add to the row" upsert of table ``T``, built once per table and dialect: building its ~20
+    ``SET c = c + excluded.c`` expressions anew took ~60 % of the rollup's cost per event."""
+    stmt = _UPSERTS.get((T.name, dialect))
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        ins = upsert(T)
+        stmt = _UPSERTS[(T.name, dialect)] = ins.on_conflict_do_update(
+            index_elements=list(key), set_={c: T.c[c] + ins.excluded[c] for c in columns})
+    return stmt
+
+
 def _upsert(T: Any, key: Sequence[str], columns: Sequence[str], acc: Mapping[Any, list[int]],
             session: Session) -> None:
     rows = [dict(zip(key, k), **dict(zip(columns, v))) for k, v in sorted(acc.items()) if any(v)]
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    stmt = upsert(T)
-    stmt = stmt.on_conflict_do_update(index_elements=list(key),
-                                      set_={c: T.c[c] + stmt.excluded[c] for c in columns})
-    session.execute(stmt, rows)
+    if rows:
+        session.execute(_upsert_stmt(T, key, columns, session.get_bind().dialect.name), rows)
 
 
 def _bind_key(session: Session) -> tuple[int, str]:
