@@ -410,18 +410,10 @@ class MilestoneRow(Base):
     last_seq: Mapped[int] = mapped_column(Integer)
 
 
-class RollupRow(Base):
-    """Additive indicator counts per local day × district × large category class (issue 8, "Scale" at 10 M):
-    what a long trend sums instead of reading every incident's summary row. Maintained with the summary in
-    every event's transaction (incidents/rollup.py says how each measure is split per day); backfilled by
-    migration 0013. ``day2 = day`` for a day's own counts; ``day2 != day`` for the pair rows of the
-    "deadline OR resolve/close in the period" measures, which count only when both days share a period."""
+class RollupCounts:
+    """The additive counts both rollup tables hold (``incidents.rollup.COLUMNS``, in that order): one
+    declaration, so the two tables cannot drift apart."""
 
-    __tablename__ = "analytics_daily"
-    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    large: Mapped[str] = mapped_column(String(3), primary_key=True)
     to_file: Mapped[int] = mapped_column(BigInteger, default=0)
     filed_ontime: Mapped[int] = mapped_column(BigInteger, default=0)
     dispatched: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -445,7 +437,21 @@ class RollupRow(Base):
     cb_other: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class GroupRollupRow(Base):
+class RollupRow(RollupCounts, Base):
+    """Additive indicator counts per local day × district × large category class (issue 8, "Scale" at 10 M):
+    what a long trend sums instead of reading every incident's summary row. Maintained with the summary in
+    every event's transaction (incidents/rollup.py says how each measure is split per day); backfilled by
+    migration 0013. ``day2 = day`` for a day's own counts; ``day2 != day`` for the pair rows of the
+    "deadline OR resolve/close in the period" measures, which count only when both days share a period."""
+
+    __tablename__ = "analytics_daily"
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    large: Mapped[str] = mapped_column(String(3), primary_key=True)
+
+
+class GroupRollupRow(RollupCounts, Base):
     """The ``analytics_daily`` counts per local day × group (issue 8, "Scale"): ``dim`` is ``grid``,
     ``department`` or ``category`` (the 5-digit code) and ``key`` the group's value, with the district kept
     so a district filter still applies; plus ``reported`` (incidents reported that day, dropped or not: the
@@ -461,27 +467,6 @@ class GroupRollupRow(Base):
     day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     key: Mapped[str] = mapped_column(String(16), primary_key=True)
     district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    to_file: Mapped[int] = mapped_column(BigInteger, default=0)
-    filed_ontime: Mapped[int] = mapped_column(BigInteger, default=0)
-    dispatched: Mapped[int] = mapped_column(BigInteger, default=0)
-    dispatched_right: Mapped[int] = mapped_column(BigInteger, default=0)
-    to_resolve: Mapped[int] = mapped_column(BigInteger, default=0)
-    resolved: Mapped[int] = mapped_column(BigInteger, default=0)
-    resolved_ontime: Mapped[int] = mapped_column(BigInteger, default=0)
-    to_close: Mapped[int] = mapped_column(BigInteger, default=0)
-    closed: Mapped[int] = mapped_column(BigInteger, default=0)
-    closed_ontime: Mapped[int] = mapped_column(BigInteger, default=0)
-    closed_in_period: Mapped[int] = mapped_column(BigInteger, default=0)
-    reworked: Mapped[int] = mapped_column(BigInteger, default=0)
-    overdue_delta: Mapped[int] = mapped_column(BigInteger, default=0)
-    filing_n: Mapped[int] = mapped_column(BigInteger, default=0)
-    filing_us: Mapped[int] = mapped_column(BigInteger, default=0)
-    handling_n: Mapped[int] = mapped_column(BigInteger, default=0)
-    handling_us: Mapped[int] = mapped_column(BigInteger, default=0)
-    cb_satisfied: Mapped[int] = mapped_column(BigInteger, default=0)
-    cb_basically_satisfied: Mapped[int] = mapped_column(BigInteger, default=0)
-    cb_dissatisfied: Mapped[int] = mapped_column(BigInteger, default=0)
-    cb_other: Mapped[int] = mapped_column(BigInteger, default=0)
     reported: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
