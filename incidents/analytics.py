@@ -119,13 +119,7 @@ def _where(start: datetime, end: datetime, as_of: datetime, filters: Filters, lo
         # ``+ 0``: this branch must search the last_at index, not scan reported < cap
         and_(M.last_at >= ms.us(start), (M.reported + 0) < cap),
         and_(text(MILESTONES_OPEN), M.reported < cap))]
-    if filters.district is not None:
-        conds.append(M.district == filters.district)
-    if filters.category:
-        conds.append(M.category.startswith(filters.category, autoescape=True))
-    if filters.grid:
-        conds.append(M.grid == filters.grid)
-    return conds
+    return conds + _mconds(filters)
 
 
 def fetch_columns(q: Any, numeric: Sequence[str], strings: Sequence[str], *,

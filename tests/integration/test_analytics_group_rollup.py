@@ -14,7 +14,7 @@ from incidents import analytics, rollup
 from incidents.analytics import GROUPS, Filters
 from incidents.records import GroupRollupRow
 from tests.factories import CORE_CELL
-from tests.integration.test_analytics_rollup import _hand_log, _later, u
+from tests.integration.test_analytics_rollup import _hand_log, _later, benchmark_module, rebuild, u
 from tests.integration.test_milestones_summary import walk
 
 
@@ -102,9 +102,7 @@ def test_the_maintained_group_rollup_equals_a_rebuild_and_its_tables_equal_the_f
         maintained = _stored(s)
     assert {k[0] for k in maintained} == set(rollup.DIMS)
     assert any(k[1] == rollup.TOTAL_DAY for k in maintained)  # the never-resolved overdue totals
-    with services.db.write.begin() as s:
-        m = rollup.meta(session=s)
-        rollup.rebuild_all(session=s, tz=m[0], filing_limit_minutes=m[1])
+    rebuild(services)
     with services.db.read() as s:
         assert _stored(s) == maintained  # every write path (unit, group commit, bulk, reassign…) kept it exact
     first = moments[0].astimezone(tz).date()
@@ -179,9 +177,7 @@ def test_hand_built_group_tables_equal_the_fold_as_of_the_past_and_after_later_e
         assert mix == fold == analytics.category_mix(*mar, u(3, 6, 12), Filters(), session=s)
         assert sum(r["count"] for r in mix) == 3  # V W X
         maintained = _stored(s)
-    with services.db.write.begin() as s:
-        m = rollup.meta(session=s)
-        rollup.rebuild_all(session=s, tz=m[0], filing_limit_minutes=m[1])
+    rebuild(services)
     with services.db.read() as s:
         assert _stored(s) == maintained
 
@@ -204,21 +200,12 @@ def test_filters_the_group_rollup_cannot_apply_fall_back_to_the_fold(services: A
 def test_the_benchmarks_generator_fills_the_group_rollup_as_the_writes_would(services: Any) -> None:
     """The benchmark's vectorised generator writes the group rollup itself: it equals a rebuild, and last
     month's group tables and dashboard from it equal the fold (the benchmark's own views)."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "analytics.py"
-    spec = importlib.util.spec_from_file_location("bench_analytics_group_rollup", path)
-    bench = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(bench)
+    bench = benchmark_module("bench_analytics_group_rollup")
     bench.generate(services, 3000, seed=12)
     tz = services.settings.tz
     with services.db.read() as s:
         generated = _stored(s)
-    with services.db.write.begin() as s:
-        m = rollup.meta(session=s)
-        rollup.rebuild_all(session=s, tz=m[0], filing_limit_minutes=m[1])
+    rebuild(services)
     with services.db.read() as s:
         assert _stored(s) == generated
         start, end = _local(tz, date(2026, 2, 1)), _local(tz, date(2026, 3, 1))

@@ -208,24 +208,35 @@ def test_filters_the_rollup_cannot_answer_fall_back_to_the_fold(services: Any) -
                                       defs=analytics.load()) is None  # not a local midnight
 
 
-def test_trends_on_the_benchmarks_generated_history_equal_the_fold(services: Any) -> None:
-    """The benchmark's vectorised generator fills the rollup itself: a year of months and a month of days from
-    it equal the fold, and the rollup equals a rebuild from the generated summary rows and callbacks."""
+def benchmark_module(name: str) -> Any:
+    """benchmarks/analytics.py loaded as a module (it is a script, not a package member)."""
     import importlib.util
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[2] / "benchmarks" / "analytics.py"
-    spec = importlib.util.spec_from_file_location("bench_analytics_rollup", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     bench = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     spec.loader.exec_module(bench)
+    return bench
+
+
+def rebuild(services: Any) -> None:
+    """Rewrite the rollups from the summary rows, in the zone and limit they were built with."""
+    with services.db.write.begin() as s:
+        m = rollup.meta(session=s)
+        rollup.rebuild_all(session=s, tz=m[0], filing_limit_minutes=m[1])
+
+
+def test_trends_on_the_benchmarks_generated_history_equal_the_fold(services: Any) -> None:
+    """The benchmark's vectorised generator fills the rollup itself: a year of months and a month of days from
+    it equal the fold, and the rollup equals a rebuild from the generated summary rows and callbacks."""
+    bench = benchmark_module("bench_analytics_rollup")
     bench.generate(services, 3000, seed=11)
     tz = services.settings.tz
     with services.db.read() as s:
         generated = _stored(s)
-    with services.db.write.begin() as s:
-        m = rollup.meta(session=s)
-        rollup.rebuild_all(session=s, tz=m[0], filing_limit_minutes=m[1])
+    rebuild(services)
     with services.db.read() as s:
         assert _stored(s) == generated
     now = bench.NOW
