@@ -30,7 +30,7 @@ with no event since — finished before the period — is outside: a stated limi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -97,7 +97,7 @@ _SEP = "\x1f"  # ASCII unit separator: in no code, category, grid, state or depa
 
 
 def _candidates(start: datetime, end: datetime, as_of: datetime, filters: Filters, lookback_days: int,
-                strings: Sequence[str] = _STRINGS) -> Any:
+                strings: Sequence[str] = _STRINGS, extra: Sequence[Any] = ()) -> Any:
     """Summary rows of the incidents that can count in [start, end) as of ``as_of``: reported before
     ``end`` (and by ``as_of``) and either reported within the lookback before ``start``, or with any event
     at or after ``start`` (``last_at``), or open now — three index searches (SQLite: MULTI-INDEX OR).
@@ -107,7 +107,7 @@ def _candidates(start: datetime, end: datetime, as_of: datetime, filters: Filter
     period rules decide what counts."""
     M = MilestoneRow
     return select(*[M.__table__.c[c] for c in (*_NUMERIC, *strings)]).where(
-        *_where(start, end, as_of, filters, lookback_days))
+        *_where(start, end, as_of, filters, lookback_days), *extra)
 
 
 def _where(start: datetime, end: datetime, as_of: datetime, filters: Filters, lookback_days: int) -> list[Any]:
@@ -163,9 +163,11 @@ def _frame(cols: Mapping[str, np.ndarray], strings: Sequence[str] = _STRINGS) ->
 
 def milestone_rows(start: datetime, as_of: datetime, filters: Filters, *, session: Session,
                    defs: Definitions | None = None, end: datetime | None = None,
-                   source: str = "summary", strings: Sequence[str] = _STRINGS) -> pd.DataFrame:
+                   source: str = "summary", strings: Sequence[str] = _STRINGS,
+                   extra: Sequence[Any] = ()) -> pd.DataFrame:
     """One row per candidate incident of [start, end): its milestones from events at ``<= as_of``, times
-    as epoch µs (float, NaN for none); of the text columns only ``strings`` (each costs a cell per row).
+    as epoch µs (float, NaN for none); of the text columns only ``strings`` (each costs a cell per row);
+    ``extra``: more conditions on the summary rows (the drill-down's window of report times).
 
     ``source="summary"`` (the views): summary rows whose ``last_at <= as_of`` are exact as they are (no
     later event exists); only candidates with a later event are folded from their events at ``<= as_of``
@@ -175,7 +177,7 @@ def milestone_rows(start: datetime, as_of: datetime, filters: Filters, *, sessio
     dialect = session.get_bind().dialect.name
     t = ms.us(as_of)
     strings = tuple(dict.fromkeys([*strings, "state"] + (["department"] if filters.department else [])))
-    f = _frame(fetch_columns(_candidates(start, end or as_of, as_of, filters, defs.lookback_days, strings),
+    f = _frame(fetch_columns(_candidates(start, end or as_of, as_of, filters, defs.lookback_days, strings, extra),
                              _NUMERIC, strings, session=session), strings)
     late = (f["last_at"] > t) if source == "summary" else pd.Series(True, index=f.index)
     if late.any():
@@ -273,9 +275,10 @@ def _dt(values: pd.Series) -> pd.Series:
 
 
 def milestones(start: datetime, as_of: datetime, filters: Filters, *, session: Session,
-               defs: Definitions | None = None, end: datetime | None = None, source: str = "summary") -> pd.DataFrame:
+               defs: Definitions | None = None, end: datetime | None = None, source: str = "summary",
+               extra: Sequence[Any] = ()) -> pd.DataFrame:
     """:func:`milestone_rows` with datetimes (what the per-incident views — drill-down, mix — use)."""
-    f = milestone_rows(start, as_of, filters, session=session, defs=defs, end=end, source=source)
+    f = milestone_rows(start, as_of, filters, session=session, defs=defs, end=end, source=source, extra=extra)
     f = f.rename(columns={"incident_id": "iid"})
     for c in _TIME_COLS:
         f[c] = _dt(f[c])
@@ -677,7 +680,9 @@ def _late(as_of: datetime, hi: int, filters: Filters, day: Any, *, session: Sess
     others' rows, now and as of then, lie on days after it (and the fold's candidates are reported before)."""
     M = MilestoneRow
     t = ms.us(as_of)
-    ids = list(session.scalars(select(M.incident_id).where(M.last_at > t, M.reported < hi, *_mconds(filters))
+    # by the last_at index ((reported + 0): with a district filter SQLite preferred the reported index, which
+    # reads every incident reported before ``hi``; the late ones are few after a recent ``as_of``)
+    ids = list(session.scalars(select(M.incident_id).where(M.last_at > t, (M.reported + 0) < hi, *_mconds(filters))
                                .limit(ROLLUP_MAX_LATE + 1)))
     if len(ids) > ROLLUP_MAX_LATE:
         return None
@@ -1062,7 +1067,7 @@ def dashboard(start: datetime, end: datetime, freq: str, as_of: datetime, filter
     out["last_year"] = []
     if last_year:
         ly = [_year_before(e.astimezone(tz)) for e in (start, end)]
-        ly_as_of = min(as_of, ly[1].astimezone(timezone.utc))
+        ly_as_of = as_of  # 同比: last year's period as known at ``as_of`` (its settled figures), not as it stood then
         ly_edges = _edges(ly[0].astimezone(timezone.utc), ly[1].astimezone(timezone.utc), freq, tz)
         fast = (rollup_trend(ly_edges, ly_as_of, filters, session=session, defs=defs)
                 if source == "summary" else None)
@@ -1101,28 +1106,78 @@ def _phones(ids: Sequence[int], *, session: Session) -> dict[int, str]:
     return out
 
 
+#: The drill-down's first window of report times (doubled until the list is full or no candidate is older).
+DRILL_WINDOW = timedelta(days=1)
+
+
+def _drill_filters(filters: Filters, group: tuple[str, str] | None) -> tuple[Filters, Any] | None:
+    """A drill group that is a filter (district, grid, category, department) folded into the filters, so SQL
+    selects it; what remains (a code) as an SQL condition. None: the group contradicts the filters."""
+    if group is None:
+        return filters, None
+    dim, value = group[0], str(group[1])
+    if dim == "district":
+        if not value.isdigit() or (filters.district is not None and filters.district != int(value)):
+            return None
+        return replace(filters, district=int(value)), None
+    if dim in ("grid", "department"):
+        if getattr(filters, dim) not in (None, "", value):
+            return None
+        return replace(filters, **{dim: value}), None
+    if dim == "category":
+        if filters.category and not value.startswith(filters.category):
+            return None
+        return replace(filters, category=value), MilestoneRow.category == value
+    if dim == "code":
+        return filters, MilestoneRow.code == value
+    return None
+
+
 def drill(start: datetime, end: datetime, as_of: datetime, filters: Filters, *, session: Session,
           measure: str | None = None, group: tuple[str, str] | None = None, limit: int = 500,
           defs: Definitions | None = None) -> list[dict[str, Any]]:
     """The incidents behind a number: those counted in ``measure`` (default: reported in the period) for
-    [start, end) as of ``as_of``, optionally only one group (``("district", "220302")``)."""
+    [start, end) as of ``as_of``, optionally only one group (``("district", "220302")``), newest report first.
+
+    Why windows: the list shows the newest ``limit``, so the candidates are read in windows of report time
+    going back from the period's end (1 day, 2, 4 …) until ``limit`` are counted or no candidate is older —
+    a month of 10 M incidents held ~400 k candidates, of which the page shows 500. Each window applies
+    the same period rules (:func:`measure_masks`, row by row) to its rows."""
     defs = defs or load()
-    f = milestones(start, as_of, filters, session=session, defs=defs, end=end)
-    masks = measure_masks(f, start, end, as_of, defs)
+    folded = _drill_filters(filters, group)
+    if folded is None:
+        return []
+    filters, cond = folded
+    M = MilestoneRow
+    cb_codes: set[str] | None = None
     if measure in ("callbacks", "satisfied"):
         cb = callbacks(start, end, as_of, filters, session=session, defs=defs)
         keep = cb["satisfied"] if measure == "satisfied" else pd.Series(True, index=cb.index)
-        f = f[f["code"].isin(set(cb.loc[keep, "code"]))]
-    else:
-        sel = masks.get(measure or "", None)
-        if sel is None:
-            sel = (f["reported"] >= _ts(start)) & (f["reported"] < _ts(end))
-        elif sel.dtype != bool:
-            sel = sel.notna()
-        f = f[sel]
-    if group is not None:
-        f = f[f[group[0]].astype(str) == str(group[1])]
-    f = f.sort_values("reported", ascending=False, kind="stable").head(limit)
+        cb_codes = set(cb.loc[keep, "code"])
+    hi: int | None = min(ms.us(end), ms.us(as_of) + 1)  # the candidates' report-time cap (see _where)
+    floor = ms.us(start - timedelta(days=defs.lookback_days))  # older candidates: open, or an event since start
+    width = int(DRILL_WINDOW.total_seconds() * 1e6)
+    found: list[pd.DataFrame] = []
+    count = 0
+    while hi is not None:
+        lo = max(hi - width, floor)
+        window = ([M.reported >= lo, M.reported < hi] if hi > floor else [M.reported < hi]) + \
+            ([] if cond is None else [cond])
+        f = milestones(start, as_of, filters, session=session, defs=defs, end=end, extra=window)
+        if cb_codes is not None:
+            f = f[f["code"].isin(cb_codes)]
+        else:
+            sel = measure_masks(f, start, end, as_of, defs).get(measure or "", None)
+            if sel is None:
+                sel = (f["reported"] >= _ts(start)) & (f["reported"] < _ts(end))
+            elif sel.dtype != bool:
+                sel = sel.notna()
+            f = f[sel]
+        found.append(f)
+        count += len(f)
+        # the last window is every candidate reported before the lookback (one query, by their indexes)
+        hi, width = (None if count >= limit or hi <= floor else lo), width * 2
+    f = pd.concat(found, ignore_index=True).sort_values("reported", ascending=False, kind="stable").head(limit)
     phones = _phones([int(i) for i in f["iid"]], session=session)
     return [{"code": r.code, "category": r.category, "district": int(r.district), "grid": r.grid,
              "department": r.department, "state": r.state, "phone": phones.get(int(r.iid), ""),

@@ -151,3 +151,21 @@ def test_a_period_with_nothing_in_it_gives_a_row_of_zeros_not_an_error(services)
         numbers = {k: v for k, v in r.items() if k not in ("all", "period", "start", "end")}
         assert all(v in (0, None) for v in numbers.values()), numbers
         assert r["accurate_dispatch"] is None
+
+
+def test_last_years_period_is_compared_with_its_settled_figures_as_known_at_as_of(services: Any) -> None:
+    """同比: the dashed line is last year's same period as known at ``as_of`` — an incident dispatched in
+    that period and returned after its end no longer counts as dispatched right the first time."""
+    ly = d(0) - timedelta(days=364)  # Monday 3 March 2025, the same weekday
+    write_incident(services, "LY", [(ly + timedelta(hours=8), "created", "reported", {}),
+                                    (ly + timedelta(hours=9), "file", "accepted", {}),
+                                    (ly + timedelta(hours=10), "dispatch", "dispatched", dl(ly + timedelta(days=9))),
+                                    (ly + timedelta(days=8), "return", "accepted", {})])
+    an = Analytics(services.db, services.settings.tz)
+    data = an.dashboard(START, END, "week", AS_OF)
+    ly0, ly1 = (analytics._year_before(x.astimezone(services.settings.tz)) for x in (START, END))
+    known_now = an.trend(ly0, ly1, "week", AS_OF)
+    as_it_stood = an.trend(ly0, ly1, "week", ly1)
+    assert data["last_year"] == known_now
+    assert sum(r["dispatched"] for r in known_now) == 1 and sum(r["dispatched_right"] for r in known_now) == 0
+    assert sum(r["dispatched"] for r in as_it_stood) == 1 and sum(r["dispatched_right"] for r in as_it_stood) == 1
