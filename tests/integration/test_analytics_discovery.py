@@ -1,9 +1,11 @@
 """Hotspots, recurrence and breach risk on planted patterns (hand-written incidents and events)."""
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import numpy as np
 import pytest
 
 from analytics_log import write_incident
@@ -43,7 +45,8 @@ def test_a_cell_far_above_its_own_history_is_a_hotspot_and_a_busy_usual_cell_is_
     assert Analytics(services.db, services.settings.tz).hotspots(NOW, Filters(district=220303)) == []
 
 
-def test_one_category_coming_back_at_one_place_is_a_recurrence(services: Any) -> None:
+def test_one_category_coming_back_at_one_place_is_a_recurrence(db_services: Any) -> None:
+    services = db_services
     lon, lat = 124.30123, 43.1991
     for k in range(4):  # 4 water covers within ~20 m over 10 days
         plant(services, f"R{k}", NOW - timedelta(days=2 * k + 1), lon=lon + 0.0001 * (k % 2), lat=lat + 0.0001 * (k // 2))
@@ -58,11 +61,38 @@ def test_one_category_coming_back_at_one_place_is_a_recurrence(services: Any) ->
     assert "4" in found[0].explain("en")
 
 
-def test_clusters_take_the_densest_place_first() -> None:
-    lon = [124.0, 124.0002, 124.0004, 124.0006, 124.1]  # ~16 m apart, then one far away
-    lat = [43.0] * 5
-    groups = clusters(lon, lat, radius_m=20, min_size=3)
-    assert [sorted(g.tolist()) for g in groups] == [[0, 1, 2]]  # point 3 is left alone, not a cluster
+def test_places_are_taken_largest_first_one_category_each() -> None:
+    m = 1 / 111_320 / math.cos(math.radians(43.0))  # one metre of longitude at 43° N
+    lon = [124.0 + k * 3 * m for k in range(5)]  # 5 within 12 m
+    lon += [124.003 + k * 3 * m for k in range(3)]  # 3 within 6 m, ~250 m east
+    lon += [124.0 + m, 124.0 + 2 * m, 124.0 + 4 * m]  # 3 on the first spot, another category
+    lon += [124.006, 124.009]  # alone
+    cats = [0] * 8 + [1] * 3 + [0] * 2
+    groups = clusters(lon, [43.0] * len(lon), radius_m=50, min_size=3, groups=cats)
+    assert [g.tolist() for g in groups] == [[0, 1, 2, 3, 4], [5, 6, 7], [8, 9, 10]]
+
+
+def test_any_tight_group_is_found_whole_and_every_place_lies_within_the_radius_of_its_square() -> None:
+    """Wherever a group of reports falls against the lattices, a group inside a box of R/√2 is one place;
+    and no place is wider than its square (side R·√2: every member within R of the centre)."""
+    rng = np.random.default_rng(5)
+    radius = 50.0
+    box = radius / math.sqrt(2)
+    x0, y0 = 124.3, 43.2
+    mx, my = 1 / (111_320 * math.cos(math.radians(y0))), 1 / 110_574
+    for trial in range(200):
+        size = int(rng.integers(3, 9))
+        cx, cy = rng.uniform(0, 5000, 2)  # anywhere against the lattices
+        px = cx + rng.uniform(0, box * 0.999, size)
+        py = cy + rng.uniform(0, box * 0.999, size)
+        noise_x, noise_y = rng.uniform(0, 5000, 40), rng.uniform(0, 5000, 40)
+        far = np.hypot(noise_x - cx, noise_y - cy) > 4 * radius  # other reports, not sharing the group's squares
+        x, y = np.r_[px, noise_x[far]], np.r_[py, noise_y[far]]
+        places = clusters(x0 + x * mx, y0 + y * my, radius, 3)
+        assert any(set(range(size)) <= set(p.tolist()) for p in places), trial
+        for p in places:
+            assert np.ptp(x[p]) <= radius * math.sqrt(2) + 0.01 and np.ptp(y[p]) <= radius * math.sqrt(2) + 0.01
+            assert np.hypot(x[p] - x[p].min() - np.ptp(x[p]) / 2, y[p] - y[p].min() - np.ptp(y[p]) / 2).max() <= radius + 0.01
 
 
 def test_breach_risk_is_the_empirical_tail_of_the_time_share_used(services: Any) -> None:
