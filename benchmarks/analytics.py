@@ -418,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             "daily trend, last month": lambda: an.trend(month_start, month_end, "day", NOW),
             "dashboard (page), last month": lambda: an.dashboard(month_start, month_end, "day", NOW),
             "dashboard, one district": lambda: an.dashboard(month_start, month_end, "day", NOW, Filters(district=220302)),
+            "dashboard as of the month's end": lambda: an.dashboard(month_start, month_end, "day", month_end),
             "monthly trend, 12 months": lambda: an.trend(year_start, month_end, "month", NOW),
             "drill-down list": lambda: an.drill(month_start, month_end, NOW, measure="to_close"),
             "hotspots": lambda: an.hotspots(NOW),
