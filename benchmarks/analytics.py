@@ -275,8 +275,8 @@ def rollup_rows(services: Any, ms_rows: list[tuple[Any, ...]], ev: pd.DataFrame,
     day, limit_us = rollup.DayOf(meta[0]), meta[1] * 60e6
     acc = rollup.Deltas() if acc is None else acc
     cols = milestones.COLUMNS
-    for row in ms_rows:
-        rollup.contributions(dict(zip(cols, row)), day, limit_us, acc)
+    for k in range(0, len(ms_rows), 200_000):
+        rollup.contributions_many([dict(zip(cols, row)) for row in ms_rows[k:k + 200_000]], day, limit_us, acc)
     by_id = {row[0]: (row[3], row[2], row[4]) for row in ms_rows}  # incident id → (district, category, grid)
     cb = ev[ev["action"] == "callback"]
     at_us = (cb["at"].to_numpy(float) * 1e6).astype("int64")  # as stored (``_iso`` truncates alike)

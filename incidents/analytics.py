@@ -689,14 +689,14 @@ def _late(as_of: datetime, hi: int, filters: Filters, day: Any, *, session: Sess
     if not ids:
         return _Late(hi, [], [], rollup.Deltas())
     current = ms.read_all(session=session, ids=ids)
-    deltas = rollup.row_deltas(current, session=session, sign=-1)  # out: their current rows…
     dialect = session.get_bind().dialect.name
     folded: list[dict[str, Any]] = []
     for E, I in ms.sides(session=session):
         for k in range(0, len(ids), 5000):
             folded += [dict(r._mapping) for r in session.execute(
                 ms.aggregate(E, I, dialect, ids=ids[k:k + 5000], as_of=as_of))]
-    rollup.row_deltas(folded, session=session, out=deltas)  # …in: their fold as of as_of
+    # out: their current rows; in: their fold as of as_of (one pass)
+    deltas = rollup.row_deltas(current + folded, session=session, sign=[-1] * len(current) + [1] * len(folded))
     for _iid, _seq, at, dist, cat, grid, dept, level, reached in rollup.callback_rows(ids, session=session):
         if at > t:
             rollup.callback_contribution(at, dist, cat, grid, dept, level, reached, day, deltas, sign=-1)

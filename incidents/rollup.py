@@ -33,9 +33,11 @@ a view in another zone or with another limit uses the full fold.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import delete, insert, inspect, select
 from sqlalchemy.orm import Session
 
@@ -65,6 +67,7 @@ _OVERDUE = _IX["overdue_delta"]
 _RUNNING = frozenset(s.value for s in RUNNING_STATES)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _Q = 900_000_000  # µs in a quarter hour: zone offsets change only on quarter-hour UTC instants
+_DAY_US = 86_400_000_000
 
 Key = tuple[int, int, int, str]
 GKey = tuple[str, int, int, str, int]
@@ -91,12 +94,15 @@ class DayOf:
         self._off: dict[int, int] = {}
 
     def __call__(self, t: int) -> int:
-        q = t // _Q
+        return (t + self.offset(t // _Q)) // _DAY_US
+
+    def offset(self, q: int) -> int:
+        """The zone's UTC offset in µs during quarter hour ``q`` (epoch µs // :data:`_Q`)."""
         off = self._off.get(q)
         if off is None:
             at = datetime.fromtimestamp(q * _Q / 1e6, timezone.utc).astimezone(self.tz)
             off = self._off[q] = int(at.utcoffset().total_seconds() * 1_000_000)  # type: ignore[union-attr]
-        return (t + off) // 86_400_000_000
+        return off
 
     def of_date(self, d: date) -> int:
         return d.toordinal() - _EPOCH_ORDINAL
@@ -214,6 +220,132 @@ def day_deltas(r: Mapping[str, Any], day: DayOf, limit_us: float, sign: int = 1)
     return out
 
 
+#: Above this many rows :func:`row_deltas` computes contributions with :func:`contributions_many`.
+MANY = 64
+
+
+def _days(day: DayOf, t: np.ndarray) -> np.ndarray:
+    """:class:`DayOf` of an array of epoch µs (float, NaN → any day: masked by the caller), one zone offset
+    looked up per distinct quarter hour."""
+    ti = np.nan_to_num(t).astype(np.int64)
+    q, inv = np.unique(ti // _Q, return_inverse=True)
+    off = np.array([day.offset(int(x)) for x in q], dtype=np.int64)
+    return (ti + off[inv.reshape(-1)]) // _DAY_US
+
+
+def contributions_many(rows: Sequence[Mapping[str, Any]], day: DayOf, limit_us: float, out: Deltas | None = None,
+                       sign: int | Sequence[int] = 1) -> Deltas:
+    """:func:`contributions` of many summary rows at once, with numpy — the same rules, the same sums (a test
+    compares the two on random rows); ``sign`` one for all rows or one per row (a correction takes rows out
+    and puts others in, in one pass). Why: correcting a view "as of" the end of a past month touches the
+    ~24 k incidents still open then at 10 M (~30 µs each one by one), and rebuilds touch every row."""
+    out = Deltas() if out is None else out
+    n = len(rows)
+    if n == 0:
+        return out
+
+    def col(name: str) -> np.ndarray:
+        return np.array([np.nan if r[name] is None else r[name] for r in rows], dtype=np.float64)
+
+    R, F, DR, D = col("reported"), col("filed"), col("dropped"), col("dispatched")
+    DL, RES, RF, C, RO = col("deadline"), col("resolved"), col("resolved_first"), col("closed"), col("resolved_ontime")
+    returns, reassigns, reworks = (np.array([r[c] for r in rows], dtype=np.int64)
+                                   for c in ("returns", "reassigns", "reworks"))
+    has = {k: ~np.isnan(v) for k, v in (("F", F), ("DR", DR), ("D", D), ("DL", DL), ("RES", RES), ("RF", RF),
+                                          ("C", C))}
+    dR, dF, dD, dDL, dRES, dRF, dC = np.split(_days(day, np.concatenate([R, F, D, DL, RES, RF, C])), 7)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]] = []  # (mask, day, day2, column, value)
+    one = np.ones(n, np.int64)
+
+    def add(mask: np.ndarray, d: np.ndarray, d2: np.ndarray, name: str, v: np.ndarray) -> None:
+        parts.append((mask, d, d2, _IX[name], v))
+
+    dropped_first = has["DR"] & (~has["F"] | (DR < F))
+    ontime = (has["RES"] & (RO == RES)).astype(np.int64)
+    every = np.ones(n, bool)
+    add(every, dR, dR, "reported", one)
+    add(~dropped_first, dR, dR, "to_file", one)
+    add(~dropped_first, dR, dR, "filed_ontime", (has["F"] & (F - R <= limit_us)).astype(np.int64))
+    gap = np.nan_to_num(F - R).astype(np.int64)
+    add(has["F"], dF, dF, "filing_n", one)
+    add(has["F"], dF, dF, "filing_us", gap)
+    add(has["C"], dC, dC, "closed_in_period", one)
+    add(has["C"], dC, dC, "reworked", (reworks > 0).astype(np.int64))
+    disp = has["D"]  # nothing below counts an incident never dispatched
+    add(disp, dD, dD, "dispatched", one)
+    add(disp, dD, dD, "dispatched_right", ((returns == 0) & (reassigns == 0)).astype(np.int64))
+    hdl = disp & has["DL"]
+    for dT, hT, due, done, done_on in ((dRES, has["RES"], "to_resolve", "resolved", "resolved_ontime"),
+                                       (dC, has["C"], "to_close", "closed", "closed_ontime")):
+        add(hdl, dDL, dDL, due, one)
+        t_ = disp & hT
+        add(t_, dT, dT, due, one)
+        add(t_, dT, dT, done, one)
+        add(t_, dT, dT, done_on, ontime)
+        both = t_ & hdl
+        before = (dT < dDL).astype(np.int64)
+        add(both, dDL, dDL, done, before)
+        add(both, dDL, dDL, done_on, before * ontime)
+        add(both, dDL, dT, due, -one)
+        add(both, dDL, dT, done, -before)
+        add(both, dDL, dT, done_on, -before * ontime)
+    hrf = disp & has["RF"]
+    add(hrf, dRF, dRF, "handling_n", one)
+    add(hrf, dRF, dRF, "handling_us", np.nan_to_num(RF - D).astype(np.int64))
+    ov = hdl & ~dropped_first  # overdue from max(dispatch, deadline) until the first resolve
+    s0 = np.maximum(dD, dDL)
+    e0 = np.maximum(s0, dRF)
+    ov &= ~has["RF"] | (e0 != s0)
+    add(ov, s0, s0, "overdue_delta", one)
+    add(ov & has["RF"], e0, e0, "overdue_delta", -one)
+    idx = np.concatenate([np.flatnonzero(m) for m, *_ in parts])
+    d1 = np.concatenate([d[m] for m, d, *_ in parts])
+    d2 = np.concatenate([x[m] for m, _d, x, *_ in parts])
+    cix = np.concatenate([np.full(int(m.sum()), c, np.int64) for m, _d, _x, c, _v in parts])
+    val = np.concatenate([v[m] for m, _d, _x, _c, v in parts]) * np.broadcast_to(np.asarray(sign, np.int64), (n,))[idx]
+    keep = val != 0
+    idx, d1, d2, cix, val = idx[keep], d1[keep], d2[keep], cix[keep], val[keep]
+    dist = np.array([int(r["district"]) for r in rows], np.int64)[idx]
+    cat = [r["category"] or "" for r in rows]
+    keys = {"large": [large(c) for c in cat], "grid": [r["grid"] or "" for r in rows],
+            "department": [r["department"] or "" for r in rows], "category": cat}
+    daily = cix < _N
+    _sum_into(out.daily, d1[daily], d2[daily], dist[daily], keys["large"], idx[daily], cix[daily], val[daily], _N,
+              lambda d, d2_, ds, k: (d, d2_, ds, k))
+    ov = cix == _OVERDUE
+    total = np.full(int(ov.sum()), TOTAL_DAY, np.int64)
+    for dim in DIMS:
+        make = lambda d, d2_, ds, k, dim=dim: (dim, d, d2_, k, ds)  # noqa: E731
+        _sum_into(out.groups, d1, d2, dist, keys[dim], idx, cix, val, len(GCOLUMNS), make)
+        _sum_into(out.groups, total, total, dist[ov], keys[dim], idx[ov], cix[ov], val[ov], len(GCOLUMNS), make)
+    return out
+
+
+def _sum_into(table: dict[Any, list[int]], d: np.ndarray, d2: np.ndarray, dist: np.ndarray, names: Sequence[str],
+              idx: np.ndarray, c: np.ndarray, v: np.ndarray, width: int, make: Callable[..., Any]) -> None:
+    """Add values ``v`` (column ``c``) to ``table``'s rows keyed ``make(day, day2, district, names[idx])``:
+    summed per key in numpy first, so Python touches each key once, not each value."""
+    if len(v) == 0:
+        return
+    kc, kn = pd.factorize(np.asarray(names, dtype=object))
+    k = kc[idx]
+    parts = [pd.factorize(x) for x in (d, d2, dist)]
+    code = np.zeros(len(v), np.int64)
+    for codes, uniq in (*parts, (k, kn)):
+        code = code * (len(uniq) + 1) + codes
+    first, inv = np.unique(code, return_index=True, return_inverse=True)[1:]
+    sums = np.zeros((len(first), width), np.int64)
+    np.add.at(sums, (inv.reshape(-1), c), v)
+    for i, row_sum in zip(first.tolist(), sums.tolist()):
+        key = make(int(d[i]), int(d2[i]), int(dist[i]), kn[k[i]])
+        row = table.get(key)
+        if row is None:
+            table[key] = row_sum
+        else:
+            for j, x in enumerate(row_sum):
+                row[j] += x
+
+
 def callback_contribution(at: int, district: int, category: str, grid: str | None, department: str | None,
                           level: str | None, reached: Any, day: DayOf, out: Deltas, sign: int = 1) -> None:
     """A ``callback`` event's count, on its day (only those ``incidents.analytics.callbacks`` counts);
@@ -298,15 +430,20 @@ def _limit_us(minutes: float) -> float:
     return minutes * 60e6  # as incidents.analytics compares (float µs)
 
 
-def row_deltas(rows: Iterable[Mapping[str, Any]], *, session: Session, sign: int = 1,
+def row_deltas(rows: Iterable[Mapping[str, Any]], *, session: Session, sign: int | Sequence[int] = 1,
                out: Deltas | None = None) -> Deltas:
-    """The contributions of summary rows with the rollup's own zone and limit (empty without a rollup)."""
+    """The contributions of summary rows with the rollup's own zone and limit (empty without a rollup);
+    ``sign``: one for all rows or one per row. Many rows at once go through :func:`contributions_many`."""
     out = Deltas() if out is None else out
     m = meta(session=session)
     if m is not None:
         day = DayOf(m[0])
-        for r in rows:
-            contributions(r, day, _limit_us(m[1]), out, sign)
+        rows = list(rows)
+        if len(rows) > MANY:
+            return contributions_many(rows, day, _limit_us(m[1]), out, sign)
+        signs = [sign] * len(rows) if isinstance(sign, int) else list(sign)
+        for r, sg in zip(rows, signs):
+            contributions(r, day, _limit_us(m[1]), out, sg)
     return out
 
 
@@ -353,8 +490,7 @@ def rebuild_all(*, session: Session, tz: ZoneInfo, filing_limit_minutes: float, 
                                .order_by(M.c.incident_id).limit(chunk)).mappings().all()
         if not rows:
             break
-        for r in rows:
-            contributions(r, day, limit, acc)
+        contributions_many(rows, day, limit, acc)
         last = rows[-1]["incident_id"]
     for _iid, _seq, at, dist, cat, grid, dept, level, reached in callback_rows(None, session=session):
         callback_contribution(at, dist, cat, grid, dept, level, reached, day, acc)
@@ -388,5 +524,5 @@ def new_rows(acc: Mapping[Any, list[int]], chunk: int) -> Iterable[list[tuple[An
 
 
 __all__ = ["CALLBACKS", "COLUMNS", "DIMS", "DayOf", "Deltas", "GCOLUMNS", "GKEY", "KEY", "LEVELS", "MEASURES",
-           "TOTAL_DAY", "apply", "callback_contribution", "callback_rows", "contributions", "day_deltas",
+           "TOTAL_DAY", "apply", "callback_contribution", "callback_rows", "contributions", "contributions_many", "day_deltas",
            "group_keys", "has_groups", "large", "meta", "new_rows", "rebuild_all", "row_deltas", "write_new"]
