@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -154,32 +155,41 @@ def recurrences(now: datetime, *, session: Session, radius_m: float = 50.0, days
     Reads five columns of the window's reports as arrays (coordinates in 1e-7 degrees, times in µs): at
     10 M incidents a month holds ~400 k reports, and a Python object per cell was most of the cost."""
     from incidents.analytics import fetch_columns  # (analytics imports this module's functions lazily)
-    from incidents.milestones import epoch_us
 
     I = IncidentRow
-    dialect = session.get_bind().dialect.name
     q = (select(cast(func.round(I.lon * 1e7), BigInteger).label("lon"), cast(func.round(I.lat * 1e7), BigInteger)
-                .label("lat"), epoch_us(I.reported_at, dialect).label("at"), I.category, I.code)
+                .label("lat"), I.category, I.code, I.reported_at)
          .where(I.reported_at >= now - timedelta(days=days), I.reported_at <= now, I.state.not_in(NOT_PROBLEMS)))
     if district is not None:
         q = q.where(I.district == district)
     if category:
         q = q.where(I.category.startswith(category, autoescape=True))
-    c = fetch_columns(q, ("lon", "lat", "at"), ("category", "code"), session=session)
-    lon, lat, at = c["lon"] / 1e7, c["lat"] / 1e7, c["at"]
+    # report times as stored (text on SQLite, which sorts as time): only each place's first and last are parsed
+    c = fetch_columns(q, ("lon", "lat"), ("category", "code", "reported_at"), session=session)
+    lon, lat = c["lon"] / 1e7, c["lat"] / 1e7
     cat_codes, cats = pd.factorize(c["category"])
+    places = clusters(lon, lat, radius_m, min_size, cat_codes)
+    if not places:
+        return []
+    members = np.concatenate(places)
+    sizes = np.array([len(p) for p in places])
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    mean_lon = np.add.reduceat(lon[members], starts) / sizes
+    mean_lat = np.add.reduceat(lat[members], starts) / sizes
+    codes, times = c["code"][members].tolist(), c["reported_at"][members].tolist()
     out = []
-    for members in clusters(lon, lat, radius_m, min_size, cat_codes):
-        t = at[members]
-        out.append(Recurrence(str(cats[cat_codes[members[0]]]), tuple(c["code"][members].tolist()),
-                              float(lon[members].mean()), float(lat[members].mean()), _utc(t.min()), _utc(t.max()),
-                              radius_m, days))
-    out.sort(key=lambda r: (-r.count, r.category, r.codes))
+    for k, (a, n) in enumerate(zip(starts.tolist(), sizes.tolist())):
+        span = times[a:a + n]
+        out.append(Recurrence(str(cats[cat_codes[members[a]]]), tuple(codes[a:a + n]), float(mean_lon[k]),
+                              float(mean_lat[k]), _utc(min(span)), _utc(max(span)), radius_m, days))
+    out.sort(key=lambda r: (-r.count, r.category, r.codes[0]))
     return out
 
 
-def _utc(us: float) -> datetime:
-    return datetime.fromtimestamp(int(us) // 1_000_000, timezone.utc).replace(microsecond=int(us) % 1_000_000)
+def _utc(stored: Any) -> datetime:
+    """A stored report time (SQLite's text, or the driver's datetime) as an aware UTC datetime."""
+    at = stored if isinstance(stored, datetime) else datetime.fromisoformat(stored)
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
 
 
 __all__ = ["Hotspot", "Recurrence", "clusters", "hotspots", "poisson_sf", "recurrences"]
