@@ -40,11 +40,11 @@ import pandas as pd
 from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from incidents import history, rollup
+from incidents import asof, history, rollup
 from incidents import milestones as ms
 from incidents.indicators import Definitions, load
 from incidents.model import RUNNING_STATES
-from incidents.records import MILESTONES_OPEN, GroupRollupRow, MilestoneRow, RollupRow
+from incidents.records import MILESTONES_OPEN, DailyAsofRow, GroupAsofRow, GroupRollupRow, MilestoneRow, RollupRow
 
 GROUPS = ("district", "grid", "department", "category")
 FREQS = {"day": "D", "week": "W-MON", "month": "MS"}
@@ -668,12 +668,15 @@ def _mconds(filters: Filters) -> list[Any]:
 class _Late:
     """Incidents with an event after ``as_of`` (reported before ``hi``): their summary rows now, their fold as
     of ``as_of`` (none for those reported after it), and the rollup deltas that turn both tables' current
-    contributions of them into those as of ``as_of`` (late callbacks taken out too)."""
+    contributions of them into those as of ``as_of`` (late callbacks taken out too). Or, when ``as_of`` is a
+    local month start with a ready snapshot and every view reads days before it, ``snap``: that month's day
+    number, whose snapshot rows (incidents/asof.py) the views add instead (nothing folded)."""
 
     hi: int
     current: list[dict[str, Any]]
     folded: list[dict[str, Any]]
     deltas: rollup.Deltas
+    snap: int | None = None
 
 
 def _late(as_of: datetime, hi: int, filters: Filters, day: Any, *, session: Session) -> _Late | None:
@@ -682,26 +685,17 @@ def _late(as_of: datetime, hi: int, filters: Filters, day: Any, *, session: Sess
     others' rows, now and as of then, lie on days after it (and the fold's candidates are reported before)."""
     M = MilestoneRow
     t = ms.us(as_of)
+    if hi <= t:
+        snap = asof.ready(t, session=session)
+        if snap is not None:
+            return _Late(hi, [], [], rollup.Deltas(), snap)
     # by the last_at index ((reported + 0): with a district filter SQLite preferred the reported index, which
     # reads every incident reported before ``hi``; the late ones are few after a recent ``as_of``)
     ids = list(session.scalars(select(M.incident_id).where(M.last_at > t, (M.reported + 0) < hi, *_mconds(filters))
                                .limit(ROLLUP_MAX_LATE + 1)))
     if len(ids) > ROLLUP_MAX_LATE:
         return None
-    if not ids:
-        return _Late(hi, [], [], rollup.Deltas())
-    current = ms.read_all(session=session, ids=ids)
-    dialect = session.get_bind().dialect.name
-    folded: list[dict[str, Any]] = []
-    for E, I in ms.sides(session=session):
-        for k in range(0, len(ids), 5000):
-            folded += [dict(r._mapping) for r in session.execute(
-                ms.aggregate(E, I, dialect, ids=ids[k:k + 5000], as_of=as_of))]
-    # out: their current rows; in: their fold as of as_of (one pass)
-    deltas = rollup.row_deltas(current + folded, session=session, sign=[-1] * len(current) + [1] * len(folded))
-    for _iid, _seq, at, dist, cat, grid, dept, level, reached in rollup.callback_rows(ids, session=session):
-        if at > t:
-            rollup.callback_contribution(at, dist, cat, grid, dept, level, reached, day, deltas, sign=-1)
+    current, folded, deltas = asof.late_fold(as_of, ids, day, session=session)
     return _Late(hi, current, folded, deltas)
 
 
@@ -728,6 +722,16 @@ def _rollup_frame(c: Mapping[str, np.ndarray], overdue: np.ndarray, names: Seque
     return _indicators(frame, defs)
 
 
+def _rconds(R: Any, filters: Filters) -> list[Any]:
+    """The district and category-class filters on rows of ``analytics_daily`` (or its snapshot)."""
+    conds: list[Any] = []
+    if filters.district is not None:
+        conds.append(R.district == filters.district)
+    if filters.category:
+        conds.append(R.large.startswith(filters.category, autoescape=True))
+    return conds
+
+
 def _daily_filters(filters: Filters) -> bool:
     """Whether ``analytics_daily`` rows can apply ``filters``: a district and a category class at most."""
     return not (filters.grid or filters.department or (filters.category and len(filters.category) > 3))
@@ -751,13 +755,8 @@ def rollup_trend(edges: Sequence[datetime], as_of: datetime, filters: Filters, *
     days = _midnights(day, e_us)
     if days is None:  # edges must be local midnights
         return None
-    M, R = MilestoneRow, RollupRow
+    M = MilestoneRow
     t = ms.us(as_of)
-    rconds: list[Any] = []
-    if filters.district is not None:
-        rconds.append(R.district == filters.district)
-    if filters.category:
-        rconds.append(R.large.startswith(filters.category, autoescape=True))
     cap = min(e_us[-1], t + 1)  # the fold's candidates: reported before the range's end and by as_of
     if late is None or late.hi < e_us[-1]:
         late = _late(as_of, e_us[-1], filters, day, session=session)
@@ -765,19 +764,28 @@ def rollup_trend(edges: Sequence[datetime], as_of: datetime, filters: Filters, *
             return None
     K = len(days) - 1
     cols = rollup.COLUMNS
-    b1, b2 = _bucket_sql(R.day, days), _bucket_sql(R.day2, days)
-    q = (select(b1.label("p"), *[func.sum(R.__table__.c[c]) for c in cols])
-         .where(R.day >= days[0], R.day < days[-1], b2 == b1, *rconds).group_by(b1))
     sums = np.zeros((K, len(cols)), dtype=np.int64)
-    for row in session.execute(q):
-        if 0 <= int(row[0]) < K:
-            sums[int(row[0])] += np.array([int(v or 0) for v in row[1:]], dtype=np.int64)
-    prefix = int(session.scalar(select(func.sum(R.overdue_delta)).where(R.day < days[0], *rconds)) or 0)
+    prefix = 0
+    # the rollup, plus (as of a month start) its snapshot there: the same sums over the same keys
+    tables = [(RollupRow, [])] + ([(DailyAsofRow, [DailyAsofRow.asof == late.snap])] if late.snap is not None else [])
+    for R, extra in tables:
+        rconds = [*_rconds(R, filters), *extra]
+        b1, b2 = _bucket_sql(R.day, days), _bucket_sql(R.day2, days)
+        q = (select(b1.label("p"), *[func.sum(R.__table__.c[c]) for c in cols])
+             .where(R.day >= days[0], R.day < days[-1], b2 == b1, *rconds).group_by(b1))
+        for row in session.execute(q):
+            if 0 <= int(row[0]) < K:
+                sums[int(row[0])] += np.array([int(v or 0) for v in row[1:]], dtype=np.int64)
+        prefix += int(session.scalar(select(func.sum(R.overdue_delta)).where(R.day < days[0], *rconds)) or 0)
     running = [s.value for s in RUNNING_STATES]
     now_count = int(session.scalar(select(func.count()).select_from(M).where(
         text(MILESTONES_OPEN), M.state.in_(running), M.deadline < t, (M.last_at + 0) <= t, M.reported < cap,
         *_mconds(filters))) or 0)
     now_count += len(_running_late(late, t, cap, None))
+    if late.snap is not None and e_us[-1] >= t:  # the late incidents running and overdue then (cap: a midnight)
+        S = DailyAsofRow
+        now_count += int(session.scalar(select(func.sum(S.late_running)).where(
+            S.asof == late.snap, S.day < day(cap), *_rconds(S, filters))) or 0)
     d = np.array(days)
     ix = {c: i for i, c in enumerate(cols)}
     for (d1, d2, dist, lg), v in late.deltas.daily.items():  # the late incidents: out now, in as of then
@@ -800,12 +808,12 @@ def rollup_trend(edges: Sequence[datetime], as_of: datetime, filters: Filters, *
 # Group tables and the category mix from the group rollup (analytics_group_daily)
 # -------------------------------------------------------------------------------------------------
 
-def _group_source(by: str, filters: Filters) -> tuple[str, Any, list[Any]] | None:
+def _group_source(by: str, filters: Filters, G: Any = GroupRollupRow) -> tuple[str, Any, list[Any]] | None:
     """(dim, the SQL group value, conditions) reading ``by`` groups from ``analytics_group_daily`` under
     ``filters``; None when its rows cannot apply a filter (a grid table by department, two group filters…).
 
-    Every row carries its district, so a district table reads any one dim's rows (that of its filter)."""
-    G = GroupRollupRow
+    Every row carries its district, so a district table reads any one dim's rows (that of its filter).
+    ``G``: the table (the rollup, or its month-start snapshot, whose keys are the same)."""
     own = {"grid": filters.grid, "department": filters.department, "category": filters.category}
     used = [d for d, v in own.items() if v]
     if by == "district":
@@ -831,9 +839,9 @@ def _group_of(by: str, row: Mapping[str, Any]) -> str:
     return "" if v is None else str(int(v)) if by == "district" else str(v)
 
 
-def _sums(session: Session, gcol: Any, cols: Sequence[str], conds: Sequence[Any]) -> dict[str, np.ndarray]:
-    """SUM(cols) of the group rollup per group value (text)."""
-    G = GroupRollupRow.__table__
+def _sums(session: Session, gcol: Any, cols: Sequence[str], conds: Sequence[Any],
+          G: Any = GroupRollupRow.__table__) -> dict[str, np.ndarray]:
+    """SUM(cols) of the group rollup (or table ``G``) per group value (text)."""
     out: dict[str, np.ndarray] = {}
     for row in session.execute(select(gcol, *[func.sum(G.c[c]) for c in cols]).where(*conds).group_by(gcol)):
         out[str(row[0])] = np.array([int(v or 0) for v in row[1:]], dtype=np.int64)
@@ -889,23 +897,40 @@ def rollup_groups(start: datetime, end: datetime, as_of: datetime, filters: Filt
     cols = rollup.GCOLUMNS
     ix = {c: i for i, c in enumerate(cols)}
     cb_cols = list(rollup.CALLBACKS)
-    period = _sums(session, gcol, cols, [*conds, G.day >= d0, G.day < d1, G.day2 >= d0, G.day2 < d1])
-    reported = _sums(session, gcol, ["reported"], [*conds, G.day >= dback, G.day < dc1])
-    called = period if (dk0, dk1) == (d0, d1) else _sums(session, gcol, cb_cols, [*conds, G.day >= dk0, G.day < dk1])
+    snap = _snap_source(by, filters, late)
+
+    def sums(cols_: Sequence[str], days_: Callable[[Any], list[Any]]) -> dict[str, np.ndarray]:
+        """The rollup's sums, plus (as of a month start) its snapshot's over the same keys and days."""
+        out = _sums(session, gcol, cols_, [*conds, *days_(G)])
+        if snap is not None:
+            S, scol, sconds = snap
+            for k, v in _sums(session, scol, cols_, [*sconds, *days_(S)], S.__table__).items():
+                out[k] = out[k] + v if k in out else v
+        return out
+
+    period = sums(cols, lambda T: [T.day >= d0, T.day < d1, T.day2 >= d0, T.day2 < d1])
+    reported = sums(["reported"], lambda T: [T.day >= dback, T.day < dc1])
+    called = period if (dk0, dk1) == (d0, d1) else sums(cb_cols, lambda T: [T.day >= dk0, T.day < dk1])
     cb_ix = [ix[c] for c in cb_cols] if called is period else list(range(len(cb_cols)))
     past = us_[1] < t  # the period ended before as_of: overdue at its end from the running sums
     overdue: dict[str, int] = {}
+    if past and snap is not None:  # the snapshot holds no all-days totals: its days before d1
+        S, scol, sconds = snap
+        overdue = {k: int(v[0]) for k, v in _sums(session, scol, ["overdue_delta"], [*sconds, S.day < d1],
+                                                  S.__table__).items()}
     if past:  # Σ overdue_delta over days < d1 = the all-days total − the days from d1 (or the days before)
         # (two queries: SQLite answers a lone min or max from the index, not both in one)
         lo = session.scalar(select(func.min(G.day)).where(G.dim == dim, G.day > rollup.TOTAL_DAY))
         top = session.scalar(select(func.max(G.day)).where(G.dim == dim))
         if lo is not None and d1 - lo < top - d1:
             rng = [G.day > rollup.TOTAL_DAY, G.day < d1]
-            overdue = {k: int(v[0]) for k, v in _sums(session, gcol, ["overdue_delta"], [*conds, *rng]).items()}
+            part = {k: int(v[0]) for k, v in _sums(session, gcol, ["overdue_delta"], [*conds, *rng]).items()}
         else:
             totals = _sums(session, gcol, ["overdue_delta"], [*conds, G.day == rollup.TOTAL_DAY])
             after = _sums(session, gcol, ["overdue_delta"], [*conds, G.day >= d1])
-            overdue = {k: int(totals.get(k, [0])[0]) - int(after.get(k, [0])[0]) for k in set(totals) | set(after)}
+            part = {k: int(totals.get(k, [0])[0]) - int(after.get(k, [0])[0]) for k in set(totals) | set(after)}
+        for k, n in part.items():
+            overdue[k] = overdue.get(k, 0) + n
     keep = _key_filter(dim, filters)
     zero = np.zeros(len(cols), np.int64)
     for (gdim, g1, g2, key, dist), v in late.deltas.groups.items():  # the late incidents: out now, in as of then
@@ -932,6 +957,10 @@ def rollup_groups(start: datetime, end: datetime, as_of: datetime, filters: Filt
             now[_group_of(by, {by: g})] = int(n)
         for r in _running_late(late, t, cap, filters.department):
             now[_group_of(by, r)] = now.get(_group_of(by, r), 0) + 1
+        if snap is not None:  # the late incidents running and overdue then, grouped as they stood
+            S, scol, sconds = snap
+            for k, v in _sums(session, scol, ["late_running"], [*sconds, S.day < day(cap)], S.__table__).items():
+                now[k] = now.get(k, 0) + int(v[0])
     names = {g for g, v in reported.items() if v[0] > 0}
     names |= {g for g, v in called.items() if v[cb_ix].any()}
     names |= {g for g, v in period.items() if v[:len(rollup.COLUMNS)].any()}
@@ -940,12 +969,25 @@ def rollup_groups(start: datetime, end: datetime, as_of: datetime, filters: Filt
     for r in late.folded:  # late candidates, in their group as of then (reported before cap: a candidate)
         if r["reported"] < cap and (not filters.department or r["department"] == filters.department):
             names.add(_group_of(by, r))
+    if snap is not None:  # …or counted in the snapshot by report day under those groups
+        S, scol, sconds = snap
+        names |= {k for k, v in _sums(session, scol, ["late_n"], [*sconds, S.day < day(cap)], S.__table__).items()
+                  if v[0] > 0}
     order = sorted(names)
     K = len(order)
     sums = np.array([period.get(g, zero) for g in order], dtype=np.int64).reshape(K, len(cols))
     c = {name: sums[:, i] for i, name in enumerate(cols)}
     od = np.array([(overdue if past else now).get(g, 0) for g in order], dtype=np.int64)
     return _records(_rollup_frame(c, od, order, defs), by)
+
+
+def _snap_source(by: str, filters: Filters, late: _Late) -> tuple[Any, Any, list[Any]] | None:
+    """(table, group column, conditions) of the month-start snapshot rows a group table adds, or None."""
+    if late.snap is None:
+        return None
+    src = _group_source(by, filters, GroupAsofRow)
+    assert src is not None  # the same rules as the rollup's, which answered
+    return GroupAsofRow, src[1], [*src[2], GroupAsofRow.asof == late.snap]
 
 
 def _older_candidates(c0: datetime, t: int, back: int, by: str, filters: Filters, *, session: Session) -> set[str]:
@@ -981,6 +1023,11 @@ def rollup_mix(start: datetime, end: datetime, as_of: datetime, filters: Filters
             return None
     sums = _sums(session, gcol, ["reported"], [*conds, G.day >= ds[0], G.day < ds[1]])
     counts = {k: int(v[0]) for k, v in sums.items()}
+    snap = _snap_source("category", filters, late)
+    if snap is not None:  # as of a month start: the snapshot's reported counts too
+        S, scol, sconds = snap
+        for k, v in _sums(session, scol, ["reported"], [*sconds, S.day >= ds[0], S.day < ds[1]], S.__table__).items():
+            counts[k] = counts.get(k, 0) + int(v[0])
     keep = _key_filter("category", filters)
     at = rollup.GCOLUMNS.index("reported")
     for (gdim, g1, _g2, key, dist), v in late.deltas.groups.items():

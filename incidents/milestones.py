@@ -24,7 +24,7 @@ from sqlalchemy import BigInteger, Integer, String, and_, case, cast, delete, ex
     type_coerce, update
 from sqlalchemy.orm import Session
 
-from incidents import rollup
+from incidents import asof, rollup
 from incidents.events import Event
 from incidents.model import Incident
 from incidents.records import EventArchiveRow, EventRow, IncidentArchiveRow, IncidentRow, MilestoneRow
@@ -148,13 +148,17 @@ def _rollup_moved(session: Session, ids: Sequence[int], old: list[dict[str, Any]
     if m is None:
         return
     deltas = rollup.row_deltas(old, session=session, sign=-1)
-    rollup.row_deltas(_rows(session, ids), session=session, out=deltas)
+    now = _rows(session, ids)
+    rollup.row_deltas(now, session=session, out=deltas)
     seen = {r["incident_id"]: r["last_seq"] for r in old}
     day = rollup.DayOf(m[0])
     for iid, seq, at, dist, cat, grid, dept, level, reached in rollup.callback_rows(ids, session=session):
         if seq > seen.get(iid, 0):
             rollup.callback_contribution(at, dist, cat, grid, dept, level, reached, day, deltas)
     rollup.apply(deltas, session=session)
+    both = old + now
+    if both:  # the snapshots of the months these incidents spanned (before or after) are redone by asof.build
+        asof.invalidate(min(r["reported"] for r in both), max(r["last_at"] for r in both), session=session)
 
 
 def created_row(incident: Incident, event: Event) -> dict[str, Any]:
@@ -169,7 +173,9 @@ def record_created(incident: Incident, event: Event, *, session: Session) -> Non
     """Insert the summary row of a new incident (called by ``store.insert`` in its transaction)."""
     row = created_row(incident, event)
     session.execute(insert(_T).values(**row))
-    rollup.apply(rollup.row_deltas([row], session=session), session=session)  # the daily rollup, same transaction
+    deltas = rollup.row_deltas([row], session=session)
+    rollup.apply(deltas, session=session)  # the daily rollup, same transaction
+    asof.follow(deltas, row["last_at"], [], session=session)  # reported before a month start it follows
 
 
 def created_rows(rows: Iterable[dict[str, Any]], *, session: Session) -> None:
@@ -177,7 +183,10 @@ def created_rows(rows: Iterable[dict[str, Any]], *, session: Session) -> None:
     rows = list(rows)
     if rows:
         session.execute(insert(_T), rows)
-        rollup.apply(rollup.row_deltas(rows, session=session), session=session)
+        for at in sorted({r["last_at"] for r in rows}):  # one created event each (bulk: one moment)
+            deltas = rollup.row_deltas([r for r in rows if r["last_at"] == at], session=session)
+            rollup.apply(deltas, session=session)
+            asof.follow(deltas, at, [], session=session)
 
 
 def _earliest(col: Any, at: int) -> Any:
@@ -234,6 +243,7 @@ def record_event(event: Event, *, session: Session) -> None:
         rollup.callback_contribution(at, new["district"], new["category"], new["grid"], event.department,
                                      p.get("satisfaction"), p.get("reached"), rollup.DayOf(m[0]), deltas)
     rollup.apply(deltas, session=session)
+    asof.follow(deltas, at, old, session=session)  # the month-start snapshots, when it crosses one
 
 
 #: The summary fields the rollup's contributions read (besides the incident's fixed ones); the department

@@ -478,3 +478,50 @@ class RollupMetaRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     tz: Mapped[str] = mapped_column(String(64))
     filing_limit_minutes: Mapped[float] = mapped_column(Float)
+    #: Epoch µs from which every local month start is followed by the writes (incidents/asof.py): a month
+    #: start at or after it is snapshotted as events commit; an earlier one only by ``asof.build``.
+    asof_since: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AsofCounts(RollupCounts):
+    """What a month-start snapshot row adds to the rollup counts: ``late_n`` incidents with an event after
+    the snapshot's moment and ``late_running`` of them running and overdue at it, on their report day under
+    their groups as they stood then (incidents/asof.py)."""
+
+    late_n: Mapped[int] = mapped_column(BigInteger, default=0)
+    late_running: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DailyAsofRow(AsofCounts, Base):
+    """The correction turning ``analytics_daily`` now into ``analytics_daily`` as it stood at the local
+    midnight starting month ``asof`` (a local day number), on the rows of the days before it — the monthly
+    report as it stood, read instead of folding every incident with a later event (incidents/asof.py)."""
+
+    __tablename__ = "analytics_daily_asof"
+    asof: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    large: Mapped[str] = mapped_column(String(3), primary_key=True)
+
+
+class GroupAsofRow(AsofCounts, Base):
+    """:class:`DailyAsofRow` for ``analytics_group_daily`` (plus its ``reported``)."""
+
+    __tablename__ = "analytics_group_asof"
+    asof: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    dim: Mapped[str] = mapped_column(String(10), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    reported: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AsofMonthRow(Base):
+    """Which month-start snapshots views may read: ``ready`` (built, or followed by every write since its
+    moment) or ``dirty`` (a rebuild touched incidents across it: views fold until ``asof.build`` redoes it)."""
+
+    __tablename__ = "analytics_asof_months"
+    asof: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(String(8))

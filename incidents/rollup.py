@@ -494,7 +494,11 @@ def rebuild_all(*, session: Session, tz: ZoneInfo, filing_limit_minutes: float, 
         last = rows[-1]["incident_id"]
     for _iid, _seq, at, dist, cat, grid, dept, level, reached in callback_rows(None, session=session):
         callback_contribution(at, dist, cat, grid, dept, level, reached, day, acc)
-    return write_new(acc, session=session)
+    written = write_new(acc, session=session)
+    from incidents import asof  # (it builds on this module)
+
+    asof.reset(session=session)  # the month-start snapshots, in the new zone and limit
+    return written
 
 
 def write_new(acc: Deltas, *, session: Session) -> int:

@@ -1,0 +1,118 @@
+"""Month-start snapshots (incidents/asof.py): the views "as of" a local month start read the snapshot instead of
+folding the incidents with later events, and give the fold's numbers; the snapshot the writes kept equals
+one built from the event log; a rebuild across a month marks it dirty (the views fold) until it is rebuilt."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import select
+
+from incidents import analytics, asof, milestones, rollup
+from incidents.analytics import Filters
+from incidents.records import AsofMonthRow, DailyAsofRow, GroupAsofRow, MilestoneRow
+from tests.integration.test_analytics_group_rollup import _local, _same_dashboards, _same_tables
+from tests.integration.test_analytics_rollup import _diff
+from tests.integration.test_milestones_summary import walk
+
+
+def _snapshots(s: Any) -> dict[tuple, list[int]]:
+    out = {}
+    for T, key, cols in ((DailyAsofRow, asof.SKEY, asof.SCOLUMNS), (GroupAsofRow, asof.SGKEY, asof.SGCOLUMNS)):
+        for r in s.execute(select(T)).scalars():
+            v = [getattr(r, c) for c in cols]
+            if any(v):
+                out[(T.__tablename__, *[getattr(r, c) for c in key])] = v
+    return out
+
+
+def _month_starts(moments: list[datetime], tz: Any) -> list[date]:
+    first, last = moments[0].astimezone(tz).date(), moments[-1].astimezone(tz).date()
+    out, d = [], date(first.year, first.month, 1)
+    while True:
+        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        if d > last:
+            return out
+        out.append(d)
+
+
+def _same_as_of(services: Any, d: date, *, snapshot: bool) -> None:
+    """The tables, trends and dashboards of periods ending at month start ``d``, as of ``d``: from the rollups
+    (through its snapshot when ``snapshot``, else by folding the late incidents) equal to the fold."""
+    tz = services.settings.tz
+    t = _local(tz, d)
+    with services.db.read() as s:
+        day = rollup.DayOf(tz)
+        late = analytics._late(t, milestones.us(t), Filters(), day, session=s)
+        assert late is not None and (late.snap is not None) == snapshot
+        for days in (7, 10, 31):
+            start = _local(tz, d - timedelta(days=days))
+            assert _same_tables(s, start, t, t, answers=True) > 0
+            for freq in ("day", "week", "month"):
+                fast = analytics.trend(start, t, freq, t, Filters(), tz, session=s)
+                assert _diff(fast, analytics.trend(start, t, freq, t, Filters(), tz, session=s, source="fold")) == []
+        for filters in (Filters(), Filters(district=220303), Filters(category="101")):
+            _same_dashboards(s, _local(tz, d - timedelta(days=10)), t, t, tz, filters)
+
+
+def test_views_as_of_a_month_start_read_the_snapshot_the_writes_kept(db_services: Any) -> None:
+    services = db_services
+    moments = walk(services)  # ~2 months: crosses two month starts
+    tz = services.settings.tz
+    months = _month_starts(moments, tz)
+    assert len(months) >= 1
+    with services.db.read() as s:
+        kept = _snapshots(s)
+        late = {r.asof: r for r in s.execute(select(AsofMonthRow)).scalars()}
+    dns = [d.toordinal() - date(1970, 1, 1).toordinal() for d in months]
+    assert {dn: late[dn].state for dn in dns} == {dn: "ready" for dn in dns}  # followed since the first write
+    # the writes moved rows before each month start, and counted incidents with later events
+    for dn in dns:
+        assert sum(v[-2] for k, v in kept.items() if k[0] == "analytics_group_asof" and k[1] == dn) > 0
+        assert sum(1 for k in kept if k[1] == dn and k[0] == "analytics_daily_asof") > 0
+    for d in months:
+        _same_as_of(services, d, snapshot=True)
+    with services.db.write.begin() as s:  # built from the event log: the same rows
+        assert set(asof.build(dns, session=s)) == set(dns)
+    with services.db.read() as s:
+        assert _snapshots(s) == kept
+
+
+def test_a_rebuild_across_a_month_start_folds_until_the_month_is_built_again(db_services: Any) -> None:
+    services = db_services
+    moments = walk(services, steps=300)
+    tz = services.settings.tz
+    d = _month_starts(moments, tz)[0]
+    t = milestones.us(_local(tz, d))
+    dn = d.toordinal() - date(1970, 1, 1).toordinal()
+    M = MilestoneRow
+    with services.db.write.begin() as s:  # an incident with events on both sides of the month start
+        iid = s.scalar(select(M.incident_id).where(M.reported < t, M.last_at > t).limit(1))
+        assert iid is not None
+        milestones.rebuild(session=s, ids=[iid])
+    with services.db.read() as s:
+        assert s.scalar(select(AsofMonthRow.state).where(AsofMonthRow.asof == dn)) == "dirty"
+        assert asof.ready(t, session=s) is None
+    _same_as_of(services, d, snapshot=False)  # folded, exact
+    with services.db.write.begin() as s:
+        assert dn in asof.build(session=s)  # the dirty ones
+    with services.db.read() as s:
+        assert asof.ready(t, session=s) == dn
+    _same_as_of(services, d, snapshot=True)
+
+
+def test_months_in_and_month_start_follow_the_local_calendar() -> None:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+    day = rollup.DayOf(tz)
+    us = milestones.us
+    feb = us(datetime(2026, 2, 1, tzinfo=tz))
+    assert asof.month_start(feb, day) == date(2026, 2, 1).toordinal() - date(1970, 1, 1).toordinal()
+    assert asof.month_start(feb + 1, day) is None
+    assert asof.month_start(us(datetime(2026, 2, 1, tzinfo=timezone.utc)), day) is None  # UTC midnight ≠ local
+    lo = day(us(datetime(2026, 1, 20, tzinfo=tz)))
+    assert [t for _dn, t in asof.months_in(day, lo, us(datetime(2026, 3, 1, 0, 0, 1, tzinfo=tz)))] == [
+        feb, us(datetime(2026, 3, 1, tzinfo=tz))]
+    assert asof.months_in(day, lo, feb) == []  # strictly before the moment
+    assert asof.months_in(day, day(feb), feb + 1) == [(day(feb), feb)]
