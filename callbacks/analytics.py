@@ -115,6 +115,11 @@ _DASH_OUTPUTS = [Output(ids.AN_TREND, "figure"), Output(ids.AN_MIX, "figure"), O
                  Output(ids.AN_HOTSPOTS, "children"), Output(ids.AN_RECURRENCE, "children")]
 
 
+#: The recurrence places the page maps (the largest; it lists the first 30): a month of a busy city can hold
+#: thousands, which no one reads on a map and which cost building (issue 8's 10 M benchmark: 16.7 k).
+RECURRENCE_MAPPED = 200
+
+
 @callback(*_DASH_OUTPUTS, *[Input(s.component_id, s.component_property) for s in _FILTERS])
 def render(start_date: str | None, end_date: str | None, freq: str | None, district: Any, category: str | None,
            department: str | None, as_of: str | None, indicator: str | None) -> tuple[Any, ...]:
@@ -128,7 +133,7 @@ def render(start_date: str | None, end_date: str | None, freq: str | None, distr
     an = analytics_of(svc)
     data = an.dashboard(q.start, q.end, q.freq, q.as_of, q.filters)
     hot = an.hotspots(q.as_of, q.filters)
-    rec = an.recurrences(q.as_of, q.filters)
+    rec = an.recurrences(q.as_of, q.filters, top=RECURRENCE_MAPPED)
     return render_dashboard(svc, lg, q, data, hot, rec)
 
 

@@ -44,7 +44,7 @@ import shapely
 from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from incidents import milestones
+from incidents import asof, milestones
 from incidents.bulk import reserve_ids
 from incidents.changes import apply_event, created_event, decide
 from incidents.events import Event
@@ -708,6 +708,7 @@ def generate_history(
         for i in range(0, len(rows), 20000):
             conn.execute(insert(EventRow.__table__), rows[i:i + 20000])
         milestones.rebuild(session=s, ids=ids)  # the analytics summary, in the same transaction
+        asof.build(session=s)  # …and the month-start snapshots its history crossed
         _write_counters(conn, before, counters)
         t_write = _time.perf_counter() - t_write
     states = Counter(story.incident.state.value for story in stories)

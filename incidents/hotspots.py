@@ -116,9 +116,11 @@ def _metres(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def clusters(lon: np.ndarray, lat: np.ndarray, radius_m: float, min_size: int,
-             groups: np.ndarray | None = None) -> list[np.ndarray]:
+             groups: np.ndarray | None = None, top: int | None = None) -> list[np.ndarray]:
     """Places (index arrays) of at least ``min_size`` points of one group (category) within ``radius_m``
-    of a square's centre (the module's rule), largest first; each point in one place at most."""
+    of a square's centre (the module's rule), largest first; each point in one place at most. ``top``: only
+    the places that can be among the ``top`` largest (the greedy stops once no later square can beat the
+    ``top``-th place found: a square never gives a place more than its own size)."""
     x, y = _metres(np.asarray(lon, float), np.asarray(lat, float))
     n = len(x)
     if n < min_size:
@@ -139,36 +141,45 @@ def clusters(lon: np.ndarray, lat: np.ndarray, radius_m: float, min_size: int,
             cells.append((-size, len(cells), order[a:a + size]))
     cells.sort(key=lambda c: (c[0], c[1]))
     taken = np.zeros(n, bool)
-    out = []
-    for _size, _i, members in cells:
+    out: list[np.ndarray] = []
+    best: list[int] = []  # the sizes of the places found, descending (only with ``top``)
+    for size, _i, members in cells:
+        if top is not None and len(best) >= top and -size < best[top - 1]:
+            break  # every later square is smaller than the top-th place already found
         left = members[~taken[members]]
         if len(left) >= min_size:
             taken[left] = True
             out.append(np.sort(left))
+            if top is not None:
+                best.insert(int(np.searchsorted(-np.asarray(best), -len(left), "right")), len(left))
     return out
 
 
 def recurrences(now: datetime, *, session: Session, radius_m: float = 50.0, days: int = 30, min_size: int = 3,
-                district: int | None = None, category: str | None = None) -> list[Recurrence]:
-    """Places where one category came back ``min_size`` times within ``radius_m`` in ``days`` days.
+                district: int | None = None, category: str | None = None, top: int | None = None) -> list[Recurrence]:
+    """Places where one category came back ``min_size`` times within ``radius_m`` in ``days`` days, largest
+    first (``top``: the largest ``top`` only — what a page maps; the rest are never built).
 
-    Reads five columns of the window's reports as arrays (coordinates in 1e-7 degrees, times in µs): at
-    10 M incidents a month holds ~400 k reports, and a Python object per cell was most of the cost."""
+    Reads the window's reports as arrays of numbers (coordinates in 1e-7 degrees, ids) plus their category,
+    then codes and report times of the places' members only: at 10 M incidents a month holds ~400 k
+    reports, and a Python object per cell was most of the cost."""
     from incidents.analytics import fetch_columns  # (analytics imports this module's functions lazily)
 
     I = IncidentRow
-    q = (select(cast(func.round(I.lon * 1e7), BigInteger).label("lon"), cast(func.round(I.lat * 1e7), BigInteger)
-                .label("lat"), I.category, I.code, I.reported_at)
+    q = (select(I.id, cast(func.round(I.lon * 1e7), BigInteger).label("lon"),
+                cast(func.round(I.lat * 1e7), BigInteger).label("lat"), I.category)
          .where(I.reported_at >= now - timedelta(days=days), I.reported_at <= now, I.state.not_in(NOT_PROBLEMS)))
     if district is not None:
         q = q.where(I.district == district)
     if category:
         q = q.where(I.category.startswith(category, autoescape=True))
-    # report times as stored (text on SQLite, which sorts as time): only each place's first and last are parsed
-    c = fetch_columns(q, ("lon", "lat"), ("category", "code", "reported_at"), session=session)
+    c = fetch_columns(q, ("id", "lon", "lat"), ("category",), session=session)
     lon, lat = c["lon"] / 1e7, c["lat"] / 1e7
     cat_codes, cats = pd.factorize(c["category"])
-    places = clusters(lon, lat, radius_m, min_size, cat_codes)
+    places = clusters(lon, lat, radius_m, min_size, cat_codes, top)
+    places.sort(key=len, reverse=True)  # stable: the greedy's order among equal sizes
+    if top is not None:
+        places = places[:top] if len(places) <= top else [p for p in places if len(p) >= len(places[top - 1])]
     if not places:
         return []
     members = np.concatenate(places)
@@ -176,14 +187,19 @@ def recurrences(now: datetime, *, session: Session, radius_m: float = 50.0, days
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
     mean_lon = np.add.reduceat(lon[members], starts) / sizes
     mean_lat = np.add.reduceat(lat[members], starts) / sizes
-    codes, times = c["code"][members].tolist(), c["reported_at"][members].tolist()
+    ids = c["id"][members].astype(np.int64).tolist()
+    about: dict[int, tuple[str, Any]] = {}
+    for k in range(0, len(ids), 5000):  # report times as stored (text on SQLite, which sorts as time)
+        about.update({int(i): (code, at) for i, code, at in session.execute(
+            select(I.id, I.code, I.reported_at).where(I.id.in_(ids[k:k + 5000])))})
     out = []
     for k, (a, n) in enumerate(zip(starts.tolist(), sizes.tolist())):
-        span = times[a:a + n]
-        out.append(Recurrence(str(cats[cat_codes[members[a]]]), tuple(codes[a:a + n]), float(mean_lon[k]),
+        rows = sorted((about[i] for i in ids[a:a + n]), key=lambda r: r[0])  # codes in report order
+        span = [r[1] for r in rows]
+        out.append(Recurrence(str(cats[cat_codes[members[a]]]), tuple(r[0] for r in rows), float(mean_lon[k]),
                               float(mean_lat[k]), _utc(min(span)), _utc(max(span)), radius_m, days))
     out.sort(key=lambda r: (-r.count, r.category, r.codes[0]))
-    return out
+    return out[:top] if top is not None else out
 
 
 def _utc(stored: Any) -> datetime:

@@ -56,6 +56,7 @@ def test_one_category_coming_back_at_one_place_is_a_recurrence(db_services: Any)
         plant(services, f"T{k}", NOW - timedelta(days=k + 1), category="10102", lon=lon + 0.006 * k, lat=lat)
     plant(services, "OLD", NOW - timedelta(days=45), lon=lon, lat=lat)  # outside the 30 days
     found = Analytics(services.db, services.settings.tz).recurrences(NOW)
+    assert Analytics(services.db, services.settings.tz).recurrences(NOW, top=1) == found
     assert len(found) == 1
     assert sorted(found[0].codes) == ["R0", "R1", "R2", "R3"] and found[0].category == "10101"
     assert "4" in found[0].explain("en")
@@ -93,6 +94,32 @@ def test_any_tight_group_is_found_whole_and_every_place_lies_within_the_radius_o
         for p in places:
             assert np.ptp(x[p]) <= radius * math.sqrt(2) + 0.01 and np.ptp(y[p]) <= radius * math.sqrt(2) + 0.01
             assert np.hypot(x[p] - x[p].min() - np.ptp(x[p]) / 2, y[p] - y[p].min() - np.ptp(y[p]) / 2).max() <= radius + 0.01
+
+
+def test_the_largest_places_alone_are_those_of_the_whole_run() -> None:
+    """``top``: the greedy stops early, yet the largest places (ties at the cut included) are those every
+    place's run finds, member for member — on dense random reports of three categories."""
+    rng = np.random.default_rng(11)
+    m = 1 / 111_320 / math.cos(math.radians(43.0))
+    n = 6000
+    spots = rng.uniform(0, 3000, (40, 2))
+    pick = rng.zipf(1.5, n) % 40  # some spots far busier than others
+    x = spots[pick, 0] + rng.normal(0, 30, n)
+    y = spots[pick, 1] + rng.normal(0, 30, n)
+    cats = rng.integers(0, 3, n)
+    tight = rng.uniform(5000, 9000, (60, 2))  # and 60 places of exactly 4 and 5 (ties at any cut there)
+    per = np.r_[np.full(30, 4), np.full(30, 5)]
+    x = np.r_[x, np.repeat(tight[:, 0], per) + rng.uniform(0, 10, per.sum())]
+    y = np.r_[y, np.repeat(tight[:, 1], per) + rng.uniform(0, 10, per.sum())]
+    cats = np.r_[cats, np.zeros(per.sum(), np.int64)]
+    full = clusters(124.0 + x * m, 43.0 + y / 110_574, 50, 3, cats)
+    assert len(full) > 60
+    sizes = sorted((len(p) for p in full), reverse=True)
+    for top in (1, 5, 30, sizes.index(5) + 3, sizes.index(4) + 3):
+        some = clusters(124.0 + x * m, 43.0 + y / 110_574, 50, 3, cats, top)
+        assert len(some) < len(full)
+        cut = sizes[top - 1]
+        assert sorted(p.tolist() for p in some if len(p) >= cut) == sorted(p.tolist() for p in full if len(p) >= cut)
 
 
 def test_breach_risk_is_the_empirical_tail_of_the_time_share_used(services: Any) -> None:
