@@ -393,17 +393,24 @@ def main(argv: list[str] | None = None) -> int:
                   f"{free / 1e9:.1f} GB free — free some space or pass --keep PATH on a larger disk")
             return 1
         settings = Settings(_env_file=None, database_url=f"sqlite:///{path}", demo=False)  # type: ignore[call-arg]
-        services = app.build_services(settings, clock=lambda: NOW)
+        t0 = time.perf_counter()
+        services = app.build_services(settings, clock=lambda: NOW)  # migrates a kept database (0015 builds snapshots)
+        t_services = time.perf_counter() - t0
         if reuse:
             with services.db.read() as s:
                 from sqlalchemy import func, select
 
                 from incidents.records import EventRow, IncidentRow
 
-                n = s.scalar(select(func.count()).select_from(IncidentRow)) or 0
-                gen = {"incidents": n, "events": s.scalar(select(func.count()).select_from(EventRow)) or 0}
-            print(f"reusing {path}: {gen['incidents']:,} incidents, {gen['events']:,} events")
-        else:
+                kept = s.scalar(select(func.count()).select_from(IncidentRow)) or 0
+                gen = {"incidents": kept, "events": s.scalar(select(func.count()).select_from(EventRow)) or 0}
+            if kept:
+                n = kept
+                print(f"reusing {path}: {gen['incidents']:,} incidents, {gen['events']:,} events "
+                      f"(opened and migrated in {t_services:.1f} s)")
+            else:  # a generation that died left an empty database: generate again
+                reuse = False
+        if not reuse:
             gen = generate(services, n)
             print(f"generated {gen['incidents']:,} incidents, {gen['events']:,} events "
                   f"(numpy {gen['generate_s']} s, write {gen['write_s']} s, month-start snapshots "

@@ -37,7 +37,6 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from sqlalchemy import delete, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
@@ -287,7 +286,7 @@ def build(months: Iterable[int] | None = None, *, session: Session) -> dict[int,
     default the dirty ones and those before ``asof_since`` never built — and record them
     ready; returns {month: late incidents}. Locks the months table first (PostgreSQL: EXCLUSIVE, which the
     writes' shared row locks wait for; SQLite: the write lock), so no write commits between the fold and
-    the record. One pass over the summary finds each month's late incidents."""
+    the record."""
     m = rollup.meta(session=session)
     if m is None or not has_tables(session=session):
         return {}
@@ -295,7 +294,8 @@ def build(months: Iterable[int] | None = None, *, session: Session) -> dict[int,
         session.execute(text("LOCK TABLE analytics_asof_months IN EXCLUSIVE MODE"))
     day = rollup.DayOf(m[0])
     M = MilestoneRow
-    lo, newest = session.execute(select(func.min(M.reported), func.max(M.last_at))).one()
+    # (two queries: SQLite answers a lone min or max from an index, not both in one)
+    lo, newest = session.scalar(select(func.min(M.reported))), session.scalar(select(func.max(M.last_at)))
     if lo is None:
         return {}
     if months is None:  # dirty ones, and those before the writes were followed that were never built
@@ -309,16 +309,10 @@ def build(months: Iterable[int] | None = None, *, session: Session) -> dict[int,
         return {}
     _insert_months(session, [dn for dn, _t in todo], "dirty")  # the write lock, on SQLite
     _clear(session, [dn for dn, _t in todo])
-    from incidents.analytics import fetch_columns  # the array reader (analytics imports this module lazily)
-
-    # one scan of the summary ((x + 0): not an index walk with a row lookup per incident)
-    cols = fetch_columns(select(M.incident_id, M.reported, M.last_at).where((M.last_at + 0) > todo[0][1],
-                                                                             (M.reported + 0) < todo[-1][1]),
-                         ["incident_id", "reported", "last_at"], [], session=session)
     out: dict[int, int] = {}
     for dn, t in todo:
-        sel = (cols["reported"] < t) & (cols["last_at"] > t)
-        ids = [int(x) for x in np.sort(cols["incident_id"][sel])]
+        # the (last_at, reported) index answers this alone: no row is read for an incident not late
+        ids = sorted(session.scalars(select(M.incident_id).where(M.last_at > t, M.reported < t)))
         _current, folded, deltas = late_fold(_EPOCH + timedelta(microseconds=t), ids, day, session=session)
         pend = Pending()
         _moved(pend, dn, deltas, 1)
