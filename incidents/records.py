@@ -437,7 +437,28 @@ class RollupCounts:
     cb_other: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class RollupRow(RollupCounts, Base):
+class DailyKey:
+    """The key of an ``analytics_daily`` row (and of its month-start snapshot's, after ``asof``)."""
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    large: Mapped[str] = mapped_column(String(3), primary_key=True)
+
+
+class GroupKey:
+    """The key of an ``analytics_group_daily`` row (and of its snapshot's, after ``asof``), and its
+    ``reported`` count."""
+
+    dim: Mapped[str] = mapped_column(String(10), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    reported: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RollupRow(RollupCounts, DailyKey, Base):
     """Additive indicator counts per local day × district × large category class (issue 8, "Scale" at 10 M):
     what a long trend sums instead of reading every incident's summary row. Maintained with the summary in
     every event's transaction (incidents/rollup.py says how each measure is split per day); backfilled by
@@ -445,13 +466,9 @@ class RollupRow(RollupCounts, Base):
     "deadline OR resolve/close in the period" measures, which count only when both days share a period."""
 
     __tablename__ = "analytics_daily"
-    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    large: Mapped[str] = mapped_column(String(3), primary_key=True)
 
 
-class GroupRollupRow(RollupCounts, Base):
+class GroupRollupRow(RollupCounts, GroupKey, Base):
     """The ``analytics_daily`` counts per local day × group (issue 8, "Scale"): ``dim`` is ``grid``,
     ``department`` or ``category`` (the 5-digit code) and ``key`` the group's value, with the district kept
     so a district filter still applies; plus ``reported`` (incidents reported that day, dropped or not: the
@@ -462,12 +479,6 @@ class GroupRollupRow(RollupCounts, Base):
     ``overdue_delta`` over all days, so "overdue at a period's end" needs only the days after it."""
 
     __tablename__ = "analytics_group_daily"
-    dim: Mapped[str] = mapped_column(String(10), primary_key=True)
-    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    key: Mapped[str] = mapped_column(String(16), primary_key=True)
-    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    reported: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class RollupMetaRow(Base):
@@ -492,30 +503,20 @@ class AsofCounts(RollupCounts):
     late_running: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class DailyAsofRow(AsofCounts, Base):
+class DailyAsofRow(AsofCounts, DailyKey, Base):
     """The correction turning ``analytics_daily`` now into ``analytics_daily`` as it stood at the local
     midnight starting month ``asof`` (a local day number), on the rows of the days before it — the monthly
     report as it stood, read instead of folding every incident with a later event (incidents/asof.py)."""
 
     __tablename__ = "analytics_daily_asof"
     asof: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    large: Mapped[str] = mapped_column(String(3), primary_key=True)
 
 
-class GroupAsofRow(AsofCounts, Base):
+class GroupAsofRow(AsofCounts, GroupKey, Base):
     """:class:`DailyAsofRow` for ``analytics_group_daily`` (plus its ``reported``)."""
 
     __tablename__ = "analytics_group_asof"
     asof: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    dim: Mapped[str] = mapped_column(String(10), primary_key=True)
-    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    day2: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    key: Mapped[str] = mapped_column(String(16), primary_key=True)
-    district: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    reported: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class AsofMonthRow(Base):
