@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.orm import Session
 
-from incidents import milestones, rollup
+from incidents import asof, milestones, rollup
 from incidents.changes import created_event
 from incidents.intake import Draft
 from incidents.model import Actor, Incident, State
@@ -109,7 +109,9 @@ def bulk_create(
         inc_writer.executemany(incidents)
         ev_writer.executemany(events)
         ms_writer.executemany(summary)
-        rollup.apply(rollup.row_deltas(summary, session=session), session=session)  # and the daily rollup
+        deltas = rollup.row_deltas(summary, session=session)
+        rollup.apply(deltas, session=session)  # and the daily rollup
+        asof.follow(deltas, milestones.us(now), [], session=session)  # reported before a month start: its snapshot
         if progress:
             progress(min(start + _CHUNK, len(drafts)))
     return codes

@@ -3,6 +3,7 @@ folding the incidents with later events, and give the fold's numbers; the snapsh
 one built from the event log; a rebuild across a month marks it dirty (the views fold) until it is rebuilt."""
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -10,10 +11,13 @@ from sqlalchemy import select
 
 from incidents import analytics, asof, milestones, rollup
 from incidents.analytics import Filters
+from incidents.bulk import bulk_create
+from incidents.model import Role
 from incidents.records import AsofMonthRow, DailyAsofRow, GroupAsofRow, MilestoneRow
 from tests.integration.test_analytics_group_rollup import _local, _same_dashboards, _same_tables
 from tests.integration.test_analytics_rollup import _diff
-from tests.integration.test_milestones_summary import walk
+from tests.factories import actor
+from tests.integration.test_milestones_summary import _draft, walk
 
 
 def _snapshots(s: Any) -> dict[tuple, list[int]]:
@@ -70,6 +74,14 @@ def test_views_as_of_a_month_start_read_the_snapshot_the_writes_kept(db_services
     for dn in dns:
         assert sum(v[-2] for k, v in kept.items() if k[0] == "analytics_group_asof" and k[1] == dn) > 0
         assert sum(1 for k in kept if k[1] == dn and k[0] == "analytics_daily_asof") > 0
+    # a bulk import after the last month start of reports made before it: not there as of then
+    last = _local(tz, months[-1])
+    rng = random.Random(3)
+    with services.db.write.begin() as s:
+        bulk_create([_draft(rng, last - timedelta(days=k + 1)) for k in range(4)], actor(Role.OPERATOR),
+                    moments[-1] + timedelta(hours=1), tz, session=s)
+    with services.db.read() as s:
+        kept = _snapshots(s)
     for d in months:
         _same_as_of(services, d, snapshot=True)
     with services.db.write.begin() as s:  # built from the event log: the same rows
