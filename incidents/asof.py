@@ -191,6 +191,9 @@ def follow(deltas: rollup.Deltas, at: int, before: Sequence[Mapping[str, Any]], 
     m = rollup.meta(session=session)
     if m is None or not has_tables(session=session):
         return
+    for r in before:
+        if r["last_at"] > at:  # out of time order: the snapshots between can no longer be kept
+            invalidate(at, r["last_at"], session=session)
     day = rollup.DayOf(m[0])
     lows = [d for d in [_lo_day(deltas), *(day(r["last_at"]) for r in before)] if d is not None]
     if not lows:
@@ -198,9 +201,6 @@ def follow(deltas: rollup.Deltas, at: int, before: Sequence[Mapping[str, Any]], 
     months = months_in(day, min(lows), at)
     if not months:
         return
-    for r in before:
-        if r["last_at"] > at:  # out of time order: the snapshots between can no longer be kept
-            invalidate(at, r["last_at"], session=session)
     live = _followed(months, session)
     out = Pending()
     for dn, t in live:

@@ -113,6 +113,28 @@ def test_a_rebuild_across_a_month_start_folds_until_the_month_is_built_again(db_
     _same_as_of(services, d, snapshot=True)
 
 
+def test_an_event_before_its_incidents_last_marks_the_months_between_dirty(services: Any) -> None:
+    """Out of time order (a clock set back): the snapshot cannot replay it, so the months between fold."""
+    tz = services.settings.tz
+    feb = _local(tz, date(2026, 2, 1))
+    rng = random.Random(1)
+    with services.incidents.unit(feb - timedelta(days=2)) as uow:
+        inc = uow.create(_draft(rng, feb - timedelta(days=2)), actor(Role.OPERATOR))
+    with services.incidents.unit(feb + timedelta(days=1)) as uow:  # late for February: followed
+        inc = uow.act(uow.get(inc.code), "file", actor(Role.OPERATOR), inc.version)
+    dn = date(2026, 2, 1).toordinal() - date(1970, 1, 1).toordinal()
+    with services.db.read() as s:
+        assert asof.ready(milestones.us(feb), session=s) == dn
+    with services.incidents.unit(feb - timedelta(hours=5)) as uow:  # before its last event
+        uow.act(uow.get(inc.code), "dispatch", actor(Role.OPERATOR), inc.version, department="SWJ",
+                deadline=feb + timedelta(hours=20))
+    with services.db.read() as s:
+        assert asof.ready(milestones.us(feb), session=s) is None
+        assert s.scalar(select(AsofMonthRow.state).where(AsofMonthRow.asof == dn)) == "dirty"
+        start = _local(tz, date(2026, 1, 20))
+        assert _same_tables(s, start, feb, feb, answers=True) > 0
+
+
 def test_months_in_and_month_start_follow_the_local_calendar() -> None:
     from zoneinfo import ZoneInfo
 
