@@ -281,9 +281,9 @@ def late_fold(as_of: datetime, ids: Sequence[int], day: rollup.DayOf, *,
     return current, folded, deltas
 
 
-def build(months: Iterable[int] | None = None, *, session: Session) -> dict[int, int]:
+def build(months: Iterable[int] | None = None, *, session: Session, recent: int | None = None) -> dict[int, int]:
     """(Re)build month-start snapshots from the event log — ``months`` (local day numbers of month starts),
-    default the dirty ones and those before ``asof_since`` never built — and record them
+    default the dirty ones and those before ``asof_since`` never built (``recent``: the latest of those) — and record them
     ready; returns {month: late incidents}. Locks the months table first (PostgreSQL: EXCLUSIVE, which the
     writes' shared row locks wait for; SQLite: the write lock), so no write commits between the fold and
     the record."""
@@ -303,6 +303,8 @@ def build(months: Iterable[int] | None = None, *, session: Session) -> dict[int,
         states = dict(session.execute(select(AsofMonthRow.asof, AsofMonthRow.state)).all())
         todo = [(dn, t) for dn, t in months_in(day, day(lo) + 1, int(newest) + 1)
                 if states.get(dn) == "dirty" or (dn not in states and (since is None or t < since))]
+        if recent is not None:
+            todo = todo[len(todo) - recent:] if recent > 0 else []
     else:
         todo = [(dn, _month_start_us(dn, day.tz)) for dn in sorted(set(months))]
     if not todo:
@@ -330,17 +332,18 @@ def _month_start_us(dn: int, tz: ZoneInfo) -> int:
     return _month_us(tz, d.year, d.month)
 
 
-def reset(*, session: Session, build_now: bool = True) -> dict[int, int]:
+def reset(*, session: Session, build_now: bool = True, recent: int | None = None) -> dict[int, int]:
     """Start over (the rollups were rebuilt, or written around the writes — a migration, the benchmark's
     generator): every snapshot dropped, writes followed from after the newest event, and — ``build_now`` —
-    every earlier month start built from the event log."""
+    every earlier month start built from the event log (``recent``: only the latest ``recent`` of them; the
+    older ones fold until ``build()`` builds them)."""
     if rollup.meta(session=session) is None or not has_tables(session=session):
         return {}
     session.execute(delete(AsofMonthRow))
     _clear_all(session)
     newest = session.scalar(select(func.max(MilestoneRow.last_at)))
     session.execute(update(RollupMetaRow).values(asof_since=0 if newest is None else int(newest) + 1))
-    return build(session=session) if build_now else {}
+    return build(session=session, recent=recent) if build_now else {}
 
 
 def _clear_all(session: Session) -> None:

@@ -1,7 +1,7 @@
 """Month-start snapshots of the rollups (issue 8, "as of" a past month's end at 10 M): the correction turning
 ``analytics_daily`` / ``analytics_group_daily`` now into the rollups as they stood at each local month
-start, kept by the writes that cross one (incidents/asof.py). Built here from the event log for every month
-start of the history; writes are followed from after the newest event.
+start, kept by the writes that cross one (incidents/asof.py). Built here from the event log for the latest 13
+month starts of the history; writes are followed from after the newest event.
 
 Revision ID: 0015
 Revises: 0014
@@ -55,9 +55,13 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=8), nullable=False),
         sa.PrimaryKeyConstraint("asof"),
     )
+    import os
+
     from incidents import asof  # the same rules as every later write
 
-    asof.reset(session=Session(bind=op.get_bind()))
+    # the latest 13 month starts (a year of monthly reports and the same month a year before); older ones fold
+    # until asof.build() builds them (CITYOPS_ASOF_BUILD_MONTHS: another count; a big history on a slow disk)
+    asof.reset(session=Session(bind=op.get_bind()), recent=int(os.environ.get("CITYOPS_ASOF_BUILD_MONTHS", "13")))
 
 
 def downgrade() -> None:
