@@ -187,17 +187,19 @@ def recurrences(now: datetime, *, session: Session, radius_m: float = 50.0, days
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
     mean_lon = np.add.reduceat(lon[members], starts) / sizes
     mean_lat = np.add.reduceat(lat[members], starts) / sizes
-    ids = c["id"][members].astype(np.int64).tolist()
-    about: dict[int, tuple[str, Any]] = {}
-    for k in range(0, len(ids), 5000):  # report times as stored (text on SQLite, which sorts as time)
-        about.update({int(i): (code, at) for i, code, at in session.execute(
-            select(I.id, I.code, I.reported_at).where(I.id.in_(ids[k:k + 5000])))})
+    ids = c["id"][members].astype(np.int64)
+    got = [fetch_columns(select(I.id, I.code, I.reported_at).where(I.id.in_(ids[k:k + 5000].tolist())), ("id",),
+                         ("code", "reported_at"), session=session) for k in range(0, len(ids), 5000)]
+    gid = np.concatenate([g["id"] for g in got]).astype(np.int64)
+    at_ = np.argsort(gid)
+    pos = at_[np.searchsorted(gid[at_], ids)]  # each member's row among those read
+    mcode = np.concatenate([g["code"] for g in got])[pos]
+    mtime = np.concatenate([g["reported_at"] for g in got])[pos]  # as stored: text on SQLite, sorting as time
     out = []
     for k, (a, n) in enumerate(zip(starts.tolist(), sizes.tolist())):
-        rows = sorted((about[i] for i in ids[a:a + n]), key=lambda r: r[0])  # codes in report order
-        span = [r[1] for r in rows]
-        out.append(Recurrence(str(cats[cat_codes[members[a]]]), tuple(r[0] for r in rows), float(mean_lon[k]),
-                              float(mean_lat[k]), _utc(min(span)), _utc(max(span)), radius_m, days))
+        span = mtime[a:a + n].tolist()
+        out.append(Recurrence(str(cats[cat_codes[members[a]]]), tuple(sorted(mcode[a:a + n].tolist())),
+                              float(mean_lon[k]), float(mean_lat[k]), _utc(min(span)), _utc(max(span)), radius_m, days))
     out.sort(key=lambda r: (-r.count, r.category, r.codes[0]))
     return out[:top] if top is not None else out
 
