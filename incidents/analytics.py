@@ -902,10 +902,8 @@ def rollup_groups(start: datetime, end: datetime, as_of: datetime, filters: Filt
     def sums(cols_: Sequence[str], days_: Callable[[Any], list[Any]]) -> dict[str, np.ndarray]:
         """The rollup's sums, plus (as of a month start) its snapshot's over the same keys and days."""
         out = _sums(session, gcol, cols_, [*conds, *days_(G)])
-        if snap is not None:
-            S, scol, sconds = snap
-            for k, v in _sums(session, scol, cols_, [*sconds, *days_(S)], S.__table__).items():
-                out[k] = out[k] + v if k in out else v
+        for k, v in _snap_sums(session, snap, cols_, days_).items():
+            out[k] = out[k] + v if k in out else v
         return out
 
     period = sums(cols, lambda T: [T.day >= d0, T.day < d1, T.day2 >= d0, T.day2 < d1])
@@ -914,10 +912,8 @@ def rollup_groups(start: datetime, end: datetime, as_of: datetime, filters: Filt
     cb_ix = [ix[c] for c in cb_cols] if called is period else list(range(len(cb_cols)))
     past = us_[1] < t  # the period ended before as_of: overdue at its end from the running sums
     overdue: dict[str, int] = {}
-    if past and snap is not None:  # the snapshot holds no all-days totals: its days before d1
-        S, scol, sconds = snap
-        overdue = {k: int(v[0]) for k, v in _sums(session, scol, ["overdue_delta"], [*sconds, S.day < d1],
-                                                  S.__table__).items()}
+    if past:  # the snapshot holds no all-days totals: its days before d1
+        overdue = {k: int(v[0]) for k, v in _snap_sums(session, snap, ["overdue_delta"], lambda S: [S.day < d1]).items()}
     if past:  # Σ overdue_delta over days < d1 = the all-days total − the days from d1 (or the days before)
         # (two queries: SQLite answers a lone min or max from the index, not both in one)
         lo = session.scalar(select(func.min(G.day)).where(G.dim == dim, G.day > rollup.TOTAL_DAY))
@@ -957,10 +953,9 @@ def rollup_groups(start: datetime, end: datetime, as_of: datetime, filters: Filt
             now[_group_of(by, {by: g})] = int(n)
         for r in _running_late(late, t, cap, filters.department):
             now[_group_of(by, r)] = now.get(_group_of(by, r), 0) + 1
-        if snap is not None:  # the late incidents running and overdue then, grouped as they stood
-            S, scol, sconds = snap
-            for k, v in _sums(session, scol, ["late_running"], [*sconds, S.day < day(cap)], S.__table__).items():
-                now[k] = now.get(k, 0) + int(v[0])
+        # (as of a month start) the late incidents running and overdue then, grouped as they stood
+        for k, v in _snap_sums(session, snap, ["late_running"], lambda S: [S.day < day(cap)]).items():
+            now[k] = now.get(k, 0) + int(v[0])
     names = {g for g, v in reported.items() if v[0] > 0}
     names |= {g for g, v in called.items() if v[cb_ix].any()}
     names |= {g for g, v in period.items() if v[:len(rollup.COLUMNS)].any()}
@@ -969,10 +964,8 @@ def rollup_groups(start: datetime, end: datetime, as_of: datetime, filters: Filt
     for r in late.folded:  # late candidates, in their group as of then (reported before cap: a candidate)
         if r["reported"] < cap and (not filters.department or r["department"] == filters.department):
             names.add(_group_of(by, r))
-    if snap is not None:  # …or counted in the snapshot by report day under those groups
-        S, scol, sconds = snap
-        names |= {k for k, v in _sums(session, scol, ["late_n"], [*sconds, S.day < day(cap)], S.__table__).items()
-                  if v[0] > 0}
+    # …or counted in the month-start snapshot by report day under those groups
+    names |= {k for k, v in _snap_sums(session, snap, ["late_n"], lambda S: [S.day < day(cap)]).items() if v[0] > 0}
     order = sorted(names)
     K = len(order)
     sums = np.array([period.get(g, zero) for g in order], dtype=np.int64).reshape(K, len(cols))
@@ -988,6 +981,16 @@ def _snap_source(by: str, filters: Filters, late: _Late) -> tuple[Any, Any, list
     src = _group_source(by, filters, GroupAsofRow)
     assert src is not None  # the same rules as the rollup's, which answered
     return GroupAsofRow, src[1], [*src[2], GroupAsofRow.asof == late.snap]
+
+
+def _snap_sums(session: Session, snap: tuple[Any, Any, list[Any]] | None, cols: Sequence[str],
+               days: Callable[[Any], list[Any]]) -> dict[str, np.ndarray]:
+    """:func:`_sums` of the snapshot rows of :func:`_snap_source` (``days``: conditions on its table), or
+    nothing when the view reads no snapshot."""
+    if snap is None:
+        return {}
+    S, scol, sconds = snap
+    return _sums(session, scol, cols, [*sconds, *days(S)], S.__table__)
 
 
 def _older_candidates(c0: datetime, t: int, back: int, by: str, filters: Filters, *, session: Session) -> set[str]:
@@ -1023,11 +1026,9 @@ def rollup_mix(start: datetime, end: datetime, as_of: datetime, filters: Filters
             return None
     sums = _sums(session, gcol, ["reported"], [*conds, G.day >= ds[0], G.day < ds[1]])
     counts = {k: int(v[0]) for k, v in sums.items()}
-    snap = _snap_source("category", filters, late)
-    if snap is not None:  # as of a month start: the snapshot's reported counts too
-        S, scol, sconds = snap
-        for k, v in _sums(session, scol, ["reported"], [*sconds, S.day >= ds[0], S.day < ds[1]], S.__table__).items():
-            counts[k] = counts.get(k, 0) + int(v[0])
+    snap = _snap_source("category", filters, late)  # as of a month start: the snapshot's reported counts too
+    for k, v in _snap_sums(session, snap, ["reported"], lambda S: [S.day >= ds[0], S.day < ds[1]]).items():
+        counts[k] = counts.get(k, 0) + int(v[0])
     keep = _key_filter("category", filters)
     at = rollup.GCOLUMNS.index("reported")
     for (gdim, g1, _g2, key, dist), v in late.deltas.groups.items():

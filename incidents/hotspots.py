@@ -20,6 +20,7 @@ Merged duplicates and rejected reports are not counted: they are reports, not pr
 """
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -142,16 +143,16 @@ def clusters(lon: np.ndarray, lat: np.ndarray, radius_m: float, min_size: int,
     cells.sort(key=lambda c: (c[0], c[1]))
     taken = np.zeros(n, bool)
     out: list[np.ndarray] = []
-    best: list[int] = []  # the sizes of the places found, descending (only with ``top``)
+    best: list[int] = []  # minus the sizes of the places found, ascending (only with ``top``)
     for size, _i, members in cells:
-        if top is not None and len(best) >= top and -size < best[top - 1]:
+        if top is not None and len(best) >= top and size > best[top - 1]:
             break  # every later square is smaller than the top-th place already found
         left = members[~taken[members]]
         if len(left) >= min_size:
             taken[left] = True
             out.append(np.sort(left))
             if top is not None:
-                best.insert(int(np.searchsorted(-np.asarray(best), -len(left), "right")), len(left))
+                bisect.insort(best, -len(left))
     return out
 
 
@@ -178,8 +179,8 @@ def recurrences(now: datetime, *, session: Session, radius_m: float = 50.0, days
     cat_codes, cats = pd.factorize(c["category"])
     places = clusters(lon, lat, radius_m, min_size, cat_codes, top)
     places.sort(key=len, reverse=True)  # stable: the greedy's order among equal sizes
-    if top is not None:
-        places = places[:top] if len(places) <= top else [p for p in places if len(p) >= len(places[top - 1])]
+    if top is not None and len(places) > top:  # (ties at the cut kept until the final order)
+        places = [p for p in places if len(p) >= len(places[top - 1])]
     if not places:
         return []
     members = np.concatenate(places)
