@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what it needs (Debian's chromium, chromium-driver and
 # fonts-noto-cjk for the browser tests; the Python packages with the test extra), starts PostgreSQL and
-# Redis if this machine has them stopped, then runs pytest. Extra arguments go to pytest.
+# Redis if this machine has them stopped, then runs pytest on two workers. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +26,6 @@ if ! (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 ping >/dev/null 
     --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
 fi
 
-exec python3 -m pytest -p no:cacheprovider "$@"
+# Two workers (pytest-xdist; CITYOPS_TEST_WORKERS=0 runs in this process), each taking whole files, so a
+# module's fixtures (an app process, a generated history) are built once.
+exec python3 -m pytest -p no:cacheprovider -n "${CITYOPS_TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -28,6 +28,23 @@ from factories import T0  # noqa: E402
 from settings import Settings  # noqa: E402
 
 
+# Under pytest-xdist (scripts/test.sh runs two workers) the workers share Redis: each worker's app processes
+# count their rate limits under their own key prefix, so one worker's logins never use up another's.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER:
+    os.environ.setdefault("CITYOPS_RATE_KEY_PREFIX", f"cityops-rate-test-{_WORKER}")
+
+#: The files that take a minute or more, run first: two workers hand out files in collection order, and a
+#: long file started last would leave one worker idle while the other finishes it.
+RUN_FIRST = ("test_soak_smoke.py", "test_xss_sweep.py", "test_wall_screen.py", "test_analytics_group_rollup.py",
+             "test_analytics_drill.py", "test_analytics_asof.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: k for k, name in enumerate(RUN_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(RUN_FIRST)))  # stable: the rest keep their order
+
+
 PG_HOST, PG_USER = "127.0.0.1", "postgres"
 PG_PORT = int(os.environ.get("CITYOPS_TEST_PG_PORT", "5432"))
 REDIS_HOST = "127.0.0.1"
