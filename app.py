@@ -273,6 +273,8 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     if background if background is not None else True:
         start_escalation(services, socketio)
         start_exchange(services, socketio)
+        if settings.asof_upkeep_s > 0:
+            start_asof_upkeep(services, socketio)
     return app
 
 
@@ -389,6 +391,27 @@ def start_exchange(services: Services, socketio: Any) -> None:
     socketio.start_background_task(run_exchange, services, stop)
 
 
+def start_asof_upkeep(services: Services, socketio: Any) -> None:
+    """Builds the month-start snapshots the analytics still fold, one per pass (issue 8), under a lease."""
+    from incidents.asof_upkeep import run_upkeep
+
+    stop = threading.Event()
+    services.background.append(stop)
+    socketio.start_background_task(run_upkeep, services, stop, services.settings.asof_upkeep_s)
+
+
+def snapshots_command(services: Services) -> int:
+    """``analytics-snapshots``: build now every month-start snapshot the views still fold (after a restore,
+    or to skip waiting for the background upkeep on a long history)."""
+    from incidents.asof_upkeep import month_name, upkeep_pass
+
+    built = upkeep_pass(services.db, batch=None)
+    for dn, n in sorted(built.items()):
+        print(f"{month_name(dn)}: built ({n} incidents with later events)")
+    print(f"{len(built)} month-start snapshots built" if built else "every month-start snapshot is ready")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("archive", "connector", "outbox", "quality"):  # issue 10: api/exchange_cli.py
@@ -398,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cityops", description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", default="serve",
                         choices=["serve", "db-upgrade", "create-admin", "generate-history", "import", "backup",
-                                 "restore", "purge-uploads", "report"])
+                                 "restore", "purge-uploads", "report", "analytics-snapshots"])
     parser.add_argument("file", nargs="?", help="import: the CSV file; backup/restore: the backup file")
     parser.add_argument("--map", action="append", default=[], help="import: FIELD=COLUMN (repeatable)")
     parser.add_argument("--host", default=os.environ.get("CITYOPS_HOST", "127.0.0.1"))
@@ -440,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("report needs --from YYYY-MM-DD and --to YYYY-MM-DD")
         print(cli_report(build_services(), args.date_from, args.date_to, args.out))
         return 0
+    if args.command == "analytics-snapshots":
+        return snapshots_command(build_services())
     if args.command == "generate-history":
         from data import demo
 

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     upload_retention_days: int = Field(default=0, alias="CITYOPS_UPLOAD_RETENTION_DAYS",
                                        description="purge-uploads removes photos older than this; 0 keeps all")
     sweep_every_s: float = Field(default=30.0, alias="CITYOPS_SWEEP_EVERY_S")
+    asof_upkeep_s: float = Field(default=300.0, alias="CITYOPS_ASOF_UPKEEP_S",
+                                 description="seconds between builds of a month-start snapshot the views still "
+                                             "fold (incidents/asof_upkeep.py); 0 = never in the background")
     # Data exchange (issue 10): outbox retries (exponential backoff, then a dead letter), Open311 polling.
     outbox_max_attempts: int = Field(default=12, alias="CITYOPS_OUTBOX_MAX_ATTEMPTS",
                                      description="failed deliveries before a message becomes a dead letter")

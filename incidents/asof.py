@@ -294,15 +294,12 @@ def build(months: Iterable[int] | None = None, *, session: Session, recent: int 
         session.execute(text("LOCK TABLE analytics_asof_months IN EXCLUSIVE MODE"))
     day = rollup.DayOf(m[0])
     M = MilestoneRow
-    # (two queries: SQLite answers a lone min or max from an index, not both in one)
-    lo, newest = session.scalar(select(func.min(M.reported))), session.scalar(select(func.max(M.last_at)))
-    if lo is None:
+    span = _span(session)
+    if span is None:
         return {}
+    lo, newest = span
     if months is None:  # dirty ones, and those before the writes were followed that were never built
-        since = _since(session)
-        states = dict(session.execute(select(AsofMonthRow.asof, AsofMonthRow.state)).all())
-        todo = [(dn, t) for dn, t in months_in(day, day(lo) + 1, int(newest) + 1)
-                if states.get(dn) == "dirty" or (dn not in states and (since is None or t < since))]
+        todo = _unread(session, day, lo, newest)
         if recent is not None:
             todo = todo[len(todo) - recent:] if recent > 0 else []
     else:
@@ -323,6 +320,37 @@ def build(months: Iterable[int] | None = None, *, session: Session, recent: int 
         out[dn] = len(ids)
     session.execute(update(AsofMonthRow).where(AsofMonthRow.asof.in_(list(out))).values(state="ready"))
     return out
+
+
+def _span(session: Session) -> tuple[int, int] | None:
+    """(first report, newest event) in µs, or None for an empty history (two queries: SQLite answers a lone
+    min or max from an index, not both in one)."""
+    lo = session.scalar(select(func.min(MilestoneRow.reported)))
+    return None if lo is None else (lo, session.scalar(select(func.max(MilestoneRow.last_at))))
+
+
+def _unread(session: Session, day: rollup.DayOf, lo: int, newest: int) -> list[tuple[int, int]]:
+    """The month starts of the history, in time order, whose snapshot views cannot read: dirty ones, and
+    those before ``asof_since`` never built."""
+    since = _since(session)
+    states = dict(session.execute(select(AsofMonthRow.asof, AsofMonthRow.state)).all())
+    return [(dn, t) for dn, t in months_in(day, day(lo) + 1, int(newest) + 1)
+            if states.get(dn) == "dirty" or (dn not in states and (since is None or t < since))]
+
+
+def pending(*, session: Session) -> list[int]:
+    """The month starts (local day numbers) whose views still fold, in the order the upkeep builds them:
+    dirty ones first (a report that was fast until a rebuild), then the never built, newest first (the
+    reports leaders open most)."""
+    m = rollup.meta(session=session)
+    if m is None or not has_tables(session=session):
+        return []
+    span = _span(session)
+    if span is None:
+        return []
+    todo = [dn for dn, _t in reversed(_unread(session, rollup.DayOf(m[0]), *span))]
+    dirty = set(session.scalars(select(AsofMonthRow.asof).where(AsofMonthRow.state == "dirty")))
+    return [dn for dn in todo if dn in dirty] + [dn for dn in todo if dn not in dirty]
 
 
 def _month_start_us(dn: int, tz: ZoneInfo) -> int:
@@ -352,4 +380,4 @@ def _clear_all(session: Session) -> None:
 
 
 __all__ = ["LATE", "Pending", "build", "follow", "forget_tables", "has_tables", "invalidate", "late_fold", "month_start", "months_in",
-           "ready", "reset", "write"]
+           "pending", "ready", "reset", "write"]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from incidents import analytics, asof, milestones, rollup
 from incidents.analytics import Filters
+from incidents.asof_upkeep import upkeep_pass
 from incidents.bulk import bulk_create
 from incidents.model import Role
 from incidents.records import AsofMonthRow, DailyAsofRow, GroupAsofRow, MilestoneRow
@@ -106,11 +107,48 @@ def test_a_rebuild_across_a_month_start_folds_until_the_month_is_built_again(db_
         assert s.scalar(select(AsofMonthRow.state).where(AsofMonthRow.asof == dn)) == "dirty"
         assert asof.ready(t, session=s) is None
     _same_as_of(services, d, snapshot=False)  # folded, exact
-    with services.db.write.begin() as s:
-        assert dn in asof.build(session=s)  # the dirty ones
+    assert set(upkeep_pass(services.db)) == {dn}  # the background upkeep builds the dirty one
     with services.db.read() as s:
         assert asof.ready(t, session=s) == dn
     _same_as_of(services, d, snapshot=True)
+
+
+def test_months_never_built_fold_until_the_upkeep_builds_them_dirty_first_then_newest(services: Any, capsys: Any) -> None:
+    """A history older than the writes' following (the migration builds only the latest months): its month
+    starts fold, exactly, until the background upkeep — one month per pass — or the CLI builds them."""
+    import app
+
+    moments = walk(services, steps=400)
+    tz = services.settings.tz
+    months = _month_starts(moments, tz)
+    assert len(months) >= 2
+    dns = [d.toordinal() - date(1970, 1, 1).toordinal() for d in months]
+    with services.db.read() as s:
+        kept = _snapshots(s)
+    with services.db.write.begin() as s:
+        asof.reset(session=s, build_now=False)  # followed from now on; nothing before built
+    with services.db.read() as s:
+        assert asof.pending(session=s) == dns[::-1]  # the newest first
+    with services.db.write.begin() as s:
+        asof.invalidate(milestones.us(_local(tz, months[0])) - 1, milestones.us(_local(tz, months[0])), session=s)
+    with services.db.read() as s:
+        assert asof.pending(session=s) == [dns[0]] + dns[:0:-1]  # a dirty one before them
+    _same_as_of(services, months[0], snapshot=False)
+    assert set(upkeep_pass(services.db)) == {dns[0]}  # one month per pass
+    with services.db.read() as s:
+        assert [asof.ready(milestones.us(_local(tz, d)), session=s) for d in months] == [dns[0]] + [None] * (len(dns) - 1)
+    _same_as_of(services, months[0], snapshot=True)
+    _same_as_of(services, months[-1], snapshot=False)
+    assert app.snapshots_command(services) == 0  # `python app.py analytics-snapshots`: the rest at once
+    out = capsys.readouterr().out
+    assert f"{len(dns) - 1} month-start snapshots built" in out and months[-1].isoformat() in out
+    _same_as_of(services, months[-1], snapshot=True)
+    assert upkeep_pass(services.db) == {}
+    with services.db.read() as s:
+        assert asof.pending(session=s) == []
+        assert _snapshots(s) == kept  # the same rows the writes had kept
+    app.snapshots_command(services)
+    assert "every month-start snapshot is ready" in capsys.readouterr().out
 
 
 def test_an_event_before_its_incidents_last_marks_the_months_between_dirty(services: Any) -> None:
