@@ -151,6 +151,43 @@ def test_months_never_built_fold_until_the_upkeep_builds_them_dirty_first_then_n
     assert "every month-start snapshot is ready" in capsys.readouterr().out
 
 
+def test_the_background_upkeep_builds_a_pending_month_under_its_lease_and_stops(services: Any) -> None:
+    import threading
+    import time
+
+    from incidents.asof_upkeep import LEASE_NAME, run_upkeep
+    from incidents.records import LeaseRow
+
+    tz = services.settings.tz
+    feb = _local(tz, date(2026, 2, 1))
+    with services.incidents.unit(feb - timedelta(days=2)) as uow:
+        inc = uow.create(_draft(random.Random(2), feb - timedelta(days=2)), actor(Role.OPERATOR))
+    with services.incidents.unit(feb + timedelta(days=1)) as uow:
+        uow.act(uow.get(inc.code), "file", actor(Role.OPERATOR), inc.version)
+    with services.db.write.begin() as s:
+        asof.reset(session=s, build_now=False)
+    dn = date(2026, 2, 1).toordinal() - date(1970, 1, 1).toordinal()
+    with services.db.read() as s:
+        assert asof.pending(session=s) == [dn] and asof.ready(milestones.us(feb), session=s) is None
+    stop = threading.Event()
+    worker = threading.Thread(target=run_upkeep, args=(services, stop, 0.05))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with services.db.read() as s:
+                if asof.ready(milestones.us(feb), session=s) == dn:
+                    break
+            time.sleep(0.05)
+        with services.db.read() as s:
+            assert asof.ready(milestones.us(feb), session=s) == dn and asof.pending(session=s) == []
+            assert s.scalar(select(LeaseRow.name).where(LeaseRow.name == LEASE_NAME)) == LEASE_NAME
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    assert not worker.is_alive()
+
+
 def test_an_event_before_its_incidents_last_marks_the_months_between_dirty(services: Any) -> None:
     """Out of time order (a clock set back): the snapshot cannot replay it, so the months between fold."""
     tz = services.settings.tz
