@@ -118,6 +118,8 @@ _DASH_OUTPUTS = [Output(ids.AN_TREND, "figure"), Output(ids.AN_MIX, "figure"), O
 #: The recurrence places the page maps (the largest; it lists the first 30): a month of a busy city can hold
 #: thousands, which no one reads on a map and which cost building (issue 8's 10 M benchmark: 16.7 k).
 RECURRENCE_MAPPED = 200
+#: The codes a listed place shows (its latest reports); a click on its mark opens the first of them.
+RECURRENCE_EXAMPLES = 6
 
 
 @callback(*_DASH_OUTPUTS, *[Input(s.component_id, s.component_property) for s in _FILTERS])
@@ -133,7 +135,7 @@ def render(start_date: str | None, end_date: str | None, freq: str | None, distr
     an = analytics_of(svc)
     data = an.dashboard(q.start, q.end, q.freq, q.as_of, q.filters)
     hot = an.hotspots(q.as_of, q.filters)
-    rec = an.recurrences(q.as_of, q.filters, top=RECURRENCE_MAPPED)
+    rec = an.recurrences(q.as_of, q.filters, top=RECURRENCE_MAPPED, examples=RECURRENCE_EXAMPLES)
     return render_dashboard(svc, lg, q, data, hot, rec)
 
 
@@ -183,7 +185,7 @@ def render_dashboard(svc: Any, lg: str, q: Query, data: dict[str, Any], hot: lis
     rec_list = html.Div([rec_title, view.table(
         [t("analytics.col.category", lg), t("analytics.col.count", lg), t("analytics.col.explain", lg),
          t("analytics.col.code", lg)],
-        [(cat_name.get(r.category, r.category), r.count, r.explain(lg), " ".join(r.codes[:6])) for r in rec[:30]],
+        [(cat_name.get(r.category, r.category), r.count, r.explain(lg), " ".join(r.codes)) for r in rec[:30]],
         "an-recurrence-table") if rec else view.message(t("analytics.recurrence_none", lg))])
     return trend, mix_fig, ranking, dist_fig, grid_fig, sla, table, hot_fig, hot_list, rec_list
 

@@ -1303,12 +1303,12 @@ class Analytics:
             return hotspots(now, session=s, district=filters.district, category=filters.category)
 
     def recurrences(self, now: datetime, filters: Filters = Filters(), *, radius_m: float = 50.0, days: int = 30,
-                    min_size: int = 3, top: int | None = None) -> list[Any]:
+                    min_size: int = 3, top: int | None = None, examples: int | None = None) -> list[Any]:
         from incidents.hotspots import recurrences
 
         with self.db.read() as s:
             return recurrences(now, session=s, radius_m=radius_m, days=days, min_size=min_size,
-                               district=filters.district, category=filters.category, top=top)
+                               district=filters.district, category=filters.category, top=top, examples=examples)
 
     def breach_risk(self, now: datetime, codes: Iterable[str] | None = None) -> dict[str, float | None]:
         """code → P(miss deadline) for running incidents (see incidents/risk.py for the model)."""

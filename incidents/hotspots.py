@@ -91,6 +91,8 @@ def hotspots(now: datetime, *, session: Session, district: int | None = None, ca
 
 @dataclass(frozen=True)
 class Recurrence:
+    """A place: ``count`` reports of ``category`` around (lon, lat) between ``first`` and ``last``; ``codes``
+    are all of them, or the latest few when the caller asked for examples (sorted either way)."""
     category: str
     codes: tuple[str, ...]
     lon: float
@@ -99,10 +101,7 @@ class Recurrence:
     last: datetime
     radius_m: float
     days: int
-
-    @property
-    def count(self) -> int:
-        return len(self.codes)
+    count: int
 
     def explain(self, lang: str = "zh") -> str:
         if lang == "en":
@@ -157,24 +156,27 @@ def clusters(lon: np.ndarray, lat: np.ndarray, radius_m: float, min_size: int,
 
 
 def recurrences(now: datetime, *, session: Session, radius_m: float = 50.0, days: int = 30, min_size: int = 3,
-                district: int | None = None, category: str | None = None, top: int | None = None) -> list[Recurrence]:
+                district: int | None = None, category: str | None = None, top: int | None = None,
+                examples: int | None = None) -> list[Recurrence]:
     """Places where one category came back ``min_size`` times within ``radius_m`` in ``days`` days, largest
-    first (``top``: the largest ``top`` only — what a page maps; the rest are never built).
+    first (``top``: the largest ``top`` only — what a page maps; the rest are never built; ``examples``: each
+    place's codes are its latest ``examples`` reports only — what a page lists).
 
-    Reads the window's reports as arrays of numbers (coordinates in 1e-7 degrees, ids) plus their category,
-    then codes and report times of the places' members only: at 10 M incidents a month holds ~400 k
-    reports, and a Python object per cell was most of the cost."""
+    Reads the window's reports as arrays of numbers (coordinates in 1e-7 degrees, ids) plus their category and
+    report time (the window index holds both), then the codes of the members shown only: at 10 M incidents a
+    month holds ~400 k reports, a Python object per cell was most of the cost, and the largest 200 places of
+    a skewed history hold ~80 k of them."""
     from incidents.analytics import fetch_columns  # (analytics imports this module's functions lazily)
 
     I = IncidentRow
     q = (select(I.id, cast(func.round(I.lon * 1e7), BigInteger).label("lon"),
-                cast(func.round(I.lat * 1e7), BigInteger).label("lat"), I.category)
+                cast(func.round(I.lat * 1e7), BigInteger).label("lat"), I.category, I.reported_at)
          .where(I.reported_at >= now - timedelta(days=days), I.reported_at <= now, I.state.not_in(NOT_PROBLEMS)))
     if district is not None:
         q = q.where(I.district == district)
     if category:
         q = q.where(I.category.startswith(category, autoescape=True))
-    c = fetch_columns(q, ("id", "lon", "lat"), ("category",), session=session)
+    c = fetch_columns(q, ("id", "lon", "lat"), ("category", "reported_at"), session=session)
     lon, lat = c["lon"] / 1e7, c["lat"] / 1e7
     cat_codes, cats = pd.factorize(c["category"])
     places = clusters(lon, lat, radius_m, min_size, cat_codes, top)
@@ -183,26 +185,39 @@ def recurrences(now: datetime, *, session: Session, radius_m: float = 50.0, days
         places = [p for p in places if len(p) >= len(places[top - 1])]
     if not places:
         return []
-    members = np.concatenate(places)
-    sizes = np.array([len(p) for p in places])
-    starts = np.r_[0, np.cumsum(sizes)[:-1]]
-    mean_lon = np.add.reduceat(lon[members], starts) / sizes
-    mean_lat = np.add.reduceat(lat[members], starts) / sizes
-    ids = c["id"][members].astype(np.int64)
-    got = [fetch_columns(select(I.id, I.code, I.reported_at).where(I.id.in_(ids[k:k + 5000].tolist())), ("id",),
-                         ("code", "reported_at"), session=session) for k in range(0, len(ids), 5000)]
-    gid = np.concatenate([g["id"] for g in got]).astype(np.int64)
-    at_ = np.argsort(gid)
-    pos = at_[np.searchsorted(gid[at_], ids)]  # each member's row among those read
-    mcode = np.concatenate([g["code"] for g in got])[pos]
-    mtime = np.concatenate([g["reported_at"] for g in got])[pos]  # as stored: text on SQLite, sorting as time
+    ids, at = c["id"].astype(np.int64), c["reported_at"]  # (as stored: text on SQLite, sorting as time)
+    shown = [p if examples is None or len(p) <= examples else
+             p[np.lexsort((-ids[p], -_ranks(at[p])))[:examples]] for p in places]  # the latest, newest id first
+    code_of = _codes(session, np.concatenate(shown) if shown else np.zeros(0, np.int64), ids)
     out = []
-    for k, (a, n) in enumerate(zip(starts.tolist(), sizes.tolist())):
-        span = mtime[a:a + n].tolist()
-        out.append(Recurrence(str(cats[cat_codes[members[a]]]), tuple(sorted(mcode[a:a + n].tolist())),
-                              float(mean_lon[k]), float(mean_lat[k]), _utc(min(span)), _utc(max(span)), radius_m, days))
+    for p, show in zip(places, shown):
+        span = at[p].tolist()
+        out.append(Recurrence(str(cats[cat_codes[p[0]]]), tuple(sorted(code_of[i] for i in ids[show].tolist())),
+                              float(lon[p].mean()), float(lat[p].mean()), _utc(min(span)), _utc(max(span)),
+                              radius_m, days, len(p)))
     out.sort(key=lambda r: (-r.count, r.category, r.codes[0]))
     return out[:top] if top is not None else out
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among ``values`` (objects that sort: stored times as text or datetimes)."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    r = np.empty(len(values), np.int64)
+    r[order] = np.arange(len(values))
+    return r
+
+
+def _codes(session: Session, members: np.ndarray, ids: np.ndarray) -> dict[int, str]:
+    """id → code of the window rows at positions ``members``, read by id (5,000 bound ids per query)."""
+    from incidents.analytics import fetch_columns
+
+    want = ids[members].tolist()
+    I = IncidentRow
+    out: dict[int, str] = {}
+    for k in range(0, len(want), 5000):
+        g = fetch_columns(select(I.id, I.code).where(I.id.in_(want[k:k + 5000])), ("id",), ("code",), session=session)
+        out.update(zip(g["id"].astype(np.int64).tolist(), g["code"].tolist()))
+    return out
 
 
 def _utc(stored: Any) -> datetime:

@@ -60,6 +60,10 @@ def test_one_category_coming_back_at_one_place_is_a_recurrence(db_services: Any)
     assert len(found) == 1
     assert sorted(found[0].codes) == ["R0", "R1", "R2", "R3"] and found[0].category == "10101"
     assert "4" in found[0].explain("en")
+    assert found[0].count == 4 and found[0].last - found[0].first == timedelta(days=6)
+    (shown,) = Analytics(services.db, services.settings.tz).recurrences(NOW, examples=2)  # what the page lists
+    assert shown.codes == ("R0", "R1") and shown.count == 4  # the latest two, the place whole
+    assert (shown.first, shown.last, shown.lon, shown.lat) == (found[0].first, found[0].last, found[0].lon, found[0].lat)
 
 
 def test_places_are_taken_largest_first_one_category_each() -> None:
