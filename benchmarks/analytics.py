@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -194,7 +194,6 @@ def _generate_slice(services: Any, rng: np.random.Generator, cur: Any, n: int, i
             closed_at = np.where(m, at, closed_at)
     ev = pd.concat(ev_parts, ignore_index=True).sort_values(["at"], kind="stable")
     t_gen = time.perf_counter() - t0
-    t1 = time.perf_counter()
 
     def dt_or_none(a: np.ndarray) -> list[Any]:
         s = _iso(np.nan_to_num(a))
