@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     asof_upkeep_s: float = Field(default=300.0, alias="CITYOPS_ASOF_UPKEEP_S",
                                  description="seconds between builds of a month-start snapshot the views still "
                                              "fold (incidents/asof_upkeep.py); 0 = never in the background")
+    asof_upkeep_max_late: int = Field(default=5000, alias="CITYOPS_ASOF_UPKEEP_MAX_LATE",
+                                      description="the background upkeep leaves a month with more incidents to "
+                                                  "fold than this to `analytics-snapshots` (it holds the write lock)")
     # Data exchange (issue 10): outbox retries (exponential backoff, then a dead letter), Open311 polling.
     outbox_max_attempts: int = Field(default=12, alias="CITYOPS_OUTBOX_MAX_ATTEMPTS",
                                      description="failed deliveries before a message becomes a dead letter")

@@ -353,6 +353,20 @@ def pending(*, session: Session) -> list[int]:
     return [dn for dn in todo if dn in dirty] + [dn for dn in todo if dn not in dirty]
 
 
+def late_count(dn: int, *, session: Session, limit: int | None = None) -> int:
+    """How many incidents a build of month start ``dn`` folds (reported before it, an event after it); counts
+    stop after ``limit`` + 1 — enough to tell a month too big for a background pass."""
+    m = rollup.meta(session=session)
+    if m is None:
+        return 0
+    t = _month_start_us(dn, rollup.DayOf(m[0]).tz)
+    M = MilestoneRow
+    q = select(M.incident_id).where(M.last_at > t, M.reported < t)
+    if limit is not None:
+        q = q.limit(limit + 1)
+    return session.scalar(select(func.count()).select_from(q.subquery())) or 0
+
+
 def _month_start_us(dn: int, tz: ZoneInfo) -> int:
     d = date.fromordinal(dn + _EPOCH_ORDINAL)
     if d.day != 1:
@@ -380,4 +394,4 @@ def _clear_all(session: Session) -> None:
 
 
 __all__ = ["LATE", "Pending", "build", "follow", "forget_tables", "has_tables", "invalidate", "late_fold", "month_start", "months_in",
-           "pending", "ready", "reset", "write"]
+           "late_count", "pending", "ready", "reset", "write"]

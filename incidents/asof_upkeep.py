@@ -6,8 +6,9 @@ log — a month a rebuild or an out-of-order event made ``dirty``, and the older
 build (it builds the latest 13; a big history on a slow disk would keep the upgrade waiting). Until built,
 the monthly report of such a month is exact but folded: seconds at 10 M instead of a fraction. One month per
 pass, dirty ones first, then the never built newest first; a pass holds the write lock while it folds that
-month's late incidents (a few seconds at 10 M), so passes are spaced (``CITYOPS_ASOF_UPKEEP_S``) rather than
-run back to back. Under a lease, so one process builds at a time.
+month's late incidents, so passes are spaced (``CITYOPS_ASOF_UPKEEP_S``) rather than run back to back, and a
+month with more than ``CITYOPS_ASOF_UPKEEP_MAX_LATE`` of them is left to the CLI. Under a lease, so one
+process builds at a time.
 """
 from __future__ import annotations
 
@@ -28,20 +29,40 @@ def month_name(dn: int) -> str:
     return (date(1970, 1, 1) + timedelta(days=dn)).isoformat()
 
 
-def upkeep_pass(db: Any, batch: int | None = 1) -> dict[int, int]:
-    """Build the first ``batch`` (None: all) of :func:`asof.pending`; returns {month: late incidents}."""
-    with db.write.begin() as s:
+def upkeep_pass(db: Any, batch: int | None = 1, max_late: int | None = None) -> dict[int, int]:
+    """Build the first ``batch`` (None: all) of :func:`asof.pending` — of those with at most ``max_late``
+    incidents to fold, when given (counted before the write lock is taken); returns {month: late incidents}.
+
+    Why the bound: a build holds the write lock while it folds; on SQLite a writer waits at most its busy
+    timeout (30 s) and then fails, so the background pass never takes on a month whose fold could last that
+    long (a recent month of a 10 M history on a cold disk); such a month waits for the CLI, run in a quiet hour."""
+    with db.read() as s:
         todo = asof.pending(session=s)
-        todo = todo if batch is None else todo[:batch]
-        return asof.build(todo, session=s) if todo else {}
+        if max_late is not None:
+            todo = [dn for dn in todo if asof.late_count(dn, session=s, limit=max_late) <= max_late]
+    todo = todo if batch is None else todo[:batch]
+    if not todo:
+        return {}
+    with db.write.begin() as s:  # (built again even if another process did meanwhile: the same rows)
+        return asof.build(todo, session=s)
 
 
 def run_upkeep(services: Any, stop: threading.Event, every_s: float) -> None:
-    """The background loop: one :func:`upkeep_pass` every ``every_s`` seconds under the lease."""
+    """The background loop: one :func:`upkeep_pass` every ``every_s`` seconds under the lease, bounded by
+    ``CITYOPS_ASOF_UPKEEP_MAX_LATE``; a month left for the CLI is logged once."""
+    max_late = services.settings.asof_upkeep_max_late
+    told: set[int] = set()
 
     def work(now: datetime) -> None:
-        for dn, n in upkeep_pass(services.db).items():
+        for dn, n in upkeep_pass(services.db, max_late=max_late).items():
             log.info("analytics snapshot of %s built (%d incidents with later events)", month_name(dn), n)
+        with services.db.read() as s:
+            big = [dn for dn in asof.pending(session=s) if dn not in told]
+            big = [dn for dn in big if asof.late_count(dn, session=s, limit=max_late) > max_late]
+        for dn in big:
+            log.warning("analytics snapshot of %s left to `python app.py analytics-snapshots` (more than %d "
+                        "incidents to fold under the write lock)", month_name(dn), max_late)
+            told.add(dn)
 
     run_leased(services.db, LEASE_NAME, stop, services.clock, work, every_s)
 

@@ -134,7 +134,11 @@ def test_months_never_built_fold_until_the_upkeep_builds_them_dirty_first_then_n
     with services.db.read() as s:
         assert asof.pending(session=s) == [dns[0]] + dns[:0:-1]  # a dirty one before them
     _same_as_of(services, months[0], snapshot=False)
-    assert set(upkeep_pass(services.db)) == {dns[0]}  # one month per pass
+    with services.db.read() as s:
+        late = [asof.late_count(dn, session=s) for dn in dns]
+        assert min(late) > 3 and asof.late_count(dns[0], session=s, limit=2) == 3
+    assert upkeep_pass(services.db, max_late=min(late) - 1) == {}  # too big for a background pass: left
+    assert upkeep_pass(services.db, max_late=late[0]) == {dns[0]: late[0]}  # one month per pass
     with services.db.read() as s:
         assert [asof.ready(milestones.us(_local(tz, d)), session=s) for d in months] == [dns[0]] + [None] * (len(dns) - 1)
     _same_as_of(services, months[0], snapshot=True)
@@ -151,7 +155,7 @@ def test_months_never_built_fold_until_the_upkeep_builds_them_dirty_first_then_n
     assert "every month-start snapshot is ready" in capsys.readouterr().out
 
 
-def test_the_background_upkeep_builds_a_pending_month_under_its_lease_and_stops(services: Any) -> None:
+def test_the_background_upkeep_builds_a_pending_month_under_its_lease_and_stops(services: Any, caplog: Any) -> None:
     import threading
     import time
 
@@ -169,9 +173,25 @@ def test_the_background_upkeep_builds_a_pending_month_under_its_lease_and_stops(
     dn = date(2026, 2, 1).toordinal() - date(1970, 1, 1).toordinal()
     with services.db.read() as s:
         assert asof.pending(session=s) == [dn] and asof.ready(milestones.us(feb), session=s) is None
-    stop = threading.Event()
-    worker = threading.Thread(target=run_upkeep, args=(services, stop, 0.05))
-    worker.start()
+    def run(max_late: int) -> tuple[threading.Event, threading.Thread]:
+        services.settings.asof_upkeep_max_late = max_late
+        stop = threading.Event()
+        worker = threading.Thread(target=run_upkeep, args=(services, stop, 0.05))
+        worker.start()
+        return stop, worker
+
+    stop, worker = run(0)  # the month has one incident to fold: too many for this bound
+    try:
+        deadline = time.monotonic() + 30
+        while "left to `python app.py analytics-snapshots`" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "analytics snapshot of 2026-02-01 left to" in caplog.text
+    finally:
+        stop.set()
+        worker.join(timeout=10)
+    with services.db.read() as s:
+        assert asof.pending(session=s) == [dn]
+    stop, worker = run(5000)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
