@@ -144,9 +144,11 @@ class HandlingService:
 
     def verify(self, code: str, actor: Actor, expected_version: int, now: datetime, *, passed: bool,
                reason: str | None = None) -> Incident:
-        """核查: pass closes; fail sends it back to the same handler (rework count + 1) with the reason."""
+        """核查: pass closes (with the verifier's remark, if any, in the audit trail); fail sends it back to the
+        same handler (rework count + 1) with the reason."""
         if passed:
-            return self.incidents.act(code, "verify_pass", actor, expected_version, now)
+            remark = {"reason": reason.strip()} if reason and reason.strip() else None
+            return self.incidents.act(code, "verify_pass", actor, expected_version, now, payload=remark)
         return self.incidents.act(code, "verify_fail", actor, expected_version, now,
                                   payload={"reason": require_text(reason, "reason_required")})
 
