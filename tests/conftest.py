@@ -34,15 +34,19 @@ _WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 if _WORKER:
     os.environ.setdefault("CITYOPS_RATE_KEY_PREFIX", f"cityops-rate-test-{_WORKER}")
 
-#: The files that take a minute or more, run first: two workers hand out files in collection order, and a
-#: long file started last would leave one worker idle while the other finishes it.
+#: The files that take a minute or more, run first, then the rest by kind, slower kinds first: two workers
+#: hand out files in collection order, and a long file started last would leave one worker idle while the
+#: other finishes it (longest first keeps the two finishing together).
 RUN_FIRST = ("test_soak_smoke.py", "test_xss_sweep.py", "test_wall_screen.py", "test_analytics_group_rollup.py",
              "test_analytics_drill.py", "test_analytics_asof.py")
+KIND_ORDER = ("browser", "integration", "api", "unit")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rank = {name: k for k, name in enumerate(RUN_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(RUN_FIRST)))  # stable: the rest keep their order
+    first = {name: k for k, name in enumerate(RUN_FIRST)}
+    kind = {name: k for k, name in enumerate(KIND_ORDER)}
+    items.sort(key=lambda item: (first.get(item.path.name, len(RUN_FIRST)),
+                                 kind.get(item.path.parent.name, len(KIND_ORDER))))  # stable within a kind
 
 
 PG_HOST, PG_USER = "127.0.0.1", "postgres"
