@@ -128,12 +128,18 @@ class AdminService:
                         {"role": r.value, "department": dept, "district": dist})
 
     def update_user(self, actor: str, now: datetime, username: str, *, role: str | None = None,
-                    department: str | None = None, district: Any = None, active: bool | None = None) -> None:
+                    department: str | None = None, district: Any = None, active: bool | None = None,
+                    display_name: str | None = None) -> None:
         """Set a user's role, department, district and active flag as the form sends them (the whole record:
-        an empty department or district clears it); an admin cannot disable themselves or change their role."""
+        an empty department or district clears it), and the display name when one is given (a blank keeps
+        it: every user has one on the wall and in the trail); an admin cannot disable themselves or change
+        their role."""
         with self.db.write.begin() as s:
             row = self._user_row(s, username)
             changes: dict[str, Any] = {}
+            shown = (display_name or "").strip()[:64]
+            if shown and shown != row.display_name:
+                changes["display_name"] = shown
             if role is not None and role != row.role:
                 if username == actor:
                     raise AdminError("self")

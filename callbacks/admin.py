@@ -137,7 +137,7 @@ def admin_action(action: str, form: dict[str, Any], version: int | None) -> tupl
         elif action == "user_save":
             target = g("username") or ""
             adm.update_user(me, now, target, role=g("role"), department=g("department"), district=g("district"),
-                            active="active" in (g("active") or []))
+                            active="active" in (g("active") or []), display_name=g("display"))
         elif action == "user_password":
             target = g("username") or ""
             adm.reset_password(me, now, target, g("password") or "")

@@ -62,7 +62,7 @@ def test_bad_user_input_is_refused_with_a_message_and_nothing_is_written(web: An
 def test_admin_disables_a_user_resets_a_password_and_changes_role_and_district(web: Any) -> None:
     with as_user(web, "admin"):
         acb.admin_action("user_save", form(username="leader", role="leader", department=None, district="220302",
-                                           active=["active"]), 0)
+                                           active=["active"], display="  铁西区 王局长 "), 0)
         acb.admin_action("user_password", form(username="verifier", password="another-pass"), 1)
         acb.admin_action("user_save", form(username="wall", role="wall", active=[]), 2)
         message, _ = acb.admin_action("user_save", form(username="admin", role="admin", active=[]), 3)
@@ -71,10 +71,16 @@ def test_admin_disables_a_user_resets_a_password_and_changes_role_and_district(w
         assert authenticate("wall", PASSWORD, session=s) is None  # disabled
         assert authenticate("verifier", PASSWORD, session=s) is None
         assert authenticate("verifier", "another-pass", session=s) is not None
-        assert authenticate("leader", PASSWORD, session=s).district == 220302
+        leader = authenticate("leader", PASSWORD, session=s)
+        assert (leader.district, leader.display_name) == (220302, "铁西区 王局长")
     actions = [(a.action, a.target) for a in reversed(web.services.admin.audit())]
     assert actions == [("user_update", "leader"), ("user_password", "verifier"), ("user_update", "wall")]
     assert web.services.admin.audit()[0].detail == {"active": False}
+    assert web.services.admin.audit()[2].detail["display_name"] == "铁西区 王局长"
+    with as_user(web, "admin"):  # a blank display name keeps the one there
+        acb.admin_action("user_save", form(username="leader", role="leader", district="220302", active=["active"],
+                                           display=" "), 4)
+    assert [u.display_name for u in web.services.admin.users() if u.username == "leader"] == ["铁西区 王局长"]
 
 
 def test_category_rule_edit_reloads_routing_at_once(web: Any) -> None:
