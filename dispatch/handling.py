@@ -44,6 +44,11 @@ def may_handle(actor: Actor, incident: Incident) -> bool:
     return False
 
 
+def optional_reason(value: str | None) -> dict[str, str]:
+    """``{"reason": …}`` for a payload when the user wrote one (checked as :func:`require_text`), else ``{}``."""
+    return {"reason": require_text(value, "reason_required")} if (value or "").strip() else {}
+
+
 def require_text(value: str | None, key: str, max_len: int = 2000) -> str:
     text = (value or "").strip()
     if not text:
@@ -94,4 +99,4 @@ class Photo:
 
 
 __all__ = ["CONTENT_TYPES", "HANDLER_ROLES", "HandlingError", "Photo", "extension_hours", "may_handle",
-           "pending_extension", "photo_kind", "require_text"]
+           "optional_reason", "pending_extension", "photo_kind", "require_text"]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from dispatch.handling import (
     CONTENT_TYPES, HANDLER_ROLES, HandlingError, Photo, extension_hours, may_handle, pending_extension,
-    photo_kind, require_text,
+    optional_reason, photo_kind, require_text,
 )
 from incidents import store
 from incidents.events import Event
@@ -135,9 +135,8 @@ class HandlingService:
             if incident.deadline is None:
                 raise HandlingError("no_extension")
             new = self.reference.get().calendar.add_work_hours(incident.deadline, hours)
-            payload = {"hours": hours, "request_seq": pending.seq, "previous_deadline": incident.deadline.isoformat()}
-            if reason and reason.strip():
-                payload["reason"] = reason.strip()
+            payload = {"hours": hours, "request_seq": pending.seq, "previous_deadline": incident.deadline.isoformat(),
+                       **optional_reason(reason)}
             return uow.act(incident, "extension_approve", actor, expected_version, deadline=new, payload=payload)
 
     # -- verifiers ---------------------------------------------------------------------------
@@ -147,8 +146,8 @@ class HandlingService:
         """核查: pass closes (with the verifier's remark, if any, in the audit trail); fail sends it back to the
         same handler (rework count + 1) with the reason."""
         if passed:
-            remark = {"reason": reason.strip()} if reason and reason.strip() else None
-            return self.incidents.act(code, "verify_pass", actor, expected_version, now, payload=remark)
+            return self.incidents.act(code, "verify_pass", actor, expected_version, now,
+                                      payload=optional_reason(reason))
         return self.incidents.act(code, "verify_fail", actor, expected_version, now,
                                   payload={"reason": require_text(reason, "reason_required")})
 

@@ -63,10 +63,15 @@ def _month_us(tz: ZoneInfo, y: int, m: int) -> int:
     return ms.us(datetime(y, m, 1, tzinfo=tz))  # type: ignore[return-value]
 
 
+def day_date(dn: int) -> date:
+    """The calendar date of a local day number (days since 1970-01-01, as the rollups key them)."""
+    return date.fromordinal(dn + _EPOCH_ORDINAL)
+
+
 def months_in(day: rollup.DayOf, lo_day: int, at: int) -> list[tuple[int, int]]:
     """(local day number, epoch µs) of the month starts on or after day ``lo_day`` and strictly before the
     moment ``at``, oldest first — usually none (a write within the month of every day it touches)."""
-    d = date.fromordinal(day(at) + _EPOCH_ORDINAL)
+    d = day_date(day(at))
     y, m = d.year, d.month
     out = []
     while True:
@@ -82,7 +87,7 @@ def months_in(day: rollup.DayOf, lo_day: int, at: int) -> list[tuple[int, int]]:
 
 def month_start(t: int, day: rollup.DayOf) -> int | None:
     """The local day number of ``t`` when ``t`` is the local midnight starting a month, else None."""
-    d = date.fromordinal(day(t) + _EPOCH_ORDINAL)
+    d = day_date(day(t))
     return d.toordinal() - _EPOCH_ORDINAL if d.day == 1 and _month_us(day.tz, d.year, d.month) == t else None
 
 
@@ -368,7 +373,7 @@ def late_count(dn: int, *, session: Session, limit: int | None = None) -> int:
 
 
 def _month_start_us(dn: int, tz: ZoneInfo) -> int:
-    d = date.fromordinal(dn + _EPOCH_ORDINAL)
+    d = day_date(dn)
     if d.day != 1:
         raise ValueError(f"months: {d.isoformat()} is not the first day of a month")
     return _month_us(tz, d.year, d.month)
@@ -393,5 +398,5 @@ def _clear_all(session: Session) -> None:
         session.execute(delete(T))
 
 
-__all__ = ["LATE", "Pending", "build", "follow", "forget_tables", "has_tables", "invalidate", "late_fold", "month_start", "months_in",
+__all__ = ["LATE", "Pending", "build", "day_date", "follow", "forget_tables", "has_tables", "invalidate", "late_fold", "month_start", "months_in",
            "late_count", "pending", "ready", "reset", "write"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from incidents import asof
@@ -26,21 +26,31 @@ log = logging.getLogger("cityops.asof")
 
 def month_name(dn: int) -> str:
     """A month start's local day number as ``YYYY-MM-DD``."""
-    return (date(1970, 1, 1) + timedelta(days=dn)).isoformat()
+    return asof.day_date(dn).isoformat()
 
 
-def upkeep_pass(db: Any, batch: int | None = 1, max_late: int | None = None) -> dict[int, int]:
+def upkeep_pass(db: Any, batch: int | None = 1, max_late: int | None = None,
+                left: set[int] | None = None) -> dict[int, int]:
     """Build the first ``batch`` (None: all) of :func:`asof.pending` — of those with at most ``max_late``
-    incidents to fold, when given (counted before the write lock is taken); returns {month: late incidents}.
+    incidents to fold, when given (counted before the write lock is taken, and only until the batch is
+    full); returns {month: late incidents}. ``left`` collects the months found too big and spares them a
+    count in later passes: a month's count only grows (events come after it, never before).
 
     Why the bound: a build holds the write lock while it folds; on SQLite a writer waits at most its busy
     timeout (30 s) and then fails, so the background pass never takes on a month whose fold could last that
     long (a recent month of a 10 M history on a cold disk); such a month waits for the CLI, run in a quiet hour."""
+    left = set() if left is None else left
+    todo: list[int] = []
     with db.read() as s:
-        todo = asof.pending(session=s)
-        if max_late is not None:
-            todo = [dn for dn in todo if asof.late_count(dn, session=s, limit=max_late) <= max_late]
-    todo = todo if batch is None else todo[:batch]
+        for dn in asof.pending(session=s):
+            if batch is not None and len(todo) >= batch:
+                break
+            if dn in left:
+                continue
+            if max_late is not None and asof.late_count(dn, session=s, limit=max_late) > max_late:
+                left.add(dn)
+                continue
+            todo.append(dn)
     if not todo:
         return {}
     with db.write.begin() as s:  # (built again even if another process did meanwhile: the same rows)
@@ -51,18 +61,15 @@ def run_upkeep(services: Any, stop: threading.Event, every_s: float) -> None:
     """The background loop: one :func:`upkeep_pass` every ``every_s`` seconds under the lease, bounded by
     ``CITYOPS_ASOF_UPKEEP_MAX_LATE``; a month left for the CLI is logged once."""
     max_late = services.settings.asof_upkeep_max_late
-    told: set[int] = set()
+    left: set[int] = set()
 
     def work(now: datetime) -> None:
-        for dn, n in upkeep_pass(services.db, max_late=max_late).items():
+        told = set(left)
+        for dn, n in upkeep_pass(services.db, max_late=max_late, left=left).items():
             log.info("analytics snapshot of %s built (%d incidents with later events)", month_name(dn), n)
-        with services.db.read() as s:
-            big = [dn for dn in asof.pending(session=s) if dn not in told]
-            big = [dn for dn in big if asof.late_count(dn, session=s, limit=max_late) > max_late]
-        for dn in big:
+        for dn in sorted(left - told):
             log.warning("analytics snapshot of %s left to `python app.py analytics-snapshots` (more than %d "
                         "incidents to fold under the write lock)", month_name(dn), max_late)
-            told.add(dn)
 
     run_leased(services.db, LEASE_NAME, stop, services.clock, work, every_s)
 

@@ -186,9 +186,9 @@ def recurrences(now: datetime, *, session: Session, radius_m: float = 50.0, days
     if not places:
         return []
     ids, at = c["id"].astype(np.int64), c["reported_at"]  # (as stored: text on SQLite, sorting as time)
-    shown = [p if examples is None or len(p) <= examples else
-             p[np.lexsort((-ids[p], -_ranks(at[p])))[:examples]] for p in places]  # the latest, newest id first
-    code_of = _codes(session, np.concatenate(shown) if shown else np.zeros(0, np.int64), ids)
+    shown = [p if examples is None else  # the latest reports, the newer id first at equal times
+             np.array(sorted(p.tolist(), key=lambda i: (at[i], ids[i]), reverse=True)[:examples]) for p in places]
+    code_of = _codes(session, np.concatenate(shown), ids)
     out = []
     for p, show in zip(places, shown):
         span = at[p].tolist()
@@ -197,14 +197,6 @@ def recurrences(now: datetime, *, session: Session, radius_m: float = 50.0, days
                               radius_m, days, len(p)))
     out.sort(key=lambda r: (-r.count, r.category, r.codes[0]))
     return out[:top] if top is not None else out
-
-
-def _ranks(values: np.ndarray) -> np.ndarray:
-    """Each value's rank among ``values`` (objects that sort: stored times as text or datetimes)."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    r = np.empty(len(values), np.int64)
-    r[order] = np.arange(len(values))
-    return r
 
 
 def _codes(session: Session, members: np.ndarray, ids: np.ndarray) -> dict[int, str]:
