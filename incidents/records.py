@@ -150,6 +150,9 @@ class UserRow(Base):
     department: Mapped[str | None] = mapped_column(String(16))
     district: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(default=True)
+    #: Part of the login id (Flask-Login's alternative id): rotating it ends every earlier session and
+    #: remember-cookie of the user (logout, password change).
+    session_token: Mapped[str | None] = mapped_column(String(64))
 
 
 class LeaseRow(Base):
@@ -190,6 +193,25 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(default=True)
+    #: Whom the token acts for (auth.access_policy): a department's system, or one user; both empty for the
+    #: center's own systems (operator, admin, verifier, leader, wall roles).
+    department: Mapped[str | None] = mapped_column(String(16))
+    username: Mapped[str | None] = mapped_column(String(64))
+
+
+class DeviceLoginRow(Base):
+    """A kiosk's revocable login (the video wall): made on /admin for one user, kept only as the SHA-256
+    of its secret; revoking it ends the kiosk's session at its next request."""
+
+    __tablename__ = "device_logins"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
 
 
 class IdempotencyKeyRow(Base):
