@@ -84,7 +84,7 @@ def creator() -> Actor:
 
 
 def reader() -> Actor:
-    """A token, or a logged-in user, may read."""
+    """A token, or a logged-in user, may read: what the access policy (``incidents.access``) lets the actor see."""
     secret = bearer()
     if secret:
         return token_from(secret).actor

@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from flask_limiter import RateLimitExceeded
 
-from api import refusals
+from api import actions, refusals
 from api.access import body_limit, creator, rate_limited, reader, services, writer
+from api.actions import MAX_TEXT, checked_payload, when
 from api.errors import ApiError, from_intake, from_transition
+from auth.audit import VIEW_PHONE, record_access
 from dispatch.channels import IdempotencyMismatch
+from dispatch.handling import HandlingError
+from dispatch.routing import RoutingError
+from incidents.access import may_act, may_read, reach_of
 from incidents.intake import IntakeError
 from incidents.lifecycle import TransitionError
-from incidents.model import Channel, State
+from incidents.model import Actor, Channel, State
+from incidents.privacy import PHONE_KEYS, may_see_phone, payload_for
 from incidents.search import Filters
 from incidents.service import incident_view
 from incidents.store import ConflictError, NotFoundError
@@ -102,16 +109,16 @@ def create_incident() -> tuple[Response, int, dict[str, str]]:
 
 @bp.get("/incidents/<code>")
 def get_incident(code: str) -> Response:
-    reader()
-    return jsonify(incident_json(_get(code)))
+    return jsonify(incident_json(readable(reader(), code)))
 
 
 @bp.get("/incidents")
 def list_incidents() -> Response:
-    reader()
+    actor = reader()
     filters, after, limit = list_query(request.args)
     now = services().clock()
-    items, next_id = services().channels.search(filters, now, after_id=after, limit=limit)
+    items, next_id = services().channels.search(replace(filters, reach=reach_of(actor)), now, after_id=after,
+                                                limit=limit)
     return jsonify(items=[incident_view(i, now) for i in items], next_cursor=_cursor(next_id))
 
 
@@ -124,25 +131,25 @@ def act(code: str) -> Response:
         raise ApiError(422, "required", "action is required", "action")
     if version is None:
         raise ApiError(422, "required", "version is required: the version you act on", "version")
-    now = services().clock()
+    if len(body.get("note") or "") > MAX_TEXT:
+        raise ApiError(422, "too_long", f"note must have at most {MAX_TEXT} characters", "note")
+    payload = checked_payload(body.get("payload"))
+    incident = readable(actor, code)
+    if not may_act(actor, incident):
+        raise ApiError(403, "not_yours", f"{code} is not a case this token may act on", "code")
+    if incident.version != version:  # a stale version is a conflict before anything else is judged
+        raise ApiError(409, "conflict", f"{code} is at version {incident.version}, not {version}", "version",
+                       incident=incident_json(incident))
     try:
-        if action == "dispatch":
-            new = services().dispatch.dispatch(code, actor, version, now, body.get("department"), body.get("assignee"))
-        else:
-            payload = dict(body.get("payload") or {})
-            payload.setdefault("via", "api")  # which system acted (issue 10); the actor names the token
-            if body.get("note"):
-                payload["note"] = body["note"]
-            routing = {k: body[k] for k in ("department", "assignee") if body.get(k)}
-            if body.get("deadline"):
-                routing["deadline"] = _when(body["deadline"], "deadline")
-            new = services().incidents.act(code, action, actor, version, now, payload=payload, **routing)
+        new = actions.perform(services(), code, str(action), actor, version, services().clock(), body, payload)
     except ConflictError as exc:
         raise ApiError(409, "conflict", str(exc), "version", incident=incident_json(exc.current)) from None
     except NotFoundError as exc:
         raise ApiError(404, "not_found", str(exc), "code") from None
     except TransitionError as exc:
         raise from_transition(exc) from None
+    except (HandlingError, RoutingError) as exc:
+        raise actions.refusal(exc) from None
     except ValueError as exc:
         raise ApiError(422, "invalid_choice", str(exc), None) from None
     return jsonify(incident_json(new))
@@ -150,15 +157,19 @@ def act(code: str) -> Response:
 
 @bp.get("/incidents/<code>/events")
 def timeline(code: str) -> Response:
-    reader()
+    actor = reader()
+    readable(actor, code)
     try:
         events = services().incidents.timeline(code)
     except NotFoundError as exc:
         raise ApiError(404, "not_found", str(exc), "code") from None
+    if may_see_phone(actor.role) and any(PHONE_KEYS & e.payload.keys() for e in events):
+        record_access(services().db, actor, services().clock(), VIEW_PHONE, code, {"via": "api"})
     return jsonify(items=[{
         "seq": e.seq, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "from_state": e.from_state,
         "to_state": e.to_state, "department": e.department, "assignee": e.assignee,
-        "deadline": e.deadline.isoformat() if e.deadline else None, "version": e.version, "payload": e.payload,
+        "deadline": e.deadline.isoformat() if e.deadline else None, "version": e.version,
+        "payload": payload_for(actor.role, e.payload),
     } for e in events])
 
 
@@ -189,21 +200,16 @@ def alarms() -> tuple[Response, int]:
     return jsonify(results=results), (207 if 0 < failed < len(results) else 422 if failed else 200)
 
 
-def _get(code: str) -> Any:
+def readable(actor: Actor, code: str) -> Any:
+    """The incident, when ``actor`` may read it; a case outside their scope is "not found", like one that
+    does not exist, so codes cannot be probed."""
     try:
-        return services().incidents.get(code)
+        incident = services().incidents.get(code)
     except NotFoundError as exc:
         raise ApiError(404, "not_found", str(exc), "code") from None
-
-
-def _when(value: str, field: str) -> datetime:
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        at = None
-    if at is None or at.tzinfo is None:
-        raise ApiError(422, "invalid_datetime", f"{field} must be an ISO 8601 datetime with a time zone", field)
-    return at
+    if not may_read(actor, incident):
+        raise ApiError(404, "not_found", f"no incident {code}", "code")
+    return incident
 
 
 def _csv(value: str | None) -> list[str]:
@@ -230,8 +236,8 @@ def list_query(args: Any) -> tuple[Filters, int | None, int]:
     filters = Filters(
         states=states, categories=_csv(args.get("category")), district=int(district) if district else None,
         grid=args.get("grid") or None, department=args.get("department") or None,
-        since=_when(args["since"], "since") if args.get("since") else None,
-        until=_when(args["until"], "until") if args.get("until") else None,
+        since=when(args["since"], "since") if args.get("since") else None,
+        until=when(args["until"], "until") if args.get("until") else None,
         overdue=None if overdue is None else overdue == "true",
     )
     return filters, _after(args.get("cursor")), limit

@@ -30,7 +30,7 @@ class User:
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.username, self.role, self.department)
+        return Actor(self.username, self.role, self.department, self.district)
 
 
 def _user(row: UserRow) -> User:

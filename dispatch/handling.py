@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from incidents.access import may_act
 from incidents.events import Event
 from incidents.model import Actor, Incident, Role
 
@@ -33,15 +34,8 @@ class HandlingError(ValueError):
 
 
 def may_handle(actor: Actor, incident: Incident) -> bool:
-    """True when ``actor`` may see and act on ``incident`` from the workbench."""
-    if actor.role == Role.GRID_WORKER:
-        return incident.assignee == actor.name
-    if actor.role == Role.DEPT_HANDLER:
-        return incident.assignee == actor.name or (
-            incident.assignee is None and incident.department is not None and incident.department == actor.department)
-    if actor.role == Role.DEPT_HEAD:
-        return incident.department is not None and incident.department == actor.department
-    return False
+    """True when ``actor`` is a handler who may act on ``incident`` (the access policy's ``act`` scope)."""
+    return actor.role in HANDLER_ROLES and may_act(actor, incident)
 
 
 def optional_reason(value: str | None) -> dict[str, str]:

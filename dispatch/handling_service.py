@@ -11,7 +11,7 @@ import re
 import secrets
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import select
 
@@ -85,11 +85,13 @@ class HandlingService:
     # -- handlers ----------------------------------------------------------------------------
 
     def act(self, code: str, action: str, actor: Actor, expected_version: int, now: datetime, *,
-            text: str | None = None, photos: Sequence[Photo] = ()) -> Incident:
-        """Acknowledge 签收, return 回退 (with a reason) or resolve 处置反馈 (with a note and photos)."""
+            text: str | None = None, photos: Sequence[Photo] = (), extra: Mapping[str, Any] | None = None) -> Incident:
+        """Acknowledge 签收, return 回退 (with a reason) or resolve 处置反馈 (with a note and photos).
+
+        ``extra``: what another system adds to the event's payload (which system, its own photo links)."""
         if action not in HANDLER_ACTIONS:
             raise HandlingError("unknown_action")
-        payload: dict[str, Any] = {}
+        payload: dict[str, Any] = dict(extra or {})
         if action == "return":
             payload["reason"] = require_text(text, "reason_required")
         elif action == "resolve":
@@ -109,9 +111,9 @@ class HandlingService:
             raise
 
     def request_extension(self, code: str, actor: Actor, expected_version: int, now: datetime,
-                          hours: object, reason: str | None) -> Incident:
+                          hours: object, reason: str | None, *, extra: Mapping[str, Any] | None = None) -> Incident:
         """延期申请: extra working hours and a reason; one open request at a time."""
-        payload = {"hours": extension_hours(hours), "reason": require_text(reason, "reason_required")}
+        payload = {**(extra or {}), "hours": extension_hours(hours), "reason": require_text(reason, "reason_required")}
         with self.incidents.unit(now) as uow:
             incident = uow.get(code)
             if not may_handle(actor, incident):
@@ -121,7 +123,7 @@ class HandlingService:
             return uow.act(incident, "extension_request", actor, expected_version, payload=payload)
 
     def decide_extension(self, code: str, actor: Actor, expected_version: int, now: datetime, *,
-                         approve: bool, reason: str | None = None) -> Incident:
+                         approve: bool, reason: str | None = None, extra: Mapping[str, Any] | None = None) -> Incident:
         """The center approves (the deadline moves by the requested working hours) or refuses (with a reason)."""
         with self.incidents.unit(now) as uow:
             incident = uow.get(code)
@@ -131,25 +133,25 @@ class HandlingService:
             hours = float(pending.payload["hours"])
             if not approve:
                 return uow.act(incident, "extension_refuse", actor, expected_version, payload={
-                    "reason": require_text(reason, "reason_required"), "request_seq": pending.seq})
+                    **(extra or {}), "reason": require_text(reason, "reason_required"), "request_seq": pending.seq})
             if incident.deadline is None:
                 raise HandlingError("no_extension")
             new = self.reference.get().calendar.add_work_hours(incident.deadline, hours)
-            payload = {"hours": hours, "request_seq": pending.seq, "previous_deadline": incident.deadline.isoformat(),
-                       **optional_reason(reason)}
+            payload = {**(extra or {}), "hours": hours, "request_seq": pending.seq,
+                       "previous_deadline": incident.deadline.isoformat(), **optional_reason(reason)}
             return uow.act(incident, "extension_approve", actor, expected_version, deadline=new, payload=payload)
 
     # -- verifiers ---------------------------------------------------------------------------
 
     def verify(self, code: str, actor: Actor, expected_version: int, now: datetime, *, passed: bool,
-               reason: str | None = None) -> Incident:
+               reason: str | None = None, extra: Mapping[str, Any] | None = None) -> Incident:
         """核查: pass closes (with the verifier's remark, if any, in the audit trail); fail sends it back to the
         same handler (rework count + 1) with the reason."""
         if passed:
             return self.incidents.act(code, "verify_pass", actor, expected_version, now,
-                                      payload=optional_reason(reason))
+                                      payload={**(extra or {}), **optional_reason(reason)})
         return self.incidents.act(code, "verify_fail", actor, expected_version, now,
-                                  payload={"reason": require_text(reason, "reason_required")})
+                                  payload={**(extra or {}), "reason": require_text(reason, "reason_required")})
 
     # -- photos ------------------------------------------------------------------------------
 

@@ -61,11 +61,13 @@ class Channel(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: a username (or ``system``) and the role the action is checked against."""
+    """Who acts: a username (or ``system``), the role the action is checked against, and where they belong
+    (a department; a district for a leader of one) — what the access policy (``incidents.access``) reads."""
 
     name: str
     role: Role
     department: str | None = None
+    district: int | None = None
 
     @classmethod
     def system(cls) -> "Actor":

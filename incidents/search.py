@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from incidents import history
+from incidents.access import Reach
 from incidents.db import Database
 from incidents.model import RUNNING_STATES, Incident
 from incidents.store import to_incident
@@ -153,6 +154,24 @@ class Filters:
     since: datetime | None = None
     until: datetime | None = None
     overdue: bool | None = None
+    #: whose cases the caller may read (``incidents.access.reach_of``); the default is every case
+    reach: Reach = Reach()
+
+
+def _within(q: Any, I: Any, reach: Reach) -> Any:  # noqa: E741, N803
+    """``q`` limited to the cases of ``reach`` — in the query, so a page is full even for a narrow scope."""
+    if reach.nothing:
+        return q.where(false())
+    if reach.district is not None:
+        q = q.where(I.district == reach.district)
+    if reach.department is not None:
+        q = q.where(I.department == reach.department)
+    if reach.assignee is not None:
+        mine = I.assignee == reach.assignee
+        if reach.unassigned_in is not None:
+            mine = or_(mine, and_(I.assignee.is_(None), I.department == reach.unassigned_in))
+        q = q.where(mine)
+    return q
 
 
 def search(filters: Filters, now: datetime, *, session: Session, after_id: int | None = None,
@@ -163,7 +182,7 @@ def search(filters: Filters, now: datetime, *, session: Session, after_id: int |
     from ``now`` as everywhere (running state and deadline passed), never stored.
     """
     I = history.incidents(session=session)  # noqa: E741  (live ∪ archive)
-    q = select(I).order_by(I.id.desc()).limit(limit + 1)
+    q = _within(select(I).order_by(I.id.desc()).limit(limit + 1), I, filters.reach)
     if filters.states:
         q = q.where(I.state.in_(list(filters.states)))
     if filters.categories:

@@ -1,10 +1,11 @@
-"""Reporters' phone numbers: in full for operators only, masked (138****1234) for everyone else."""
+"""Reporters' phone numbers: in full for operators and admins only, masked (138****1234) for everyone else;
+event payloads through the same rule."""
 from __future__ import annotations
 
 import pytest
 
 from incidents.model import Role
-from incidents.privacy import mask_phone, may_see_phone, phone_for
+from incidents.privacy import mask_phone, may_see_phone, payload_for, phone_for
 
 
 @pytest.mark.parametrize("phone, masked", [
@@ -26,11 +27,26 @@ def test_short_numbers_never_show_most_of_their_digits() -> None:
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_only_operators_see_the_whole_number(role: Role) -> None:
-    expected = "13812341234" if role is Role.OPERATOR else "138****1234"
+def test_only_operators_and_admins_see_the_whole_number(role: Role) -> None:
+    full = role in (Role.OPERATOR, Role.ADMIN)
+    expected = "13812341234" if full else "138****1234"
     assert phone_for(role, "13812341234") == expected
     assert phone_for(role.value, "13812341234") == expected
-    assert may_see_phone(role) is (role is Role.OPERATOR)
+    assert may_see_phone(role) is full
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_event_payloads_carry_what_the_role_may_see(role: Role) -> None:
+    """``created`` carries the reporter's number, ``reporter_added`` the added caller's, an Open311 report the
+    client's email and name in ``extra``: masked or withheld unless the role sees numbers in full."""
+    payload = {"reporter_phone": "13812341234", "phone": "13912345678", "address": "铁西区",
+               "extra": {"email": "a@example.org", "first_name": "张", "media_url": "https://x.example/1.jpg"}}
+    seen = payload_for(role, payload)
+    if role in (Role.OPERATOR, Role.ADMIN):
+        assert seen == payload
+    else:
+        assert seen == {"reporter_phone": "138****1234", "phone": "139****5678", "address": "铁西区",
+                        "extra": {"media_url": "https://x.example/1.jpg"}}
 
 
 def test_unknown_role_names_get_the_masked_number() -> None:

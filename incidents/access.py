@@ -1,0 +1,132 @@
+"""The access policy: for each role, which cases a caller may read and act on, whether they see the city-wide
+wall, and whether they see reporters' numbers in full. One table, like the lifecycle's.
+
+Why one table, here: every path that hands out a case — pages, Dash callbacks, ``/api/v1``, Open311, exports,
+photos, Socket.IO rooms — asks the same three questions, and a path that answers them its own way is how
+cases leak. The lifecycle table says *which actions* a role may take; this table says *on whose cases*.
+Pure (no framework): :class:`Reach` is the same rule as a filter a query can apply, so a list is scoped in
+the database, not by dropping rows after a ``LIMIT``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from incidents.model import Actor, Incident, Role
+
+
+class Scope(str, Enum):
+    """Whose cases: the scope of a role's reading or acting."""
+
+    ALL = "all"  # every case
+    DISTRICT = "district"  # cases in the caller's district (a caller without a district: every case)
+    DEPARTMENT = "department"  # cases dispatched to the caller's department
+    ASSIGNED = "assigned"  # assigned to the caller, or to their department with no named assignee
+    OWN = "own"  # assigned to the caller
+    NONE = "none"  # none
+
+
+@dataclass(frozen=True)
+class Access:
+    """One role's row: cases it reads, cases it acts on, the wall, reporters' numbers."""
+
+    read: Scope
+    act: Scope
+    wall: bool
+    full_phone: bool
+
+
+S = Scope
+#: The policy. ``read`` covers every case record (API get/list/events, case views, photos, exports, Open311
+#: with a key); ``act`` every action (which actions: the lifecycle table); ``wall`` the city-wide display
+#: (map points, KPIs, ticker — never personal data); ``full_phone`` reporters' numbers unmasked (hotline
+#: operators call citizens back; admins correct records).
+POLICY: dict[Role, Access] = {
+    Role.OPERATOR: Access(S.ALL, S.ALL, wall=True, full_phone=True),
+    Role.ADMIN: Access(S.ALL, S.ALL, wall=True, full_phone=True),
+    Role.VERIFIER: Access(S.ALL, S.ALL, wall=True, full_phone=False),
+    Role.LEADER: Access(S.DISTRICT, S.NONE, wall=True, full_phone=False),
+    Role.WALL: Access(S.NONE, S.NONE, wall=True, full_phone=False),
+    Role.DEPT_HEAD: Access(S.DEPARTMENT, S.DEPARTMENT, wall=True, full_phone=False),
+    Role.DEPT_HANDLER: Access(S.ASSIGNED, S.ASSIGNED, wall=False, full_phone=False),
+    Role.GRID_WORKER: Access(S.OWN, S.OWN, wall=False, full_phone=False),
+    Role.SYSTEM: Access(S.ALL, S.ALL, wall=False, full_phone=False),
+}
+
+
+def access_of(role: Role | str | None) -> Access:
+    """The role's row; an unknown role gets nothing."""
+    try:
+        return POLICY[Role(role)] if role is not None else _NOTHING
+    except ValueError:
+        return _NOTHING
+
+
+_NOTHING = Access(S.NONE, S.NONE, wall=False, full_phone=False)
+
+
+def within(scope: Scope, actor: Actor, incident: Incident) -> bool:
+    """Whether ``incident`` lies in ``scope`` as seen by ``actor``."""
+    if scope is S.ALL:
+        return True
+    if scope is S.DISTRICT:
+        return actor.district is None or incident.district == actor.district
+    if scope is S.DEPARTMENT:
+        return actor.department is not None and incident.department == actor.department
+    if scope is S.ASSIGNED:
+        return incident.assignee == actor.name or (
+            incident.assignee is None and actor.department is not None and incident.department == actor.department)
+    if scope is S.OWN:
+        return incident.assignee is not None and incident.assignee == actor.name
+    return False
+
+
+def may_read(actor: Actor, incident: Incident) -> bool:
+    """Whether ``actor`` may read ``incident``'s record (its facts, timeline and photos)."""
+    return within(access_of(actor.role).read, actor, incident)
+
+
+def may_act(actor: Actor, incident: Incident) -> bool:
+    """Whether ``incident`` is one ``actor`` may act on (the lifecycle table then decides the action)."""
+    return within(access_of(actor.role).act, actor, incident)
+
+
+def sees_wall(role: Role | str | None) -> bool:
+    return access_of(role).wall
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A read scope as a query filter: ``nothing``, or every condition given (``None`` = no condition).
+
+    ``unassigned_in`` adds "or no named assignee in this department" to the ``assignee`` condition."""
+
+    nothing: bool = False
+    district: int | None = None
+    department: str | None = None
+    assignee: str | None = None
+    unassigned_in: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        return not self.nothing and self == Reach()
+
+
+def reach_of(actor: Actor) -> Reach:
+    """The cases ``actor`` may read, as a filter for lists (:func:`incidents.search.search`)."""
+    scope = access_of(actor.role).read
+    if scope is S.ALL:
+        return Reach()
+    if scope is S.DISTRICT:
+        return Reach(district=actor.district)
+    if scope is S.DEPARTMENT:
+        return Reach(department=actor.department) if actor.department else Reach(nothing=True)
+    if scope is S.ASSIGNED:
+        return Reach(assignee=actor.name, unassigned_in=actor.department)
+    if scope is S.OWN:
+        return Reach(assignee=actor.name)
+    return Reach(nothing=True)
+
+
+__all__ = ["Access", "POLICY", "Reach", "Scope", "access_of", "may_act", "may_read", "reach_of", "sees_wall",
+           "within"]
