@@ -1,6 +1,7 @@
 """Which role may open which page, and where each role lands after login. Checked on the server."""
 from __future__ import annotations
 
+from incidents.access import Scope, access_of, sees_wall
 from incidents.model import Role
 
 R = Role
@@ -34,9 +35,41 @@ def home_of(role: Role) -> str:
 
 
 def rooms_of(role: Role, username: str, department: str | None) -> list[str]:
-    rooms = [f"user:{username}"]
-    if may_open(role, "/wall"):
+    """The rooms a user's sockets join, from the access policy's read scope: their own (``user:``), their
+    department's shared inbox of cases with no named assignee (``dept:``, handlers), the whole department
+    (``head:``, heads), and the wall for those who see it. Grid workers have only their own room."""
+    rooms = [user_room(username)]
+    scope = access_of(role).read
+    if department and scope is Scope.ASSIGNED:
+        rooms.append(dept_room(department))
+    if department and scope is Scope.DEPARTMENT:
+        rooms.append(head_room(department))
+    if sees_wall(role) and may_open(role, "/wall"):
         rooms.append(WALL_ROOM)
+    return rooms
+
+
+def user_room(username: str) -> str:
+    return f"user:{username}"
+
+
+def dept_room(department: str) -> str:
+    """Handlers of a department: cases dispatched to it with no named assignee."""
+    return f"dept:{department}"
+
+
+def head_room(department: str) -> str:
+    """Heads of a department: every case dispatched to it."""
+    return f"head:{department}"
+
+
+def push_rooms(incident: dict[str, object]) -> list[str]:
+    """Where a change of ``incident`` (its pushed view) goes: the rooms whose members may read it after the
+    change, by the same rule as :func:`rooms_of`."""
+    assignee, department = incident.get("assignee"), incident.get("department")
+    rooms = [user_room(str(assignee))] if assignee else []
     if department:
-        rooms.append(f"dept:{department}")
+        rooms.append(head_room(str(department)))
+        if not assignee:
+            rooms.append(dept_room(str(department)))
     return rooms

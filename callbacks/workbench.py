@@ -90,7 +90,8 @@ def detail_view(svc: Any, incident: Any, events: list[Any], lg: str) -> Any:
         step = p.get("step") if e.action == "escalate" else None
         what = t(f"action.{e.action}", lg) + (" · " + t(f"escalation.{step}", lg) if step else "")
         timeline.append((local(e.at, tz), e.actor, what, str(p.get("reason") or p.get("note") or "")))
-        photos += [f"/uploads/{incident.code}/{name}" for name in p.get("photos") or []]
+        photos += [f"/uploads/{incident.code}/{name}" for name in p.get("photos") or []
+                   if isinstance(name, str) and svc.handling.photo_file(incident.code, name) is not None]
     return view.detail(lg, fields, timeline, photos)
 
 

@@ -20,14 +20,13 @@ from dispatch.handling import (
     optional_reason, photo_kind, require_text,
 )
 from incidents import store
+from incidents.access import may_read
 from incidents.events import Event
 from incidents.model import RUNNING_STATES, Actor, Incident, Role, State
 from incidents.records import EventRow, IncidentRow
 from incidents.service import IncidentService
 
 HANDLER_ACTIONS = ("acknowledge", "return", "resolve")
-#: Roles that may read any incident's detail (the center and the leaders).
-READ_ALL = frozenset({Role.OPERATOR, Role.VERIFIER, Role.LEADER, Role.ADMIN})
 _CODE = re.compile(r"^\d{13}$")
 _PHOTO = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
 
@@ -58,7 +57,7 @@ class HandlingService:
 
     def detail(self, code: str, actor: Actor) -> tuple[Incident, list[Event]]:
         incident = self.incidents.get(code)
-        if actor.role not in READ_ALL and not may_handle(actor, incident):
+        if not may_read(actor, incident):
             raise HandlingError("not_yours")
         return incident, self.incidents.timeline(code)
 

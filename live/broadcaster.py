@@ -17,7 +17,8 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 
-from auth.roles import WALL_ROOM, rooms_of
+from auth.roles import WALL_ROOM, push_rooms, rooms_of, user_room
+from incidents.privacy import payload_for
 from live.batcher import AlertRule, Batcher, build_delta, for_display, touches_ranking
 
 Snapshot = Callable[[], dict[str, Any]]
@@ -163,7 +164,11 @@ class Broadcaster:
         self.batcher.add(messages)
         for m in messages:
             inc = m["incident"]
-            if inc.get("assignee"):
-                self.socketio.emit("assignment", m, to=f"user:{inc['assignee']}")
-            if inc.get("department"):
-                self.socketio.emit("assignment", m, to=f"dept:{inc['department']}")
+            pushed = {**m, "payload": payload_for(None, m.get("payload"))}  # handlers' rooms: no personal data
+            rooms = push_rooms(inc)
+            if rooms:
+                self.socketio.emit("assignment", pushed, to=rooms)
+            before = (m.get("payload") or {}).get("from_assignee")
+            if before and before != inc.get("assignee"):  # moved away: the former assignee's queue refreshes
+                self.socketio.emit("assignment", {"action": m["action"], "incident": {"code": inc.get("code")},
+                                                  "payload": {}}, to=user_room(str(before)))

@@ -135,6 +135,12 @@ def build_services(settings: Settings, clock: Callable[[], datetime] = app.utcno
 
 
 @pytest.fixture(scope="session")
+def make_test_settings() -> Callable[..., Settings]:
+    """The hermetic test settings with ``overrides``, for module-scoped apps (see :func:`make_services`)."""
+    return make_settings
+
+
+@pytest.fixture(scope="session")
 def make_services() -> Callable[..., Any]:
     """Services with the hermetic test settings and ``overrides`` (for module-scoped fixtures; a test module
     cannot ``import conftest``, the name is ambiguous once tests/api's own conftest is loaded)."""

@@ -63,3 +63,35 @@ def test_a_refused_report_pushes_nothing(web: Any, clock: Any) -> None:
         pass
     assert web.services.broadcaster.flush() == 0
     assert _events(wall, "delta") == []
+
+
+def test_pushes_reach_only_those_who_may_read_the_case_and_carry_no_phone(web: Any, clock: Any) -> None:
+    """Grid workers have only their own room (no shared ``dept:GRID``); a department's handlers share the cases
+    with no named assignee, its head all of them; a pushed payload never carries the reporter's number."""
+    from incidents.records import UserRow
+    from webapp import _hash
+
+    with web.services.db.write.begin() as s:
+        s.add_all([UserRow(username=n, password_hash=_hash(), role=r, display_name=n, department=d)
+                   for n, r, d in (("gw_a", "grid_worker", "GRID"), ("gw_b", "grid_worker", "GRID"),
+                                   ("swj_other", "dept_handler", "SWJ"))])
+    socks = {name: _socket(web, name) for name in ("gw_a", "gw_b", "dept_handler", "swj_other", "dept_head")}
+    for sock in socks.values():
+        sock.get_received()
+    op = Actor("operator", Role.OPERATOR)
+    svc = web.services
+    a = svc.dispatch.intake(report(WATER_COVER), op, Channel.HOTLINE, clock()).incident  # SWJ, no assignee
+    web.services.broadcaster.flush()
+    got = {n: [m["args"][0] for m in s.get_received() if m["name"] == "assignment"] for n, s in socks.items()}
+    assert got["gw_a"] == got["gw_b"] == []
+    for name in ("dept_handler", "swj_other", "dept_head"):
+        assert {m["incident"]["code"] for m in got[name]} == {a.code}, name
+        created = [m for m in got[name] if m["action"] == "created"]
+        assert all(m["payload"]["reporter_phone"] == "138****8000" for m in created)
+    svc.incidents.act(a.code, "reassign", op, svc.incidents.get(a.code).version, clock(), department="GRID",
+                      assignee="gw_a", payload={"reason": "grid work"})
+    web.services.broadcaster.flush()
+    got = {n: [m["args"][0] for m in s.get_received() if m["name"] == "assignment"] for n, s in socks.items()}
+    assert [m["incident"]["code"] for m in got["gw_a"]] == [a.code]
+    assert got["gw_b"] == [] and got["swj_other"] == []
+    assert got["dept_handler"] == []  # it left the department: nothing more about it
