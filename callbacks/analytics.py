@@ -14,6 +14,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from flask import has_request_context
 from flask_login import current_user
 
+from auth.audit import EXPORT, record_access
 from callbacks.access import Forbidden, lang, services, user_with
 from callbacks.pages import PageSpec, base_url
 from geo.choropleth import add_points, choropleth
@@ -22,6 +23,7 @@ from i18n import t
 from incidents import exports
 from incidents.analytics import Analytics, Filters
 from incidents.model import Role
+from incidents.privacy import may_see_phone
 from layouts import analytics as view
 from layouts import ids
 
@@ -353,6 +355,9 @@ def export_file(what: str, fmt: str, spec: dict[str, Any] | None, *filters: Any)
         headers = [t("analytics.col.district", lg)] + [i.name(lg) for i in defs.indicators.values()] + \
             [m.name(lg) for m in defs.measures.values()]
     name = f"cityops-{what}-{q.start.astimezone(svc.settings.tz):%Y%m%d}-{q.end.astimezone(svc.settings.tz):%Y%m%d}"
+    record_access(svc.db, user.actor, svc.clock(), EXPORT, f"{name}.{fmt}", {
+        "rows": len(records), "filters": [None if f is None else str(f) for f in filters], "drill": spec,
+        "phones": ("full" if may_see_phone(user.role) else "masked") if "phone" in columns else "none"})
     if fmt == "csv":
         return dcc.send_bytes(exports.to_csv(records, columns, headers, user.role), f"{name}.csv")
     return dcc.send_bytes(exports.to_xlsx(records, columns, headers, user.role), f"{name}.xlsx")

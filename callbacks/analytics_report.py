@@ -55,6 +55,7 @@ def register_report_route(server: Any) -> None:
     from flask import Response, abort, request
     from flask_login import current_user
 
+    from auth.audit import EXPORT, record_access
     from auth.login import current_lang
 
     @server.route(ROUTE)
@@ -73,6 +74,7 @@ def register_report_route(server: Any) -> None:
         except ValueError:
             abort(400)
         body, name = build(svc, q, current_lang(), current_user.display_name or current_user.username, fmt)
+        record_access(svc.db, current_user.actor, svc.clock(), EXPORT, name, {"query": a.to_dict()})
         return Response(body, mimetype=report_page.FORMATS[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{name}"',
                                  "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})

@@ -10,13 +10,14 @@ from typing import Any
 
 from dash import Input, Output, Patch, State, callback, ctx, html, no_update
 
+from auth.audit import VIEW_PHONE, record_access
 from callbacks.access import Forbidden, lang, services, user_with
 from i18n import t
 from incidents.followup import FollowupError, FollowupService
 from incidents.lifecycle import TransitionError
 from incidents.model import Role
 from incidents.places import PlaceService
-from incidents.privacy import phone_for
+from incidents.privacy import may_see_phone, phone_for
 from incidents.search import SearchService, normalise_phone
 from incidents.store import ConflictError, NotFoundError
 from layouts import ids
@@ -81,6 +82,7 @@ def caller_history(phone: str | None) -> Any:
     if not cases:
         return html.Div(t("caller.none", lg), className="caller-none")
     ref = svc.reference.get()
+    _audit_phones(user, svc, [c.incident.code for c in cases], "caller_history")
     items = []
     for c in cases:
         i = c.incident
@@ -93,6 +95,12 @@ def caller_history(phone: str | None) -> Any:
                               ref.taxonomy.get(i.category).name(lg), f" — {outcome}"], className="caller-case"))
     return html.Div([html.Div(t("caller.title", lg) + f" ({phone_for(user.role, normalise_phone(phone))})", className="caller-title"),
                      html.Ul(items)])
+
+
+def _audit_phones(user: Any, svc: Any, codes: list[str], via: str) -> None:
+    """Whole reporters' numbers shown to ``user``: one audit row naming the cases (PIPL traceability)."""
+    if codes and may_see_phone(user.role):
+        record_access(svc.db, user.actor, svc.clock(), VIEW_PHONE, ",".join(codes), {"via": via, "cases": codes})
 
 
 @callback(Output(ids.SEARCH_RESULTS, "children"), Input(ids.SEARCH_QUERY, "value"), prevent_initial_call=True)
@@ -109,6 +117,7 @@ def search_incidents(query: str | None) -> Any:
     if not hits:
         return html.Div(t("search.none", lg), className="search-none")
     ref = svc.reference.get()
+    _audit_phones(user, svc, [h.incident.code for h in hits if h.incident.reporter_phone], "search")
     cols = ("code", "state", "category", "address", "phone", "reported")
     head = html.Tr([html.Th(t(f"search.col_{c}", lg)) for c in cols])
     body = [html.Tr([

@@ -100,6 +100,15 @@ def test_exports_open_and_match_the_screen(city: Any) -> None:
     header = values[0]
     total = dict(zip(header, values[1]))
     assert total["结案率"] == 1.0 and total["结案数"] == 3
+    from sqlalchemy import select
+
+    from incidents.records import AuditRow
+
+    with city.services.db.read() as s:  # every export is traceable: who, when, which filter
+        audited = s.scalars(select(AuditRow).where(AuditRow.action == "export").order_by(AuditRow.id)).all()
+    assert [(r.actor, r.target.rsplit(".", 1)[-1], r.detail["rows"]) for r in audited] == [
+        ("leader", "csv", 3), ("leader", "xlsx", 3), ("leader", "xlsx", len(values) - 1)]
+    assert audited[0].detail["phones"] == "masked" and audited[0].detail["filters"]
 
 
 def test_the_page_layout_builds_and_shows_every_formula(city: Any) -> None:

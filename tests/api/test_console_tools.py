@@ -42,6 +42,13 @@ def test_search_shows_the_whole_phone_to_operators_only(web: Any) -> None:
     assert "13612345678" in shown
     with as_user(web, "leader"):
         assert "13612345678" not in str(tools.search_incidents(inc.code))  # refused outright
+    from sqlalchemy import select
+
+    from incidents.records import AuditRow
+
+    with svc.db.read() as s:  # the operator's view of the whole number is traceable
+        rows = s.scalars(select(AuditRow).where(AuditRow.action == "view_phone")).all()
+    assert [(r.actor, r.target, r.detail["via"]) for r in rows] == [("operator", inc.code, "search")]
 
 
 def test_a_duplicate_intake_shows_candidates_and_the_operator_merges(web: Any) -> None:
