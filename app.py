@@ -421,13 +421,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cityops", description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", default="serve",
                         choices=["serve", "db-upgrade", "create-admin", "generate-history", "import", "backup",
-                                 "restore", "purge-uploads", "report", "analytics-snapshots"])
+                                 "restore", "purge-uploads", "report", "analytics-snapshots", "create-token"])
     parser.add_argument("file", nargs="?", help="import: the CSV file; backup/restore: the backup file")
     parser.add_argument("--map", action="append", default=[], help="import: FIELD=COLUMN (repeatable)")
     parser.add_argument("--host", default=os.environ.get("CITYOPS_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CITYOPS_PORT", "8050")))
-    parser.add_argument("--username")
+    parser.add_argument("--username", help="create-admin: the admin; create-token: the user it acts as")
     parser.add_argument("--password")
+    parser.add_argument("--name", help="create-token: the token's name (the actor of a system's actions)")
+    parser.add_argument("--role", help="create-token: operator, admin, verifier, leader, wall, dept_handler, …")
+    parser.add_argument("--department", help="create-token: the department whose system it is")
     parser.add_argument("--from", dest="date_from", help="report: first day YYYY-MM-DD (city's zone)")
     parser.add_argument("--to", dest="date_to", help="report: last day YYYY-MM-DD, inclusive")
     parser.add_argument("--out", help="report: FILE.pdf or FILE.png (default cityops-report-….pdf)")
@@ -452,6 +455,12 @@ def main(argv: list[str] | None = None) -> int:
             create_user(args.username, args.password, "admin", session=s, display_name=args.username)
         print(f"admin {args.username} created")
         return 0
+    if args.command == "create-token":
+        from api.cli import token_command
+
+        if not args.name or not args.role:
+            parser.error("create-token needs --name and --role (and --department or --username to bind it)")
+        return token_command(build_services(), args.name, args.role, args.department, args.username)
     if args.command == "import":
         from api.cli import import_command
 

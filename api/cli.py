@@ -1,4 +1,5 @@
-"""``python app.py import FILE [--map FIELD=COLUMN …]``: bulk CSV import with a progress bar."""
+"""``python app.py import FILE [--map FIELD=COLUMN …]``: bulk CSV import with a progress bar;
+``python app.py create-token --name N --role R [--department D | --username U]``: a stored API token."""
 from __future__ import annotations
 
 import sys
@@ -35,3 +36,19 @@ def import_command(services: Any, file: str | None, maps: list[str]) -> int:
         errors.write_text(report.error_csv(), encoding="utf-8")
         print(f"refused rows with line numbers and reasons: {errors}")
     return 0 if not report.errors else 1
+
+
+def token_command(services: Any, name: str, role: str, department: str | None, username: str | None) -> int:
+    """Store a token bound as asked and print its secret once (only its SHA-256 is kept)."""
+    from auth.tokens import TokenError, create_token
+
+    try:
+        with services.db.write.begin() as s:
+            secret = create_token(name, role, services.clock(), session=s, department=department, username=username)
+    except TokenError as exc:
+        print(f"create-token refused: {exc}", file=sys.stderr)
+        return 2
+    bound = f" for department {department}" if department else f" acting as {username}" if username else ""
+    print(f"token {name} ({role}{bound}); send it as 'Authorization: Bearer <secret>', shown only now:")
+    print(secret)
+    return 0

@@ -14,6 +14,7 @@ without a binding is refused at start (static) or on creation (stored): it could
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -32,6 +33,9 @@ BINDINGS: dict[Role, frozenset[str]] = {
     Role.DEPT_HEAD: frozenset({"dept", "user"}),
     Role.GRID_WORKER: frozenset({"user"}),
 }
+
+
+_BOUND_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
 class TokenError(ValueError):
@@ -73,7 +77,7 @@ def parse_static(spec: str) -> dict[str, Token]:
         try:
             role = bound_role(role_text, department=value if kind == "dept" else None,
                               username=value if kind == "user" else None)
-            if binding and (kind not in ("dept", "user") or not value):
+            if binding and (kind not in ("dept", "user") or not _BOUND_NAME.match(value)):
                 raise TokenError(f"binding {binding!r}: want @dept=CODE or @user=USERNAME")
         except TokenError as exc:
             raise ValueError(f"CITYOPS_API_TOKENS entry {name!r}: {exc}") from None
@@ -107,6 +111,8 @@ def create_token(name: str, role: Role | str, now: datetime, *, session: Session
                  username: str | None = None) -> str:
     """Store a new token and return its secret — the only time the secret is seen."""
     checked = bound_role(str(getattr(role, "value", role)), department=department, username=username)
+    if not name or session.scalars(select(ApiTokenRow.id).where(ApiTokenRow.name == name)).first() is not None:
+        raise TokenError(f"a token named {name!r} exists already" if name else "a token needs a name")
     if department and session.get(DepartmentRow, department) is None:
         raise TokenError(f"no department {department!r}")
     if username:
