@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.actions import MAX_TEXT, MAX_URLS, PAYLOAD_KEYS
 from api.rest import ACTION_FIELDS, CREATE_FIELDS, MAX_PAGE
 from incidents.events import EVENT_ACTIONS
 from incidents.model import Severity, State
@@ -59,6 +60,13 @@ def document() -> dict[str, Any]:
     create_props["description"] = {"type": "string", "maxLength": 4000}
     action_props = {k: _type(v) for k, v in ACTION_FIELDS.items()}
     action_props["action"] = {"enum": sorted(EVENT_ACTIONS - {"created"})}
+    kinds = {"text": {"type": "string", "maxLength": MAX_TEXT}, "number": {"type": "number"},
+             "urls": {"type": "array", "maxItems": MAX_URLS, "items": {"type": "string", "format": "uri"}}}
+    action_props["payload"] = {"type": "object", "additionalProperties": False,
+                               "properties": {k: kinds[v] for k, v in PAYLOAD_KEYS.items()},
+                               "description": "hours: an extension's working hours; reason/note: the text a return, "
+                                              "refusal or extension needs; photo_urls: the system's own http(s) links"}
+    action_props["note"] = {"type": "string", "maxLength": MAX_TEXT}
     code_param = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
     query = [
         {"name": n, "in": "query", "required": False, "schema": s, "description": d} for n, s, d in (
