@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Mapping
-from urllib.parse import urlparse
 
 from api.errors import ApiError
 from dispatch.handling import HANDLER_ROLES, HandlingError
 from dispatch.handling_service import HANDLER_ACTIONS
 from dispatch.routing import RoutingError
 from i18n import t
+from incidents.intake import is_web_link
 from incidents.model import Actor, Incident
 
 #: Payload keys a client may send, and what each holds. Anything else is refused naming the key.
@@ -62,18 +62,10 @@ def checked_payload(raw: Any) -> dict[str, Any]:
         elif kind == "number":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ApiError(422, "wrong_type", f"{field} must be a number", field)
-        elif not isinstance(value, list) or len(value) > MAX_URLS or not all(map(is_web_url, value)):
+        elif not isinstance(value, list) or len(value) > MAX_URLS or not all(map(is_web_link, value)):
             raise ApiError(422, "invalid_url", f"{field} must list at most {MAX_URLS} http(s) URLs", field)
         out[key] = value
     return out
-
-
-def is_web_url(value: Any) -> bool:
-    """An absolute ``http``/``https`` URL with a host, at most 2,000 characters (no ``javascript:`` …)."""
-    if not isinstance(value, str) or len(value) > MAX_TEXT:
-        return False
-    parts = urlparse(value.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def refusal(exc: HandlingError | RoutingError) -> ApiError:
@@ -117,4 +109,4 @@ def perform(svc: Any, code: str, action: str, actor: Actor, version: int, now: d
     return svc.incidents.act(code, action, actor, version, now, payload=merged, **routing)
 
 
-__all__ = ["PAYLOAD_KEYS", "checked_payload", "is_web_url", "perform", "refusal", "when"]
+__all__ = ["PAYLOAD_KEYS", "checked_payload", "perform", "refusal", "when"]

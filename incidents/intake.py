@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping, Protocol
+from urllib.parse import urlparse
 
 from incidents.model import Channel, Severity
 
@@ -114,9 +115,37 @@ def _coordinate(value: Any, name: str, lo: float, hi: float) -> float:
     return v
 
 
+#: Bounds of a report's ``extra``: named plain values a channel keeps with the report (an Open311 client's
+#: media link, a sensor's device) — never a document of its own.
+MAX_EXTRA_KEYS, MAX_EXTRA_TEXT = 20, 2000
+_EXTRA_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+#: ``extra`` keys that hold a link some page may show: only absolute http(s) URLs are kept.
+LINK_KEYS = frozenset({"media_url"})
+
+
 def _extra(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise IntakeError("extra", "invalid_choice", "extra must be an object of named values")
+    if len(value) > MAX_EXTRA_KEYS:
+        raise IntakeError("extra", "too_long", f"extra has more than {MAX_EXTRA_KEYS} values", max=MAX_EXTRA_KEYS)
+    for key, item in value.items():
+        field = f"extra.{key}" if isinstance(key, str) and _EXTRA_KEY.match(key) else "extra"
+        if field == "extra":
+            raise IntakeError("extra", "invalid_choice", "extra names are letters, digits, '_', '.' or '-'")
+        if not (item is None or isinstance(item, (bool, int, float)) or
+                (isinstance(item, str) and len(item) <= MAX_EXTRA_TEXT)):
+            raise IntakeError(field, "invalid_choice",
+                              f"{field} must be a number, true/false or a text of at most {MAX_EXTRA_TEXT} characters")
+        if key in LINK_KEYS and item is not None and not is_web_link(item):
+            raise IntakeError(field, "invalid_url", f"{field} must be an absolute http(s) URL")
     return dict(value)
+
+
+def is_web_link(value: Any) -> bool:
+    """An absolute ``http``/``https`` URL with a host (no ``javascript:``, ``data:`` or relative paths)."""
+    if not isinstance(value, str) or len(value) > MAX_EXTRA_TEXT:
+        return False
+    parts = urlparse(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -1,6 +1,8 @@
 """The JSON API through Flask's test client: create, refusals, idempotency, list, actions, timeline."""
 from __future__ import annotations
 
+import pytest
+
 import app as cityops_app
 from channels_helpers import OPERATOR_SECRET, TOKENS, WALL_SECRET, api_app, bearer, client  # noqa: F401
 from factories import CORE_CELL, GARBAGE, OTHER_EVENT, OUTSIDE_CITY, RURAL_CELL, WATER_COVER, point, report
@@ -200,3 +202,19 @@ def test_rate_limit_answers_429(settings_factory, clock):
     statuses = [c.get("/api/v1/kpis", headers=bearer()).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     app.services.db.dispose()
+
+
+@pytest.mark.parametrize("extra, field", [
+    ({"media_url": "javascript:alert(5)"}, "extra.media_url"),
+    ({"media_url": "/healthz"}, "extra.media_url"),
+    ({"nested": {"a": 1}}, "extra.nested"),
+    ({"<b>": "x"}, "extra"),
+    ({f"k{i}": i for i in range(21)}, "extra"),
+    ({"note": "x" * 2001}, "extra.note"),
+])
+def test_a_reports_extra_holds_named_plain_values_and_only_web_links(client, extra, field):
+    r = client.post("/api/v1/incidents", json=report(extra=extra), headers=bearer())
+    assert r.status_code == 422 and r.get_json()["field"] == field
+    ok = client.post("/api/v1/incidents", json=report(extra={"media_url": "https://city.example/p/1.jpg"}),
+                     headers=bearer())
+    assert ok.status_code == 201
