@@ -56,6 +56,12 @@ _FORBIDDEN = """<!doctype html><html lang="{{ 'zh-CN' if lang == 'zh' else 'en' 
 <form method="post" action="/logout" class="logout-form"><input type="hidden" name="csrf_token" value="{{ csrf }}">
 <button type="submit" class="nav-link" id="logout">{{ logout }}</button></form></div></main></body></html>"""
 
+_LOGOUT = """<!doctype html><html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
+<title>{{ title }}</title><link rel="stylesheet" href="/assets/00_theme.css"></head>
+<body><main class="forbidden" id="message"><h1>{{ title }}</h1><p>{{ text }}</p>
+<form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{{ csrf }}">
+<button type="submit" id="logout">{{ logout }}</button></form></main></body></html>"""
+
 _MESSAGE = """<!doctype html><html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}"><head><meta charset="utf-8">
 <title>{{ title }}</title><link rel="stylesheet" href="/assets/00_theme.css"></head>
 <body><main class="forbidden" id="message"><h1>{{ title }}</h1><p role="alert">{{ text }}</p>
@@ -141,7 +147,15 @@ def install(server: Flask, services: Any) -> LoginManager:
         resp.headers["Retry-After"] = str(retry_after(server))
         return resp
 
-    @server.route("/logout", methods=["POST"])
+    @server.get("/logout")
+    def logout_page() -> str:
+        """A GET never logs out (a link or an image on another site could): it shows the button that posts."""
+        lang = current_lang()
+        return render_template_string(_LOGOUT, lang=lang, title=t("nav.logout", lang),
+                                      text=t("security.logout_confirm", lang), logout=t("nav.logout", lang),
+                                      csrf=csrf_token())
+
+    @server.post("/logout")
     def logout() -> Response:
         """End the session everywhere: a person's session token rotates (every cookie of theirs is refused
         from now on); a kiosk's device login is revoked (an admin makes a new one)."""
@@ -157,8 +171,8 @@ def install(server: Flask, services: Any) -> LoginManager:
             else:
                 with db.write.begin() as s:
                     end_sessions(user.id, session=s)
-        logout_user()
         session.clear()
+        logout_user()  # after the clear: it marks the remember-cookie for deletion
         return redirect("/login")
 
     @server.route("/device/<secret>")
@@ -190,8 +204,8 @@ def install(server: Flask, services: Any) -> LoginManager:
             return False
         now, seen = clock().timestamp(), session.get(SEEN)
         if isinstance(seen, (int, float)) and now - seen > idle_s:
-            logout_user()
             session.clear()
+            logout_user()  # after the clear: it marks the remember-cookie for deletion
             return True
         if seen != now:
             session[SEEN] = now
