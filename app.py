@@ -235,7 +235,8 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
 
     server.config.update(SECRET_KEY=secret_key(settings), SESSION_COOKIE_SAMESITE="Lax",
                          SESSION_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_HTTPONLY=True,
-                         REMEMBER_COOKIE_SAMESITE="Lax", REMEMBER_COOKIE_DURATION=timedelta(days=settings.remember_days))
+                         REMEMBER_COOKIE_SAMESITE="Lax",
+                         REMEMBER_COOKIE_DURATION=timedelta(days=settings.remember_days))
     server.extensions["cityops"] = services
     install_production(server, services)
     auth_login.install(server, services)

@@ -86,7 +86,8 @@ class DeviceService:
         if not secret:
             return None
         with self.db.write.begin() as s:
-            row = s.scalars(select(DeviceLoginRow).where(DeviceLoginRow.token_hash == secret_hash(secret))).one_or_none()
+            query = select(DeviceLoginRow).where(DeviceLoginRow.token_hash == secret_hash(secret))
+            row = s.scalars(query).one_or_none()
             if row is None or row.revoked_at is not None:
                 return None
             user = get_user_by_name(row.username, session=s)

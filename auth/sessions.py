@@ -57,7 +57,8 @@ def parse(login_id: str) -> LoginId | None:
 class SessionLoader:
     """Flask-Login's user loader: the user a login id stands for, if it is still good ``now``."""
 
-    def __init__(self, read: Callable[[], Any], devices: Any, clock: Callable[[], datetime], max_age: timedelta) -> None:
+    def __init__(self, read: Callable[[], Any], devices: Any, clock: Callable[[], datetime],
+                 max_age: timedelta) -> None:
         self.read = read
         self.devices = devices
         self.clock = clock

@@ -238,7 +238,8 @@ def test_an_admin_makes_a_device_login_that_logs_the_kiosk_in_until_revoked(web:
     assert logged_out(kiosk, "/wall")
     assert web.server.test_client().get(f"/device/{secret}").status_code == 404
     audit = [(a.action, a.actor, a.target) for a in web.services.admin.audit()]
-    assert audit == [("device_revoke", "admin", f"device:{device_id}"), ("device_create", "admin", f"device:{device_id}")]
+    target = f"device:{device_id}"
+    assert audit == [("device_revoke", "admin", target), ("device_create", "admin", target)]
     assert secret not in str([a.detail for a in web.services.admin.audit()])
 
 
