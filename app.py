@@ -42,6 +42,7 @@ class Services:
     analytics: Any = None  # incidents.analytics.Analytics: indicators, hotspots, breach risk (issue 8)
     routing: Any = None  # dispatch.routing.RoutingService: suggested routing (balance), redispatch
     admin: Any = None  # auth.admin.AdminService: /admin's audited changes to users and reference data
+    devices: Any = None  # auth.devices.DeviceService: kiosks' revocable device logins, made on /admin
     reference_admin: Any = None  # auth.reference_admin.ReferenceAdminService: places, calendar, onspot, fallback
     exchange: Any = None  # dispatch.outbox.ExchangeService: connectors, outbox, dead letters (issue 10)
     started_at: float = field(default_factory=_time.monotonic)
@@ -93,6 +94,9 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
 
     services.routing = RoutingService(db, dispatch)
     services.admin = AdminService(db, reference)
+    from auth.devices import DeviceService
+
+    services.devices = DeviceService(db)
     from auth.reference_admin import ReferenceAdminService
 
     services.reference_admin = ReferenceAdminService(db, reference, grid)
@@ -227,12 +231,15 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
         assets_folder=str(Path(__file__).resolve().parent / "assets"),
     )
     server = app.server
+    from datetime import timedelta
+
     server.config.update(SECRET_KEY=secret_key(settings), SESSION_COOKIE_SAMESITE="Lax",
                          SESSION_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_HTTPONLY=True,
-                         REMEMBER_COOKIE_SAMESITE="Lax")
+                         REMEMBER_COOKIE_SAMESITE="Lax",
+                         REMEMBER_COOKIE_DURATION=timedelta(days=settings.remember_days))
     server.extensions["cityops"] = services
     install_production(server, services)
-    auth_login.install(server, services.db.read)
+    auth_login.install(server, services)
     from auth.ratelimit import checked_rate, limit_login, make_limiter
 
     limit_login(server, make_limiter(server, settings), checked_rate(settings.login_rate, "CITYOPS_LOGIN_RATE"))
@@ -345,6 +352,7 @@ def _root_layout() -> Any:
     from flask import has_request_context
     from flask_login import current_user
 
+    from auth.csrf import csrf_token
     from auth.login import current_lang
     from auth.roles import PAGE_ROLES, may_open
     from i18n import t
@@ -354,7 +362,8 @@ def _root_layout() -> Any:
         return root("zh", None, None, [])
     lang = current_lang()
     links = [(path, t(f"nav.{path.strip('/')}", lang)) for path in PAGE_ROLES if may_open(current_user.role, path)]
-    return root(lang, current_user.display_name, t(f"role.{current_user.role.value}", lang), links)
+    return root(lang, current_user.display_name, t(f"role.{current_user.role.value}", lang), links,
+                csrf=csrf_token())
 
 
 def wall_snapshot(services: Services) -> dict[str, Any]:

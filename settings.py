@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     proxy_fix: int = Field(default=0, alias="CITYOPS_PROXY_FIX",
                            description="trusted reverse proxies in front (X-Forwarded-For/-Proto/-Host); 0 = none")
     login_max_failures: int = Field(default=10, alias="CITYOPS_LOGIN_MAX_FAILURES")
+    # Sessions (auth/sessions.py): how long a login lasts at most, and how long it may sit idle.
+    remember_days: float = Field(default=1.0, gt=0, alias="CITYOPS_REMEMBER_DAYS",
+                                 description="the remember-cookie's life and the longest any login lasts, in days")
+    session_idle_min: float = Field(default=30.0, ge=0, alias="CITYOPS_SESSION_IDLE_MIN",
+                                    description="minutes without a request after which a session is logged out; "
+                                                "0 = never (kiosks' device logins never are)")
     login_window_s: int = Field(default=300, alias="CITYOPS_LOGIN_WINDOW_S")
     upload_retention_days: int = Field(default=0, alias="CITYOPS_UPLOAD_RETENTION_DAYS",
                                        description="purge-uploads removes photos older than this; 0 keeps all")

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from werkzeug.security import generate_password_hash
 
+from auth.users import rotate_session_token
 from dispatch.sla import UNITS
 from incidents.model import Role, Severity
 from incidents.records import AuditRow, CategoryRow, DepartmentRow, RuleRow, SlaRow, UserRow
@@ -158,13 +159,19 @@ class AdminService:
                 raise AdminError("unchanged")
             for k, v in changes.items():
                 setattr(row, k, v)
+            if changes.get("active") is False:
+                rotate_session_token(row)  # a re-enabled account starts from a fresh login
             self._audit(s, actor, now, "user_update", username, changes)
 
     def reset_password(self, actor: str, now: datetime, username: str, password: str) -> None:
+        """Set a new password and end every session and remember-cookie of the user (whoever knew the old
+        password may have logged in with it)."""
         if len(password or "") < MIN_PASSWORD:
             raise AdminError("password")
         with self.db.write.begin() as s:
-            self._user_row(s, username).password_hash = generate_password_hash(password)
+            row = self._user_row(s, username)
+            row.password_hash = generate_password_hash(password)
+            rotate_session_token(row)
             self._audit(s, actor, now, "user_password", username, {})  # never the password itself
 
     @staticmethod

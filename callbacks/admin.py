@@ -1,10 +1,12 @@
 """The administration page (/admin, admin role): callbacks that read and change users, departments,
-dispatch rules and time limits through :class:`auth.admin.AdminService`, which audits every change."""
+dispatch rules and time limits through :class:`auth.admin.AdminService`, and kiosks' device logins through
+:class:`auth.devices.DeviceService`; both audit every change."""
 from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, State, callback, ctx, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, html, no_update
+from flask import request
 
 from auth.admin import LOGIN_ROLES, AdminError
 from callbacks.access import Forbidden, lang, services, user_with
@@ -157,3 +159,68 @@ def admin_action(action: str, form: dict[str, Any], version: int | None) -> tupl
     except AdminError as e:
         return t(f"admin.error.{e.key}", lg), no_update
     return t("admin.done", lg, target=target), (version or 0) + 1
+
+
+# -- kiosks' device logins ---------------------------------------------------------------------------
+
+
+@callback(Output(ids.ADMIN_DEVICES, "children"), Output(ids.ADMIN_DEVICE_USER, "options"),
+          Input(ids.ADMIN_DEVICE_VERSION, "data"), Input(ids.ADMIN_VERSION, "data"))
+def show_devices(_version: int, _users_version: int) -> tuple[Any, Any]:
+    """The device logins (newest first) and the wall users one can be made for."""
+    lg = lang()
+    try:
+        user_with(Role.ADMIN)
+    except Forbidden:
+        return t("error.forbidden", lg), []
+    svc = services()
+    rows = [dict(id=d.id, name=d.name, username=d.username, created=_local(d.created_at), by=d.created_by,
+                 seen=_local(d.last_seen_at) if d.last_seen_at else "",
+                 revoked=_local(d.revoked_at) if d.revoked_at else "") for d in svc.devices.devices()]
+    walls = [{"label": u.username, "value": u.username} for u in svc.admin.users()
+             if u.role == Role.WALL.value and u.active]
+    return view.device_table(lg, rows), walls
+
+
+@callback(Output(ids.ADMIN_DEVICE_LINK, "children"), Output(ids.ADMIN_DEVICE_VERSION, "data"),
+          Input(ids.ADMIN_DEVICE_CREATE, "n_clicks"), Input({"type": ids.DEVICE_REVOKE, "device": ALL}, "n_clicks"),
+          State(ids.ADMIN_DEVICE_NAME, "value"), State(ids.ADMIN_DEVICE_USER, "value"),
+          State(ids.ADMIN_DEVICE_VERSION, "data"), prevent_initial_call=True)
+def on_device_action(_create: int, _revokes: list[int], name: str | None, username: str | None,
+                     version: int | None) -> tuple[Any, Any]:
+    trigger = ctx.triggered_id
+    if not ctx.triggered or not ctx.triggered[0].get("value"):  # a revoke button just drawn, not clicked
+        return no_update, no_update
+    if isinstance(trigger, dict):
+        return device_revoke(int(trigger["device"]), version)
+    return device_create(name, username, version)
+
+
+def device_create(name: str | None, username: str | None, version: int | None) -> tuple[Any, Any]:
+    """Make a device login as the logged-in admin; the answer shows its link once."""
+    lg = lang()
+    try:
+        user = user_with(Role.ADMIN)
+    except Forbidden:
+        return t("error.forbidden", lg), no_update
+    svc = services()
+    try:
+        _id, secret = svc.devices.create(user.username, svc.clock(), name=name or "", username=username or "")
+    except AdminError as e:
+        return t(f"admin.error.{e.key}", lg), no_update
+    return view.device_link(lg, f"{request.host_url.rstrip('/')}/device/{secret}"), (version or 0) + 1
+
+
+def device_revoke(device_id: int, version: int | None) -> tuple[Any, Any]:
+    """Revoke a device login as the logged-in admin: the kiosk's session ends at its next request."""
+    lg = lang()
+    try:
+        user = user_with(Role.ADMIN)
+    except Forbidden:
+        return t("error.forbidden", lg), no_update
+    svc = services()
+    try:
+        svc.devices.revoke(user.username, svc.clock(), device_id)
+    except AdminError as e:
+        return t(f"admin.error.{e.key}", lg), no_update
+    return t("admin.done", lg, target=f"device:{device_id}"), (version or 0) + 1

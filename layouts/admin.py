@@ -1,4 +1,5 @@
-"""The administration page (/admin): users, departments, dispatch rules, time limits, the audit log.
+"""The administration page (/admin): users, departments, dispatch rules, time limits, kiosks' device
+logins, the audit log.
 
 A pure component tree: the page builder hands in the option lists, the callbacks fill the tables.
 """
@@ -92,5 +93,41 @@ def layout(lang: str, roles: Options, departments: Options, categories: Options,
         dcc.Store(id=ids.ADMIN_VERSION, data=0),
         html.H1(t("admin.title", lang)),
         html.Div(id=ids.ADMIN_MESSAGE, className="queue-message", role="status"),
-        users, depts, rules, sla, *extra, audit,
+        users, device_section(lang), depts, rules, sla, *extra, audit,
     ], className="admin", id="admin")
+
+
+def device_section(lang: str) -> html.Section:
+    return html.Section([
+        dcc.Store(id=ids.ADMIN_DEVICE_VERSION, data=0),
+        html.H2(t("admin.device.title", lang)),
+        html.Div([
+            html.Div([html.Label(t("admin.device.name", lang), htmlFor=ids.ADMIN_DEVICE_NAME),
+                      dcc.Input(id=ids.ADMIN_DEVICE_NAME, type="text", maxLength=64)], className="field"),
+            html.Div([html.Label(t("admin.device.user", lang), htmlFor=ids.ADMIN_DEVICE_USER),
+                      dcc.Dropdown(id=ids.ADMIN_DEVICE_USER, options=[], clearable=False)], className="field"),
+        ], className="admin-form"),
+        html.Button(t("admin.device.create", lang), id=ids.ADMIN_DEVICE_CREATE, n_clicks=0),
+        html.Div(id=ids.ADMIN_DEVICE_LINK, className="queue-message", role="status"),
+        html.Div(id=ids.ADMIN_DEVICES, className="admin-table"),
+    ], className="admin-devices")
+
+
+def device_link(lang: str, url: str) -> html.Div:
+    """The new device's link, shown once (the server keeps only its hash)."""
+    return html.Div([html.Span(t("admin.device.link", lang)), " ", html.Code(url, id="admin-device-url")])
+
+
+def device_table(lang: str, rows: Sequence[dict[str, Any]]) -> Any:
+    """One row per device login; live ones get a revoke button. Values are rendered as text."""
+    if not rows:
+        return html.P(t("admin.device.none", lang))
+    head = [t(f"admin.device.col_{c}", lang) for c in ("name", "user", "created", "by", "seen", "state")] + [""]
+    body = []
+    for r in rows:
+        cells = [html.Td(str(r[k] or "")) for k in ("name", "username", "created", "by", "seen")]
+        state = (t("admin.device.revoked", lang, at=r["revoked"]) if r["revoked"] else t("admin.device.live", lang))
+        action = "" if r["revoked"] else html.Button(t("admin.device.revoke", lang), id=ids.device_revoke(r["id"]),
+                                                     n_clicks=0, className="danger")
+        body.append(html.Tr([*cells, html.Td(state), html.Td(action)]))
+    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)], className="queue-table")

@@ -270,3 +270,15 @@ ADMIN_ONSPOT = "admin-onspot"
 ADMIN_FALLBACK = "admin-fallback"
 ADMIN_FALLBACK_SAVE = "admin-fallback-save"
 ADMIN_SETTINGS = "admin-settings"
+# /admin: kiosks' device logins
+ADMIN_DEVICES = "admin-devices"
+ADMIN_DEVICE_NAME = "admin-device-name"
+ADMIN_DEVICE_USER = "admin-device-user"
+ADMIN_DEVICE_CREATE = "admin-device-create"
+ADMIN_DEVICE_LINK = "admin-device-link"
+ADMIN_DEVICE_VERSION = "admin-device-version"
+DEVICE_REVOKE = "device-revoke"
+
+
+def device_revoke(device_id: int) -> dict[str, str | int]:
+    return {"type": DEVICE_REVOKE, "device": device_id}

@@ -7,7 +7,18 @@ from dash import dcc, html
 from i18n import t
 
 
-def root(lang: str, user: str | None, role_label: str | None, links: list[tuple[str, str]]) -> html.Div:
+def logout_control(lang: str, csrf: str) -> html.Form:
+    """Logout is a POST carrying the session's CSRF token (a GET or another site's form cannot log anyone
+    out); the button looks like the header's other links."""
+    return html.Form([
+        dcc.Input(type="hidden", name="csrf_token", value=csrf, id="logout-csrf"),
+        html.Button(t("nav.logout", lang), type="submit", className="nav-link link-button", id="logout"),
+    ], method="post", action="/logout", className="logout-form")
+
+
+def root(lang: str, user: str | None, role_label: str | None, links: list[tuple[str, str]],
+         csrf: str = "") -> html.Div:
+    """The frame; ``csrf`` is the session's token for the logout form (made per request by the caller)."""
     other = "en" if lang == "zh" else "zh"
     return html.Div([
         dcc.Location(id="url"),
@@ -17,7 +28,7 @@ def root(lang: str, user: str | None, role_label: str | None, links: list[tuple[
             html.Div([
                 html.Span(f"{user} · {role_label}" if user else "", className="who", id="who"),
                 html.A(t("lang.switch", lang), href=f"/lang/{other}?next=/", id="lang-switch", className="nav-link"),
-                html.A(t("nav.logout", lang), href="/logout", className="nav-link", id="logout"),
+                logout_control(lang, csrf),
             ], className="session"),
         ], className="app-header"),
         html.Main(dash.page_container, className="app-main"),

@@ -118,13 +118,13 @@ def test_purge_uploads_removes_only_attachments_older_than_the_retention(tmp_pat
 @pytest.mark.parametrize("secure", [False, True])
 def test_session_cookies_are_httponly_samesite_and_secure_behind_tls(settings_factory, clock, secure):
     import app as cityops_app
-    from webapp import PASSWORD, _hash
+    from webapp import PASSWORD, _hash, post_login
     from incidents.records import UserRow
 
     web = cityops_app.create_app(settings_factory(secure_cookies=secure), clock, background=False)
     with web.services.db.write.begin() as s:
         s.add(UserRow(username="operator", password_hash=_hash(), role="operator", display_name="op"))
-    r = web.server.test_client().post("/login", data={"username": "operator", "password": PASSWORD})
+    r = post_login(web.server.test_client(), {"username": "operator", "password": PASSWORD})
     cookies = [c for c in r.headers.getlist("Set-Cookie") if c.startswith(("session=", "remember_token="))]
     assert len(cookies) == 2
     for c in cookies:

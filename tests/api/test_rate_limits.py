@@ -12,7 +12,7 @@ import app as cityops_app
 from auth.ratelimit import RateSettingError
 from channels_helpers import TOKENS, WALL_SECRET, bearer
 from factories import WATER_COVER, report
-from webapp import PASSWORD
+from webapp import PASSWORD, post_login
 
 
 def _make(settings_factory: Any, clock: Any, **overrides: Any) -> Any:
@@ -108,14 +108,14 @@ def test_requests_per_token_per_minute_still_count_reads(settings_factory, clock
 def test_login_posts_are_limited_per_address_with_the_form_page(limited):
     client = limited.server.test_client()
     for user in ("operator", "verifier", "nobody"):  # three different names: the failed-login throttle is per name
-        assert client.post("/login", data={"username": user, "password": "wrong"}).status_code == 401
-    r = client.post("/login", data={"username": "admin", "password": PASSWORD})
+        assert post_login(client, {"username": user, "password": "wrong"}).status_code == 401
+    r = post_login(client, {"username": "admin", "password": PASSWORD})
     page = r.get_data(as_text=True)
     assert r.status_code == 429 and "登录尝试过于频繁" in page and 'id="login-submit"' in page
     _retry_after(r)
     # reading the form is not a post; another address still reaches the password check (no such user: 401)
     assert client.get("/login").status_code == 200
-    assert client.post("/login", data={"username": "admin", "password": PASSWORD},
+    assert post_login(client, {"username": "admin", "password": PASSWORD},
                        environ_base={"REMOTE_ADDR": "10.4.4.4"}).status_code == 401
 
 
@@ -172,8 +172,8 @@ def test_two_apps_on_one_redis_share_the_write_and_login_counts(settings_factory
         assert r.status_code == 429 and r.get_json()["field"] == "Authorization"
         _retry_after(r)
     # the same for login posts from one address
-    assert [c.post("/login", data={"username": f"u{i}", "password": "x"}).status_code
+    assert [post_login(c, {"username": f"u{i}", "password": "x"}).status_code
             for i, c in enumerate((a, b, a, b))] == [401, 401, 401, 401]
-    assert b.post("/login", data={"username": "u9", "password": "x"}).status_code == 429
+    assert post_login(b, {"username": "u9", "password": "x"}).status_code == 429
     for web in apps:
         web.services.db.dispose()

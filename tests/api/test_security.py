@@ -15,7 +15,7 @@ from channels_helpers import TOKENS, bearer
 from factories import WATER_COVER, report
 from incidents.model import Role
 from incidents.records import UserRow
-from webapp import PASSWORD, _hash, as_user
+from webapp import PASSWORD, _hash, as_user, post_login
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOADS = ["<script>alert('x')</script>", "<img src=x onerror=alert(1)>", "\"><svg onload=alert(2)>",
@@ -107,7 +107,7 @@ def test_search_and_filter_inputs_take_injection_strings_without_error(sec_app, 
 
 
 def test_the_login_form_echoes_a_username_escaped(sec_app):
-    r = sec_app.server.test_client().post("/login", data={"username": PAYLOADS[1], "password": "x"})
+    r = post_login(sec_app.server.test_client(), {"username": PAYLOADS[1], "password": "x"})
     page = r.get_data(as_text=True)
     assert r.status_code == 401 and "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
 
@@ -115,24 +115,24 @@ def test_the_login_form_echoes_a_username_escaped(sec_app):
 def test_login_is_throttled_per_address_and_username(sec_app):
     client = sec_app.server.test_client()
     for _ in range(3):
-        assert client.post("/login", data={"username": "operator", "password": "wrong"}).status_code == 401
+        assert post_login(client, {"username": "operator", "password": "wrong"}).status_code == 401
     # the fourth try is refused before the password is even checked, the right password too
-    r = client.post("/login", data={"username": "operator", "password": PASSWORD})
+    r = post_login(client, {"username": "operator", "password": PASSWORD})
     assert r.status_code == 429 and "登录失败次数过多" in r.get_data(as_text=True)
     # the same user from another address, and another user from this one, are not affected
-    other = client.post("/login", data={"username": "operator", "password": PASSWORD},
+    other = post_login(client, {"username": "operator", "password": PASSWORD},
                         environ_base={"REMOTE_ADDR": "10.9.9.9"})
     assert other.status_code == 302
-    assert client.post("/login", data={"username": "verifier", "password": PASSWORD}).status_code == 302
+    assert post_login(client, {"username": "verifier", "password": PASSWORD}).status_code == 302
 
 
 def test_a_successful_login_clears_the_failures(sec_app):
     client = sec_app.server.test_client()
     for _ in range(2):
-        client.post("/login", data={"username": "operator", "password": "wrong"})
-    assert client.post("/login", data={"username": "operator", "password": PASSWORD}).status_code == 302
+        post_login(client, {"username": "operator", "password": "wrong"})
+    assert post_login(client, {"username": "operator", "password": PASSWORD}).status_code == 302
     for _ in range(2):
-        assert client.post("/login", data={"username": "operator", "password": "wrong"}).status_code == 401
+        assert post_login(client, {"username": "operator", "password": "wrong"}).status_code == 401
 
 
 def test_uploads_are_never_served_as_html(sec_app):
@@ -145,7 +145,7 @@ def test_uploads_are_never_served_as_html(sec_app):
     (folder / "evil.html").write_text("<script>alert(1)</script>")
     name = "a" * 32 + ".jpg"
     (folder / name).write_bytes(b"<html><script>alert(1)</script></html>")  # HTML content under a photo name
-    client.post("/login", data={"username": "admin", "password": PASSWORD})
+    post_login(client, {"username": "admin", "password": PASSWORD})
     assert client.get(f"/uploads/{code}/evil.html").status_code == 404
     r = client.get(f"/uploads/{code}/{name}")
     assert r.status_code == 200 and r.mimetype == "image/jpeg" and r.headers["X-Content-Type-Options"] == "nosniff"

@@ -1,6 +1,7 @@
 """A whole app (Dash + Flask + Socket.IO) on a copied template database, with one user per role."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterator
@@ -45,5 +46,30 @@ def as_user(web: Any, username: str, lang: str = "zh") -> Iterator[None]:
         yield
 
 
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token a server-rendered form (login, logout) carries."""
+    found = _CSRF.search(page)
+    assert found, "the page has no csrf_token field"
+    return found.group(1)
+
+
+def form_token(client: Any) -> str:
+    """Read the login form as a browser would, for the token its post must carry."""
+    return csrf_of(client.get("/login").get_data(as_text=True))
+
+
+def post_login(client: Any, data: dict[str, str], **kwargs: Any) -> Any:
+    """POST /login with ``data`` and the token of a freshly read form (what a browser sends)."""
+    return client.post("/login", data={**data, "csrf_token": form_token(client)}, **kwargs)
+
+
 def login(client: Any, username: str, password: str = PASSWORD) -> Any:
-    return client.post("/login", data={"username": username, "password": password})
+    return post_login(client, {"username": username, "password": password})
+
+
+def logout(client: Any) -> Any:
+    """POST /logout with the session's token (the one the login form shows, the same for every form)."""
+    return client.post("/logout", data={"csrf_token": form_token(client)})

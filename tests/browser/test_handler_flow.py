@@ -105,3 +105,20 @@ def test_console_sections_and_admin_page_render_in_a_browser(live_app: str) -> N
     finally:
         operator.driver.quit()
         admin.driver.quit()
+
+
+def test_the_headers_logout_posts_and_ends_the_session(live_app: str) -> None:
+    """The header's 退出 is a form posting the session's CSRF token: clicking it lands on the login form,
+    and the pages need a login again."""
+    b = make_browser(1280, 800)
+    try:
+        login(b, live_app, "operator", "/intake")
+        b.wait_for_element("#logout")
+        b.driver.find_element(By.ID, "logout").click()
+        b.wait_for_element("#login-submit")
+        assert "/login" in b.driver.current_url
+        b.driver.get(live_app + "/intake")
+        b.wait_for_element("#login-submit")
+        assert "/login" in b.driver.current_url
+    finally:
+        b.driver.quit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -94,7 +95,10 @@ def _session(base: str, username: str) -> Any:
     import requests
 
     s = requests.Session()
-    r = s.post(base + "/login", data={"username": username, "password": PASSWORD}, allow_redirects=False)
+    form = s.get(base + "/login", timeout=10).text  # the form's csrf_token must ride along with the post
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    r = s.post(base + "/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
+               allow_redirects=False, timeout=10)
     assert r.status_code in (302, 303), r.text[:300]
     return s
 

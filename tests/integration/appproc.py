@@ -6,6 +6,7 @@ Python Socket.IO client against the processes exactly as a deployment runs them.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -99,7 +100,10 @@ def session(base: str, username: str) -> Any:
     import requests
 
     s = requests.Session()
-    r = s.post(f"{base}/login", data={"username": username, "password": PASSWORD}, allow_redirects=False, timeout=10)
+    form = s.get(f"{base}/login", timeout=10).text  # the form's csrf_token must ride along with the post
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    r = s.post(f"{base}/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
+               allow_redirects=False, timeout=10)
     assert r.status_code == 302, r.text[:300]
     return s
 
