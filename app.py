@@ -277,7 +277,13 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     app.services = services
     if settings.demo and (background if background is not None else True):
         start_demo(services, socketio)
+    loader = server.extensions["cityops_sessions"]
+    services.broadcaster.login_valid = lambda login_id: loader(login_id) is not None
     if background if background is not None else True:
+        if settings.socket_recheck_s > 0:
+            stop = threading.Event()
+            services.background.append(stop)
+            socketio.start_background_task(services.broadcaster.run_recheck, stop, settings.socket_recheck_s)
         start_escalation(services, socketio)
         start_exchange(services, socketio)
         if settings.asof_upkeep_s > 0:

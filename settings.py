@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     session_idle_min: float = Field(default=30.0, ge=0, alias="CITYOPS_SESSION_IDLE_MIN",
                                     description="minutes without a request after which a session is logged out; "
                                                 "0 = never (kiosks' device logins never are)")
+    socket_recheck_s: float = Field(default=30.0, ge=0, alias="CITYOPS_SOCKET_RECHECK_S",
+                                    description="seconds between re-checks of open sockets' logins; 0 = never")
     login_window_s: int = Field(default=300, alias="CITYOPS_LOGIN_WINDOW_S")
     upload_retention_days: int = Field(default=0, alias="CITYOPS_UPLOAD_RETENTION_DAYS",
                                        description="purge-uploads removes photos older than this; 0 keeps all")

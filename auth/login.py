@@ -92,7 +92,9 @@ def install(server: Flask, services: Any) -> LoginManager:
     """Flask-Login, the login/logout/device routes and the guard, on ``services``' store and clock."""
     settings, db, clock = services.settings, services.db, services.clock
     manager = LoginManager(server)
-    manager.user_loader(SessionLoader(db.read, services.devices, clock, timedelta(days=settings.remember_days)))
+    loader = SessionLoader(db.read, services.devices, clock, timedelta(days=settings.remember_days))
+    manager.user_loader(loader)
+    server.extensions["cityops_sessions"] = loader  # open sockets are re-checked with it (live/broadcaster.py)
     idle_s = settings.session_idle_min * 60
 
     def _start_session(user: Any, *, remember: bool) -> None:

@@ -8,6 +8,7 @@ as its message queue, so an event committed in any process reaches sockets held 
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time as _time
 from datetime import date, datetime, time, timedelta, timezone
@@ -21,6 +22,7 @@ from auth.roles import WALL_ROOM, push_rooms, rooms_of, user_room
 from incidents.privacy import payload_for
 from live.batcher import AlertRule, Batcher, build_delta, for_display, touches_ranking
 
+log = logging.getLogger(__name__)
 Snapshot = Callable[[], dict[str, Any]]
 Kpis = Callable[[], dict[str, Any]]
 Ranking = Callable[[], list[dict[str, Any]]]
@@ -50,6 +52,10 @@ class Broadcaster:
         self.tz: Any = None
         self._lock = threading.Lock()
         self.transports: dict[str, str] = {}  # socket.io sid → engine.io sid
+        self.logins: dict[str, str] = {}  # socket.io sid → the login id it connected with
+        #: Whether a login id is still good (the session loader): a socket whose login ended (logout, password
+        #: reset, revoked kiosk, expiry) is disconnected at the next :meth:`recheck`.
+        self.login_valid: Callable[[str], bool] | None = None
         socketio.on_event("connect", self._on_connect)
         socketio.on_event("disconnect", self._on_disconnect)
 
@@ -63,6 +69,7 @@ class Broadcaster:
         with self._lock:
             self.transports[sid] = self.socketio.server.manager.eio_sid_from_sid(sid, "/")
             self.users[sid] = current_user.username
+            self.logins[sid] = current_user.get_id()
         if WALL_ROOM in rooms:  # the city-wide picture only for those who may see the wall
             self.socketio.emit("snapshot", for_display(self.snapshot(), self.datum), to=sid)
         return True
@@ -71,6 +78,27 @@ class Broadcaster:
         with self._lock:
             self.transports.pop(request.sid, None)  # type: ignore[attr-defined]
             self.users.pop(request.sid, None)  # type: ignore[attr-defined]
+            self.logins.pop(request.sid, None)  # type: ignore[attr-defined]
+
+    def recheck(self) -> int:
+        """Disconnect this process's sockets whose login has ended since they connected (a socket is checked
+        only at its handshake otherwise, and a wall page would go on receiving pushes); returns how many."""
+        if self.login_valid is None:
+            return 0
+        with self._lock:
+            logins = list(self.logins.items())
+        ended = [sid for sid, login_id in logins if not self.login_valid(login_id)]
+        for sid in ended:
+            self.socketio.server.disconnect(sid, namespace="/")
+        return len(ended)
+
+    def run_recheck(self, stop: threading.Event, every_s: float) -> None:
+        """The background loop of :meth:`recheck` (each process checks the sockets it holds)."""
+        while not stop.wait(every_s):
+            try:
+                self.recheck()
+            except Exception:  # noqa: BLE001 - a failed pass must not end the loop; the next one retries
+                log.exception("socket login re-check failed")
 
     def transport_counts(self) -> dict[str, int]:
         """Connected sockets of this process by transport (websocket / polling), read at call time

@@ -95,3 +95,24 @@ def test_pushes_reach_only_those_who_may_read_the_case_and_carry_no_phone(web: A
     assert [m["incident"]["code"] for m in got["gw_a"]] == [a.code]
     assert got["gw_b"] == [] and got["swj_other"] == []
     assert got["dept_handler"] == []  # it left the department: nothing more about it
+
+
+def test_a_socket_whose_login_ended_is_disconnected_at_the_next_recheck(web: Any) -> None:
+    """A socket is checked at its handshake; after a logout elsewhere (the session token rotated) the open
+    socket of the old session is cut by the periodic re-check instead of receiving pushes until a reload."""
+    from webapp import logout
+
+    client = web.server.test_client()
+    login(client, "wall")
+    sock = web.socketio.test_client(web.server, flask_test_client=client)
+    other = _socket(web, "operator")
+    assert sock.is_connected() and web.services.broadcaster.recheck() == 0
+    logout(_logged_in(web, "wall"))  # the same user logs out on another screen: every session of theirs ends
+    assert web.services.broadcaster.recheck() == 1
+    assert not sock.is_connected() and other.is_connected()
+
+
+def _logged_in(web: Any, username: str) -> Any:
+    client = web.server.test_client()
+    login(client, username)
+    return client
