@@ -4,7 +4,7 @@ Why a handler filter and not a logger filter: records of child loggers (``werkze
 ``engineio``) propagate to the root's handlers without passing the root logger's filters, so the
 masking must sit on the handler to see every line. A full phone number is masked with the same
 function the UI uses (``incidents.privacy.mask_phone``), Bearer tokens, ``api_key`` / ``password`` /
-``token`` values and Authorization headers are replaced by ``[redacted]``.
+``token`` values, Authorization headers and device-login links are replaced by ``[redacted]``.
 """
 from __future__ import annotations
 
@@ -24,9 +24,14 @@ SECRET = re.compile(r"(?i)(bearer\s+|authorization[\"']?\s*[:=]\s*[\"']?(?:beare
                     r"(?:api_key|password|token|secret)[\"']?\s*[:=]\s*[\"']?)([^\s&\"',;]+)")
 
 
+#: A kiosk's one-time device link carries its secret in the path (auth/devices.py), so access logs hold it.
+DEVICE_LINK = re.compile(r"(/device/)([^\s/?\"']+)")
+
+
 def scrub(text: str) -> str:
     """``text`` without full phone numbers or secrets (idempotent)."""
     text = SECRET.sub(lambda m: m.group(1) + "[redacted]", text)
+    text = DEVICE_LINK.sub(lambda m: m.group(1) + "[redacted]", text)
     return PHONE.sub(lambda m: mask_phone(m.group(0)), text)
 
 

@@ -72,6 +72,8 @@ def test_scrub_masks_phones_and_redacts_secrets_but_keeps_incident_codes():
     assert "op-secret-123456" not in out and "abc123" not in out and out.count("[redacted]") == 2
     assert "2026031000001" in out and "3281234" not in out
     assert scrub(out) == out
+    kiosk = scrub('127.0.0.1 - - "GET /device/Zk3_x-9qLm HTTP/1.1" 302 -')
+    assert "Zk3_x-9qLm" not in kiosk and "/device/[redacted] HTTP/1.1" in kiosk
 
 
 def test_json_logs_carry_the_request_id_and_no_phone(api_app):
