@@ -269,6 +269,9 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
 
     install_api(server, services)
     register_pages(app, services)
+    from ops.headers import install as install_headers
+
+    install_headers(app, settings)  # CSP fitted to Dash's inline scripts, nosniff, no framing (README)
     app.socketio = socketio
     app.services = services
     if settings.demo and (background if background is not None else True):
