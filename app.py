@@ -175,12 +175,15 @@ def require_secret(settings: Any) -> None:
 
 
 def install_production(server: Any, services: Services) -> None:
-    """Request ids, cookies behind TLS, the trusted proxy, login throttling (README "Production")."""
+    """Request ids, body limits, cookies behind TLS, the trusted proxy, login throttling (README "Production")."""
     from auth.throttle import LoginThrottle
     from ops.logs import install_request_id
 
+    from ops.body_limit import install as limit_bodies
+
     st = services.settings
     install_request_id(server)
+    limit_bodies(server, st)  # chunked bodies too: /api/ and /open311/ at CITYOPS_API_MAX_BODY
     if st.secure_cookies:
         server.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     if st.proxy_fix > 0:
@@ -273,6 +276,9 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
 
     install_api(server, services)
     register_pages(app, services)
+    from ops.headers import install as install_headers
+
+    install_headers(app, settings)  # CSP fitted to Dash's inline scripts, nosniff, no framing (README)
     app.socketio = socketio
     app.services = services
     if settings.demo and (background if background is not None else True):

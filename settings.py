@@ -56,9 +56,18 @@ class Settings(BaseSettings):
     # Machine intake channels (api/): body limit, alarm de-duplication window, Open311 jurisdiction,
     # requests per minute per token (0 = no limit).
     api_max_body: int = Field(default=1_000_000, alias="CITYOPS_API_MAX_BODY")
+    max_request_bytes: int = Field(
+        default=100_000_000, alias="CITYOPS_MAX_REQUEST_BYTES",
+        description="largest request body outside /api/ and /open311/, chunked or not (Dash callbacks carry "
+                    "uploads base64-encoded: the import's 20 MB CSV is ~27 MB, workbench photos add up)")
     alarm_window_min: float = Field(default=30.0, alias="CITYOPS_ALARM_WINDOW_MIN")
     open311_jurisdiction: str = Field(default="siping", alias="CITYOPS_OPEN311_JURISDICTION")
     api_rate_per_min: int = Field(default=0, alias="CITYOPS_API_RATE_PER_MIN")
+    # Open311 GETs (requests, one request, tokens): "public" as Open311 clients expect, or "key" (a valid
+    # api_key required). Either way answers carry no reporter data and rounded points (api/open311_public.py).
+    open311_reads: Literal["public", "key"] = Field(
+        default="public", alias="CITYOPS_OPEN311_READS",
+        description="public: GET requests without a key (the spec's default); key: GET needs a valid api_key")
     # Shared rate limits (auth/ratelimit.py; counted in Redis with REDIS_URL): Flask-Limiter strings, "" = none.
     api_write_rate: str = Field(default="", alias="CITYOPS_API_WRITE_RATE",
                                 description="API/Open311 writes per token, or per client address without a "

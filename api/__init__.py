@@ -42,6 +42,11 @@ def install(server: Any, services: Any) -> None:
 
     def _http_error(exc: HTTPException) -> Any:
         refusals.count(exc.code or 500, None, "too_large" if exc.code == 413 else None)
+        if exc.code == 413 and request.path.startswith(("/api/", "/open311/")):  # also chunked bodies (ops.body_limit)
+            limit = services.settings.api_max_body
+            if request.path.startswith("/api/"):
+                return ApiError(413, "too_large", f"the body is larger than {limit} bytes", None).response()
+            return open311.error_response(413, f"the body is larger than {limit} bytes")
         if request.path.startswith("/api/"):
             return ApiError(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "",
                             None).response()

@@ -5,6 +5,10 @@ Our taxonomy's small classes are the services; the department is ``agency_respon
 are created synchronously, so POST answers with ``service_request_id`` (our incident code) and tokens
 resolve only to codes. Tolerated client habits: ``service/{code}``, ``api_key`` in the query string, an
 empty ``jurisdiction_id`` and doubled slashes (merged in ``api.install``).
+
+Reads are public unless ``CITYOPS_OPEN311_READS=key``; in both modes an answer is written for anyone to
+read (``api.open311_public``): no reporter data, phone numbers and emails masked in the text, points
+rounded to ~100 m, ``media_url`` only as an http(s) URL, and at most ``MAX_IDS`` codes per id list.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from flask_limiter import RateLimitExceeded
 
 from api import refusals
 from api.access import WRITERS, rate_limited, request_token, services
+from api.open311_public import MAX_IDS, is_web_url, public_media_url, public_point, public_text
 from dispatch.channels import IdempotencyMismatch
 from i18n import t
 from incidents.intake import IntakeError
@@ -29,6 +34,8 @@ bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 FMT = "<any(json, xml):fmt>"
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
+#: The GETs that show requests; ``CITYOPS_OPEN311_READS=key`` puts them behind a valid api_key.
+READ_ENDPOINTS = frozenset({"open311.list_requests", "open311.get_request", "open311.token_lookup"})
 REQUEST_FIELDS = ("service_request_id", "status", "status_notes", "service_name", "service_code", "description",
                   "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
                   "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url")
@@ -76,6 +83,8 @@ def _jurisdiction() -> None:
     limit = services().settings.api_max_body
     if request.content_length is not None and request.content_length > limit:
         raise Open311Error(413, f"the body is larger than {limit} bytes", "body", "too_large")
+    if request.endpoint in READ_ENDPOINTS and services().settings.open311_reads == "key" and request_token() is None:
+        raise Open311Error(403, "api_key is missing or not valid (this server answers requests only with a key)")
 
 
 def _out(root: str, item: str, rows: list[dict[str, Any]], fmt: str, status: int = 200) -> Response:
@@ -169,6 +178,9 @@ def create_request(fmt: str) -> Response:
     if not f.get("lat") and not f.get("long"):
         raise Open311Error(400, "lat and long are required (address_string / address_id lookup is not offered)",
                            "location", "required")
+    media = (f.get("media_url") or "").strip()
+    if media and not is_web_url(media):
+        raise Open311Error(400, "media_url must be an absolute http:// or https:// URL", "media_url", "invalid")
     extra = {k: f[k] for k in ("email", "device_id", "account_id", "first_name", "last_name", "media_url") if f.get(k)}
     raw = {"category": code, "severity": f.get("attribute[severity]") or "normal",
            "description": f.get("description") or name, "lon": f.get("long"), "lat": f.get("lat"),
@@ -196,7 +208,10 @@ def list_requests(fmt: str) -> Response:
     now = services().clock()
     ids = [c.strip() for c in (args.get("service_request_id") or "").split(",") if c.strip()]
     if ids:  # overrides every other filter, per the spec
-        return _out("service_requests", "request", [_request(i) for i in _by_codes(ids[:MAX_REQUESTS])], fmt)
+        ids = list(dict.fromkeys(ids))
+        if len(ids) > MAX_IDS:
+            raise Open311Error(400, f"service_request_id lists at most {MAX_IDS} ids per request")
+        return _out("service_requests", "request", [_request(i) for i in _by_codes(ids)], fmt)
     end = _date(args.get("end_date"), "end_date")
     start = _date(args.get("start_date"), "start_date") or (end or now) - timedelta(days=DEFAULT_DAYS)
     states: list[str] = []
@@ -251,6 +266,8 @@ def _date(value: str | None, field: str) -> datetime | None:
 
 
 def _request(i: Incident) -> dict[str, Any]:
+    """One request as the public may see it (``api.open311_public``): the fields are picked one by one,
+    so the reporter's phone and ``extra`` (email, names, device and account ids) never reach an answer."""
     svc = services()
     ref = svc.reference.get()
     tz = svc.settings.tz
@@ -266,10 +283,11 @@ def _request(i: Incident) -> dict[str, Any]:
     return {
         "service_request_id": i.code, "status": "closed" if i.state in FINAL_STATES else "open",
         "status_notes": t(f"state.{i.state.value}", "zh"), "service_name": name, "service_code": i.category,
-        "description": i.description, "agency_responsible": dept.zh if dept else None, "service_notice": "",
+        "description": public_text(i.description), "agency_responsible": dept.zh if dept else None, "service_notice": "",
         "requested_datetime": iso(i.reported_at), "updated_datetime": iso(i.updated_at or i.reported_at),
-        "expected_datetime": iso(i.deadline), "address": i.address, "address_id": None, "zipcode": None,
-        "lat": i.lat, "long": i.lon, "media_url": i.extra.get("media_url"),
+        "expected_datetime": iso(i.deadline), "address": public_text(i.address), "address_id": None,
+        "zipcode": None, "lat": public_point(i.lat), "long": public_point(i.lon),
+        "media_url": public_media_url(i.extra.get("media_url")),
     }
 
 

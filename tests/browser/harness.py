@@ -2,7 +2,9 @@
 
 The app runs as a subprocess exactly as a user starts it, so Socket.IO runs over a real websocket.
 Browsers are Dash's own testing ``Browser`` (what ``dash_duo`` wraps), with Chromium's background
-networking off and the performance log on, so a test can prove no request left the machine.
+networking off and the performance log on, so a test can prove no request left the machine. Their console
+messages are collected (``CONSOLE``) so that conftest.py fails any test during which the page hit the
+Content-Security-Policy.
 """
 from __future__ import annotations
 
@@ -143,10 +145,50 @@ def wait_until(predicate: Any, timeout: float = 20.0, step: float = 0.05) -> Any
     raise AssertionError("condition not met in time")
 
 
+#: Every browser console message read so far this session, in order. Chromium hands each message out once
+#: (``get_log`` drains it), so every read — a test's own included — is kept here for the CSP check.
+CONSOLE: list[str] = []
+#: Drivers not yet quit, read once more after each test.
+LIVE: list[Any] = []
+#: How Chromium words a Content-Security-Policy violation in the console.
+CSP_MARKERS = ("Content Security Policy", "Refused to")
+
+
+def csp_violations(messages: list[str]) -> list[str]:
+    return [m for m in messages if any(marker in m for marker in CSP_MARKERS)]
+
+
+def drain_consoles() -> None:
+    """Read the console of every open browser into ``CONSOLE``."""
+    for driver in list(LIVE):
+        try:
+            driver.get_log("browser")
+        except Exception:  # a crashed or closing browser has nothing more to say
+            LIVE.remove(driver)
+
+
 def make_browser(width: int = 1920, height: int = 1080):  # type: ignore[no-untyped-def]
     from dash.testing.browser import Browser
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
+    class WatchedChrome(webdriver.Chrome):
+        """Chromium whose console messages are kept in ``CONSOLE`` (read before it quits, too)."""
+
+        def get_log(self, log_type: str) -> Any:
+            entries = super().get_log(log_type)
+            if log_type == "browser":
+                CONSOLE.extend(str(e.get("message", "")) for e in entries)
+            return entries
+
+        def quit(self) -> None:
+            try:
+                self.get_log("browser")
+            except Exception:
+                pass
+            if self in LIVE:
+                LIVE.remove(self)
+            super().quit()
 
     class CityBrowser(Browser):
         """Dash's Browser on Debian's Chromium, offline-safe flags, with the network (performance) log."""
@@ -159,7 +201,9 @@ def make_browser(width: int = 1920, height: int = 1080):  # type: ignore[no-unty
                          f"--window-size={width},{height}", "--hide-scrollbars"):
                 o.add_argument(flag)
             o.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-            return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=o)
+            driver = WatchedChrome(service=Service(shutil.which("chromedriver")), options=o)
+            LIVE.append(driver)
+            return driver
 
     b = CityBrowser("chrome", headless=True, percy_run=False, wait_timeout=15)
     # The viewport exactly (a wall is 1920×1080 of page, not of window).

@@ -264,10 +264,13 @@ def _sweep(b: Any, base: str, log: Path, tmp_path: Path) -> None:
         made.append(body["code"])
     first, urgent, returned = made
     lon, lat = _point(3)
-    status, body = _http(base, "/open311/v2/requests.json", token=False, form={
-        "api_key": TOKEN, "service_code": WATER_COVER, "lat": str(lat), "long": str(lon),
-        "description": tagged("O311-DESC"), "address_string": tagged("O311-ADDR"), "first_name": SCRIPT,
-        "last_name": IMG, "email": SVG, "device_id": SQL, "account_id": LIKE, "media_url": JS_URL})
+    form = {"api_key": TOKEN, "service_code": WATER_COVER, "lat": str(lat), "long": str(lon),
+            "description": tagged("O311-DESC"), "address_string": tagged("O311-ADDR"), "first_name": SCRIPT,
+            "last_name": IMG, "email": SVG, "device_id": SQL, "account_id": LIKE}
+    status, body = _http(base, "/open311/v2/requests.json", token=False, form={**form, "media_url": JS_URL})
+    assert status == 400 and body[0]["description"].startswith("media_url"), body  # refused, never stored
+    status, body = _http(base, "/open311/v2/requests.json", token=False,
+                         form={**form, "media_url": "https://example.invalid/p.png?q=" + SCRIPT})
     assert status == 200, body
     open311 = body[0]["service_request_id"]
     lon, lat = _point(4)
