@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     api_write_rate: str = Field(default="", alias="CITYOPS_API_WRITE_RATE",
                                 description="API/Open311 writes per token, or per client address without a "
                                             "valid token, e.g. 120/minute")
+    open311_read_rate: str = Field(default="120/minute", alias="CITYOPS_OPEN311_READ_RATE",
+                                   description="Open311 GETs without a valid api_key, per client address (a "
+                                               "public deployment's codes cannot be swept in bulk)")
     login_rate: str = Field(default="30/minute", alias="CITYOPS_LOGIN_RATE",
                             description="login form posts per client address")
     rate_key_prefix: str = Field(default="cityops-rate", alias="CITYOPS_RATE_KEY_PREFIX",

@@ -67,13 +67,17 @@ def declare_limits(server: Any, settings: Any) -> None:
     ``/api/v1`` and Open311: requests per token (``CITYOPS_API_RATE_PER_MIN``), and writes per token or,
     without a valid token, per address (``CITYOPS_API_WRITE_RATE``). Each blueprint answers its own 429."""
     from api import open311, rest
-    from api.access import rate_key, without_token
+    from api.access import rate_key, with_token, without_token
     from auth.ratelimit import EXTENSION, checked_rate
 
     limiter = server.extensions.get(EXTENSION)
     if limiter is None:
         return
     write = checked_rate(settings.api_write_rate, "CITYOPS_API_WRITE_RATE")
+    anonymous_reads = checked_rate(settings.open311_read_rate, "CITYOPS_OPEN311_READ_RATE")
+    if anonymous_reads:  # keyed by address; a request with a valid key is counted per token above instead
+        limiter.shared_limit(anonymous_reads, scope="open311-read", key_func=rate_key, methods=["GET"],
+                             exempt_when=with_token)(open311.bp)
     for bp in (rest.bp, open311.bp):
         if settings.api_rate_per_min > 0:
             limiter.shared_limit(f"{settings.api_rate_per_min}/minute", scope="api-token", key_func=rate_key,

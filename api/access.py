@@ -56,6 +56,10 @@ def without_token() -> bool:
     return request_token() is None
 
 
+def with_token() -> bool:
+    return request_token() is not None
+
+
 def rate_limited(exc: RateLimitExceeded) -> tuple[str, int]:
     """The 429's message (which limit, counted against whom) and its ``Retry-After`` in seconds."""
     whom = "this token" if request_token() is not None else "this address without a valid token"

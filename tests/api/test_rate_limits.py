@@ -96,6 +96,19 @@ def test_open311_posts_count_against_the_tokens_writes(limited):
     assert r.status_code == 429 and "this token" in r.get_json()[0]["description"]
 
 
+def test_anonymous_open311_reads_are_limited_per_address_and_a_key_is_not(settings_factory, clock):
+    """Public Open311 reads need no key; without one they count per address, so codes cannot be swept."""
+    web = _make(settings_factory, clock, open311_read_rate="3/minute")
+    client = web.server.test_client()
+    url = "/open311/v2/requests/2026031000001.json"
+    assert [client.get(url).status_code for _ in range(3)] == [404, 404, 404]
+    r = client.get(url)
+    assert r.status_code == 429 and "this address" in r.get_json()[0]["description"] and _retry_after(r) > 0
+    assert client.get(url, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 404  # another address
+    assert client.get(url + "?api_key=op-secret-123456").status_code == 404  # a key counts as its token's
+    web.services.db.dispose()
+
+
 def test_requests_per_token_per_minute_still_count_reads(settings_factory, clock):
     """``CITYOPS_API_RATE_PER_MIN`` is every request of a token (reads too); a session read is not a token's."""
     web = _make(settings_factory, clock, api_rate_per_min=2)
