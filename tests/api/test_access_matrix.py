@@ -250,3 +250,25 @@ def test_payload_fields_are_checked_on_the_way_in(world, payload, field):
     case = _new_case(web, "SWJ", None, cell=RURAL_CELL, east_m=60 * len(str(payload)) % 900)
     r = _act(web, OP_SECRET, case.code, action="note", version=case.version, note="n", payload=payload)
     assert r.status_code == 422 and r.get_json()["field"] == field
+
+
+HANDLERS = sorted(u for u, (role, _, _) in USERS.items()
+                  if role in (Role.DEPT_HANDLER, Role.DEPT_HEAD, Role.GRID_WORKER) and u in READS)
+
+
+@pytest.mark.parametrize("user", HANDLERS)
+def test_the_workbenchs_case_view_opens_exactly_the_cases_the_policy_gives(world, user):
+    """The page's own callback, called as the user (what ``/_dash-update-component`` runs), whatever row
+    the browser claims was picked."""
+    from callbacks import workbench as wcb
+    from i18n import t
+    from webapp import as_user
+
+    web, codes = world
+    for name, code in codes.items():
+        with as_user(web, user):
+            shown, selected = wcb.show_detail([{"code": code}], 0)
+        if name in READS[user]:
+            assert selected == f"{code}@{web.services.incidents.get(code).version}", (user, name)
+        else:
+            assert (shown, selected) == (t("handling.error.not_yours", "zh"), None), (user, name)
