@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request

@@ -102,6 +102,10 @@ def install(server: Flask, services: Any) -> LoginManager:
         session.clear()
         login_user(user, remember=remember)
         session[SEEN] = clock().timestamp()
+        # The new session's CSRF token is made now, so the login's own cookie carries it: made lazily by the
+        # first page, it could be lost to the page's concurrent requests, each answering with the cookie it
+        # came with, and the logout form would then hold a token the session no longer has.
+        csrf_token()
 
     @server.route("/login", methods=["GET", "POST"])
     def login() -> Response | tuple[str, int]:

@@ -220,14 +220,13 @@ def wait_text(driver: Any, css: str, timeout: float = 30) -> None:
 
 def socket_clients(services: Any, base: str, clients: int, events: int) -> dict[str, Any]:
     """N websocket clients in the wall room; every one must see all ``events`` new incidents."""
-    import requests
     import socketio
 
     from factories import WATER_COVER, operator, report
     from incidents.model import Channel
+    from webclient import login_session
 
-    s = requests.Session()
-    s.post(base + "/login", data={"username": "wall", "password": PASSWORD}, allow_redirects=False)
+    s = login_session(base, "wall", PASSWORD)
     cookie = "; ".join(f"{k}={v}" for k, v in s.cookies.items())
     seen: list[set[str]] = []
     conns = []

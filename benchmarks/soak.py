@@ -143,7 +143,7 @@ def _client_class() -> type:
 def client_worker(conn: Any, specs: list[tuple[int, str]], password: str, quiet_s: float) -> None:
     """Hold the clients ``specs`` (index, base URL) until told to stop; then, once no message has come
     for ``quiet_s`` (the last windows reach every client), send back what each saw and when it dropped."""
-    import requests
+    from webclient import login_session
 
     Client = _client_class()
     seen = [Seen() for _ in specs]
@@ -178,8 +178,7 @@ def client_worker(conn: Any, specs: list[tuple[int, str]], password: str, quiet_
 
     try:
         for k, (_, base) in enumerate(specs):
-            s = requests.Session()
-            s.post(f"{base}/login", data={"username": "wall", "password": password}, allow_redirects=False)
+            s = login_session(base, "wall", password)
             c = Client(http_session=s, reconnection=True,
                        websocket_extra_options={"skip_utf8_validation": True})
             c.on("delta", lambda d, k=k: on_delta(k, d))
@@ -538,4 +537,5 @@ def _run(args: Any, seconds: float, clients_n: int, warmup: float, procs_n: int,
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))  # webclient: the login form's CSRF token (spawned clients inherit it)
     sys.exit(main())

@@ -6,7 +6,6 @@ Python Socket.IO client against the processes exactly as a deployment runs them.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -97,15 +96,10 @@ class AppProcess:
 
 
 def session(base: str, username: str) -> Any:
-    import requests
+    """A ``requests.Session`` logged in as ``username`` (every test user's password)."""
+    from webclient import login_session
 
-    s = requests.Session()
-    form = s.get(f"{base}/login", timeout=10).text  # the form's csrf_token must ride along with the post
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
-    r = s.post(f"{base}/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
-               allow_redirects=False, timeout=10)
-    assert r.status_code == 302, r.text[:300]
-    return s
+    return login_session(base, username, PASSWORD)
 
 
 def bearer() -> dict[str, str]:
