@@ -3,7 +3,7 @@ dispatch rules and time limits through :class:`auth.admin.AdminService`, and kio
 :class:`auth.devices.DeviceService`; both audit every change."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 from flask import request
@@ -198,29 +198,31 @@ def on_device_action(_create: int, _revokes: list[int], name: str | None, userna
 
 def device_create(name: str | None, username: str | None, version: int | None) -> tuple[Any, Any]:
     """Make a device login as the logged-in admin; the answer shows its link once."""
-    lg = lang()
-    try:
-        user = user_with(Role.ADMIN)
-    except Forbidden:
-        return t("error.forbidden", lg), no_update
-    svc = services()
-    try:
+    def create(user: Any, svc: Any, lg: str) -> Any:
         _id, secret = svc.devices.create(user.username, svc.clock(), name=name or "", username=username or "")
-    except AdminError as e:
-        return t(f"admin.error.{e.key}", lg), no_update
-    return view.device_link(lg, f"{request.host_url.rstrip('/')}/device/{secret}"), (version or 0) + 1
+        return view.device_link(lg, f"{request.host_url.rstrip('/')}/device/{secret}")
+
+    return _as_admin(version, create)
 
 
 def device_revoke(device_id: int, version: int | None) -> tuple[Any, Any]:
     """Revoke a device login as the logged-in admin: the kiosk's session ends at its next request."""
+    def revoke(user: Any, svc: Any, lg: str) -> Any:
+        svc.devices.revoke(user.username, svc.clock(), device_id)
+        return t("admin.done", lg, target=f"device:{device_id}")
+
+    return _as_admin(version, revoke)
+
+
+def _as_admin(version: int | None, work: Callable[[Any, Any, str], Any]) -> tuple[Any, Any]:
+    """``work(user, services, lang)`` as the logged-in admin (checked on the server): its answer and the
+    next version, or the refusal in the user's language and no new version."""
     lg = lang()
     try:
         user = user_with(Role.ADMIN)
     except Forbidden:
         return t("error.forbidden", lg), no_update
-    svc = services()
     try:
-        svc.devices.revoke(user.username, svc.clock(), device_id)
+        return work(user, services(), lg), (version or 0) + 1
     except AdminError as e:
         return t(f"admin.error.{e.key}", lg), no_update
-    return t("admin.done", lg, target=f"device:{device_id}"), (version or 0) + 1
