@@ -45,6 +45,7 @@ class Services:
     devices: Any = None  # auth.devices.DeviceService: kiosks' revocable device logins, made on /admin
     reference_admin: Any = None  # auth.reference_admin.ReferenceAdminService: places, calendar, onspot, fallback
     exchange: Any = None  # dispatch.outbox.ExchangeService: connectors, outbox, dead letters (issue 10)
+    case_files: Any = None  # dispatch.case_file.CaseFileService: the case file (案卷) as one viewer sees it
     started_at: float = field(default_factory=_time.monotonic)
     background: list[Any] = field(default_factory=list)
 
@@ -89,6 +90,9 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     from dispatch.handling_service import HandlingService
 
     services.handling = HandlingService(incidents, reference, db, settings.uploads_dir, settings.upload_max_bytes)
+    from dispatch.case_file import CaseFileService
+
+    services.case_files = CaseFileService(incidents, reference, grid, db, services.handling)
     from auth.admin import AdminService
     from dispatch.routing import RoutingService
 
@@ -269,6 +273,9 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     from callbacks.workbench import register_photo_route
 
     register_photo_route(server)
+    from callbacks.case import register_case_route
+
+    register_case_route(server)  # /case/<code>: 403 outside the viewer's scope
     from callbacks.analytics_report import register_report_route
 
     register_report_route(server)  # /analytics/report.pdf|png (issue 8)
@@ -334,10 +341,15 @@ def register_pages(app: Any, services: Services) -> None:
     _hand_callbacks_to_this_app()
     for page in pages:
         build = page.build
+        if page.template:  # its variables reach the builder (Dash passes query parameters the same way)
+            dash.register_page(page.name, path_template=page.template, title=page.title, layout=page_guard(
+                page.path, lambda lang, build=build, **kw: build(services, lang, **kw), forbidden))
+            continue
         dash.register_page(page.name, path=page.path, title=page.title,
-                           layout=page_guard(page.path, lambda lang, build=build: build(services, lang), forbidden))
+                           layout=page_guard(page.path, lambda lang, build=build, **_kw: build(services, lang),
+                                             forbidden))
     home = next(p for p in pages if p.path == "/wall")
-    dash.register_page("home", path="/", layout=page_guard("/", lambda lang: home.build(services, lang), forbidden))
+    dash.register_page("home", path="/", layout=page_guard("/", lambda lang, **_kw: home.build(services, lang), forbidden))
     app.layout = _root_layout
 
 

@@ -229,26 +229,31 @@ def install(server: Flask, services: Any) -> LoginManager:
         if path == "/":
             return redirect(home_of(current_user.role))
         if path in PAGE_ROLES and not may_open(current_user.role, path):
-            lang = current_lang()
-            return Response(render_template_string(
-                _FORBIDDEN, lang=lang, title=t("error.forbidden_title", lang), text=t("error.forbidden", lang),
-                back=t("nav.wall", lang), logout=t("nav.logout", lang), csrf=csrf_token()), status=403)
+            return forbidden_page()
         return None
 
     return manager
 
 
-def page_guard(path: str, layout: Callable[[str], object], forbidden: Callable[[str], object]) -> Callable[..., object]:
+def forbidden_page() -> Response:
+    """The 403 page in the user's language (a page of a role they do not have, a case outside their scope)."""
+    lang = current_lang()
+    return Response(render_template_string(
+        _FORBIDDEN, lang=lang, title=t("error.forbidden_title", lang), text=t("error.forbidden", lang),
+        back=t("nav.wall", lang), logout=t("nav.logout", lang), csrf=csrf_token()), status=403)
+
+
+def page_guard(path: str, layout: Callable[..., object], forbidden: Callable[[str], object]) -> Callable[..., object]:
     """Wrap a page layout so a client-side navigation (served by a Dash callback) is checked too."""
 
-    def guarded(**_kwargs: object) -> object:
+    def guarded(**kwargs: object) -> object:
         try:
             user = current_user._get_current_object()  # noqa: SLF001 - outside a request there is no user
             lang = current_lang()
         except RuntimeError:  # Dash validating layouts at start-up: no request, no data
-            return layout("zh")
+            return layout("zh", **kwargs)
         if not getattr(user, "is_authenticated", False) or not may_open(user.role, path):
             return forbidden(lang)
-        return layout(lang)
+        return layout(lang, **kwargs)
 
     return guarded

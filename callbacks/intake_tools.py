@@ -21,6 +21,7 @@ from incidents.privacy import may_see_phone, phone_for
 from incidents.search import SearchService, normalise_phone
 from incidents.store import ConflictError, NotFoundError
 from layouts import ids
+from layouts.case_file import case_link
 
 #: Separator inside a place option's value: "lon|lat|name" (names never hold a "|").
 SEP = "|"
@@ -91,7 +92,7 @@ def caller_history(phone: str | None) -> Any:
             outcome += " · " + t("caller.merged_into", lg, code=i.merged_into)
         if c.callback and c.callback.get("satisfaction"):
             outcome += f" · {t('caller.callback', lg)}: {t('callback.' + c.callback['satisfaction'], lg)}"
-        items.append(html.Li([html.B(i.code), f" {_local(i.reported_at, svc.settings.tz)} ",
+        items.append(html.Li([html.B(case_link(i.code)), f" {_local(i.reported_at, svc.settings.tz)} ",
                               ref.taxonomy.get(i.category).name(lg), f" — {outcome}"], className="caller-case"))
     return html.Div([html.Div(t("caller.title", lg) + f" ({phone_for(user.role, normalise_phone(phone))})", className="caller-title"),
                      html.Ul(items)])
@@ -121,7 +122,7 @@ def search_incidents(query: str | None) -> Any:
     cols = ("code", "state", "category", "address", "phone", "reported")
     head = html.Tr([html.Th(t(f"search.col_{c}", lg)) for c in cols])
     body = [html.Tr([
-        html.Td(h.incident.code), html.Td(t(f"state.{h.incident.state.value}", lg)),
+        html.Td(case_link(h.incident.code)), html.Td(t(f"state.{h.incident.state.value}", lg)),
         html.Td(ref.taxonomy.get(h.incident.category).name(lg)), html.Td(h.incident.address),
         html.Td(phone_for(user.role, h.incident.reporter_phone)), html.Td(_local(h.incident.reported_at, svc.settings.tz)),
     ], className=f"search-row matched-{h.matched}") for h in hits]

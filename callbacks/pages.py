@@ -30,7 +30,9 @@ class PageSpec:
     name: str
     path: str
     title: str
-    build: Callable[[Any, str], Any]
+    build: Callable[..., Any]
+    #: a path with variables (``/case/<code>``): they reach ``build`` as keyword arguments
+    template: str | None = None
 
 
 def base_url() -> str:

@@ -12,6 +12,7 @@ from i18n import t
 from incidents.model import Role
 from layouts import ids
 from layouts import workbench as view
+from layouts.case_file import case_link
 
 PAGE = PageSpec("verify", "/verify", "CityOps · 核查", lambda services, lang: view.verify(lang))
 
@@ -30,8 +31,10 @@ def show_waiting(_version: int, _push: Any) -> tuple[Any, Any]:
     if not waiting:
         return html.Div(t("verify.empty", lg), className="queue-empty"), []
     head = [t(f"verify.col.{c}", lg) for c in ("code", "category", "department", "resolved", "rework")]
-    rows = [(i.code, ref.taxonomy.get(i.category).name(lg), i.department or "", local(i.resolved_at, tz), i.rework_count)
-            for i in waiting]
+    depts = ref.departments
+    rows = [(case_link(i.code), ref.taxonomy.get(i.category).name(lg),
+             depts[i.department].name(lg) if i.department in depts else (i.department or ""), local(i.resolved_at, tz),
+             i.rework_count) for i in waiting]
     options = [{"label": f"{i.code} {ref.taxonomy.get(i.category).name(lg)}", "value": f"{i.code}@{i.version}"}
                for i in waiting]
     return view.table(head, rows), options

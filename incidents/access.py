@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from incidents.events import ANNOTATION_RULES
+from incidents.lifecycle import allowed_actions
 from incidents.model import Actor, Incident, Role
 
 
@@ -91,6 +93,24 @@ def may_act(actor: Actor, incident: Incident) -> bool:
     return within(access_of(actor.role).act, actor, incident)
 
 
+def actions_for(actor: Actor, incident: Incident) -> list[str]:
+    """What ``actor`` may do to ``incident`` now: the lifecycle's transitions from its state for the role, then
+    the annotations a person writes (extension requests and decisions, reassignment, callbacks, notes) —
+    none when the case is not one the actor acts on. Drives which actions a case file offers."""
+    if not may_act(actor, incident):
+        return []
+    out = allowed_actions(incident.state, actor.role)
+    for action in PERSON_ANNOTATIONS:
+        states, roles = ANNOTATION_RULES[action]
+        if actor.role in roles and (states is None or incident.state in states):
+            out.append(action)
+    return out
+
+
+#: Annotations a person writes from a case file, in the order they are offered.
+PERSON_ANNOTATIONS = ("reassign", "extension_request", "extension_approve", "extension_refuse", "callback", "note")
+
+
 def sees_wall(role: Role | str | None) -> bool:
     return access_of(role).wall
 
@@ -128,5 +148,5 @@ def reach_of(actor: Actor) -> Reach:
     return Reach(nothing=True)
 
 
-__all__ = ["Access", "POLICY", "Reach", "Scope", "access_of", "may_act", "may_read", "reach_of", "sees_wall",
+__all__ = ["Access", "POLICY", "PERSON_ANNOTATIONS", "Reach", "Scope", "access_of", "actions_for", "may_act", "may_read", "reach_of", "sees_wall",
            "within"]

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
+from layouts.case_file import case_link
 from layouts.components import socket
 
 GRID_COLUMNS = ("code", "category", "address", "deadline", "countdown", "state", "risk")
@@ -45,8 +46,11 @@ def workbench(lang: str) -> html.Div:
 
 def detail(lang: str, fields: Sequence[tuple[str, str]], timeline: Sequence[tuple[str, str, str, str]],
            photos: Sequence[str]) -> html.Div:
-    """An incident's facts, its timeline (time, who, what, note) and its photos (served by the app)."""
+    """An incident's facts, its timeline (time, who, what, note) and its photos (served by the app), with a
+    link to its whole case file."""
+    code = dict(fields).get("code", "")
     return html.Div([
+        case_link(code, t("case.open", lang)) if code else None,
         html.Dl([item for k, v in fields for item in (html.Dt(t(f"workbench.col.{k}", lang)), html.Dd(v))]),
         html.H3(t("workbench.timeline", lang)),
         html.Ol([html.Li([html.Span(at, className="tl-at"), " ", html.Span(who, className="tl-who"), " ",

@@ -121,6 +121,7 @@ def test_a_logged_in_user_reads_exactly_the_cases_the_policy_gives(world, client
         want = 200 if name in READS[user] else 404
         assert _reads(client, code) == {"get": want, "events": want}, (user, name)
         assert client.get(f"/uploads/{code}/{PHOTO}").status_code == want, (user, name, "photo")
+        assert client.get(f"/case/{code}").status_code == (200 if want == 200 else 403), (user, name, "case file")
 
 
 @pytest.mark.parametrize("secret", sorted(TOKEN_READS))

@@ -1,0 +1,115 @@
+"""The case file (案卷) component: one case as one viewer may see it, in words.
+
+Pure: it gets a prepared ``view`` (plain strings, already masked and named by ``callbacks/case.py``) and a
+map figure, and returns the tree. Every string people read comes from the catalog or from the view; user text
+is only ever a child string, never markup.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from dash import dcc, html
+
+from i18n import t
+
+#: Where each action is taken today (its page); the case file names the action and links there.
+ACTION_PAGES = {
+    "file": "/intake", "reject": "/intake", "merge": "/intake", "dispatch": "/intake", "reassign": "/intake",
+    "reopen": "/intake", "callback": "/intake", "extension_approve": "/intake", "extension_refuse": "/intake",
+    "return": "/workbench", "acknowledge": "/workbench", "resolve": "/workbench", "extension_request": "/workbench",
+    "verify_pass": "/verify", "verify_fail": "/verify",
+}
+
+
+def case_file(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Article:
+    """The whole case file; ``view`` as ``callbacks.case.case_view`` makes it."""
+    code = view["code"]
+    return html.Article([
+        html.Header([
+            html.H1([t("case.title", lang, code=code), " · ", view["category"]], className="case-title"),
+            html.Div([_badge(view["state_name"], f"state-{view['state']}"),
+                      _badge(view["severity_name"], f"severity-{view['severity']}"),
+                      *([_badge(t("wall.overdue", lang), "overdue")] if view["overdue"] else [])],
+                     className="case-badges"),
+        ], className="case-head"),
+        html.Div([
+            html.Div([
+                _section(t("case.report", lang), "case-report", _facts(lang, [
+                    ("description", view["description"]), ("address", view["address"]),
+                    ("channel", view["channel"]), ("reported_at", view["reported_at"]), ("phone", view["phone"])])),
+                _section(t("case.handling", lang), "case-handling", _facts(lang, [
+                    ("department", view["department"]), ("assignee", view["assignee"]),
+                    ("deadline", view["deadline"])])),
+                _section(t("case.actions", lang), "case-actions", _actions(lang, view["actions"])),
+                _section(t("case.photos_before", lang) + " / " + t("case.photos_after", lang), "case-photos",
+                         html.Div([_photos(lang, t("case.photos_before", lang), view["before"], "before"),
+                                   _photos(lang, t("case.photos_after", lang), view["after"], "after")],
+                                  className="case-photo-pair")),
+            ], className="case-col"),
+            html.Div([
+                _section(t("case.place", lang), "case-place", [
+                    html.Nav([item for i, (name, code_) in enumerate(view["place"]) for item in (
+                        *([html.Span(" › ", className="crumb-sep")] if i else []),
+                        html.Span([name, html.Small(code_, className="crumb-code")], className="crumb"))],
+                        className="case-crumbs", **{"aria-label": t("case.place", lang)}),
+                    *([dcc.Graph(figure=figure, config={"displayModeBar": False}, className="case-map",
+                                 id="case-map")] if figure is not None else []),
+                ]),
+                _section(t("case.timeline", lang), "case-timeline", html.Ol([
+                    html.Li([html.Time(s["at"], className="tl-at"), " ", html.Span(s["who"], className="tl-who"),
+                             " ", html.Strong(s["action"]), " ", html.Span(s["text"], className="tl-note"),
+                             *[html.A(t("case.photo", lang), href=src, className="tl-photo", target="_blank")
+                               for src in s["photos"]]],
+                            className="tl-item") for s in view["steps"]], className="timeline")),
+                _section(t("case.related", lang), "case-related", _related(lang, view["related"])),
+            ], className="case-col"),
+        ], className="case-body"),
+    ], className="case-file", id="case-file", **{"data-code": code})
+
+
+def _badge(text: str, kind: str) -> html.Span:
+    return html.Span(text, className=f"badge badge-{kind}")
+
+
+def _section(title: str, cls: str, body: Any) -> html.Section:
+    return html.Section([html.H2(title), body], className=f"case-section {cls}")
+
+
+def _facts(lang: str, rows: Sequence[tuple[str, str]]) -> html.Dl:
+    return html.Dl([item for k, v in rows for item in (html.Dt(t(f"case.{k}", lang)), html.Dd(v or "—"))],
+                   className="case-facts")
+
+
+def _photos(lang: str, title: str, srcs: Sequence[str], kind: str) -> html.Figure:
+    body = [html.Img(src=s, alt=f"{title} {n + 1}", className="case-photo") for n, s in enumerate(srcs)]
+    return html.Figure([html.Figcaption(title), *(body or [html.P(t("case.no_photos", lang), className="muted")])],
+                       className=f"case-photos-{kind}")
+
+
+def _actions(lang: str, actions: Sequence[str]) -> Any:
+    if not actions:
+        return html.P(t("case.no_actions", lang), className="muted")
+    return html.Ul([html.Li([html.Span(t(f"action.{a}", lang), className="case-action"), " ",
+                             *([dcc.Link(t("case.actions_where", lang) + " " + t(f"nav.{ACTION_PAGES[a][1:]}", lang),
+                                         href=ACTION_PAGES[a])] if a in ACTION_PAGES else [])])
+                    for a in actions], className="case-action-list")
+
+
+def _related(lang: str, related: Sequence[Mapping[str, str]]) -> Any:
+    if not related:
+        return html.P(t("case.no_related", lang), className="muted")
+    return html.Ul([html.Li([html.Span(t(f"case.relation.{r['relation']}", lang), className="rel-kind"), " ",
+                             case_link(r["code"]), " ", r["category"], " · ", r["state"],
+                             " · ", r["reported_at"]]) for r in related], className="case-related-list")
+
+
+def case_link(code: str, text: str | None = None) -> dcc.Link:
+    """A case's code (or ``text``) that opens its case file."""
+    return dcc.Link(text or code, href=f"/case/{code}", className="case-link")
+
+
+def not_found(lang: str, code: str) -> html.Div:
+    return html.Div(html.P(t("case.not_found", lang, code=code)), className="case-file case-missing")
+
+
+__all__ = ["ACTION_PAGES", "case_file", "case_link", "not_found"]
