@@ -56,7 +56,7 @@ def case_view(cf: CaseFile, services: Any, lang: str) -> dict[str, Any]:
         "reported_at": local(i.reported_at, tz), "phone": cf.phone,
         "department": cf.department or t("case.unassigned", lang), "assignee": cf.assignee or t("case.unassigned", lang),
         "deadline": deadline, "place": list(cf.place), "before": list(cf.before), "after": list(cf.after),
-        "steps": [{"at": local(s.at, tz), "who": s.who, "action": _action(s.action, s.detail, lang), "text": s.text,
+        "steps": [{"at": local(s.at, tz), "who": t("case.system", lang) if s.who == "system" else s.who, "action": _action(s.action, s.detail, lang), "text": s.text,
                    "photos": list(s.photos)} for s in cf.steps],
         "related": [{"code": r.code, "relation": r.relation, "category": r.category,
                      "state": t(f"state.{r.state}", lang), "reported_at": local(r.reported_at, tz)} for r in cf.related],
@@ -78,6 +78,8 @@ def small_map(cf: CaseFile, services: Any, lang: str) -> Any:
     fig = city_map([point], names, base_url=base_url(), dark=True, tile_url=st.tile_url,
                    center={"lon": i.lon, "lat": i.lat}, zoom=CASE_ZOOM, uirevision=i.code, datum=datum)
     fig.update_layout(height=260, showlegend=False)
+    for trace in fig.data:  # a pin to find at a glance, not the wall's dot among thousands
+        trace.marker.size = 30 if trace.name == names["overdue"] else 18
     return fig
 
 

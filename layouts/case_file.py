@@ -72,7 +72,9 @@ def _badge(text: str, kind: str) -> html.Span:
 
 
 def _section(title: str, cls: str, body: Any) -> html.Section:
-    return html.Section([html.H2(title), body], className=f"case-section {cls}")
+    """A titled panel; ``body`` is one component or a list of them (Dash renders no nested lists)."""
+    return html.Section([html.H2(title), *(body if isinstance(body, list) else [body])],
+                        className=f"case-section {cls}")
 
 
 def _facts(lang: str, rows: Sequence[tuple[str, str]]) -> html.Dl:

@@ -122,3 +122,34 @@ def test_the_headers_logout_posts_and_ends_the_session(live_app: str) -> None:
         assert "/login" in b.driver.current_url
     finally:
         b.driver.quit()
+
+
+def test_a_leader_opens_a_case_from_its_deep_link_and_a_grid_worker_may_not(live_app: str) -> None:
+    """The link a leader is sent opens the whole case file — names, the place, the timeline — with no request
+    to another host; a grid worker following the same link gets the 403 page."""
+    from harness import GRID_WORKER, ROOT
+
+    code = _create(live_app)
+    leader = make_browser(1920, 1080)
+    worker = None
+    try:
+        login(leader, live_app, "leader", f"/case/{code}")
+        leader.wait_for_element("#case-file")
+        leader.wait_for_contains_text(".case-title", code)
+        for words in ("上水井盖", "水务集团", "铁西区", "人民大街井盖缺失", "上报", "您当前无可办理的操作"):
+            leader.wait_for_contains_text("#case-file", words)
+        leader.wait_for_element("#case-map .main-svg")
+        assert foreign_requests(leader, live_app) == []
+        leader.driver.save_screenshot(str(ROOT / "docs" / "case-file-1080p.png"))
+        worker = make_browser(1280, 800)
+        login(worker, live_app, GRID_WORKER, f"/case/{code}")
+        worker.wait_for_element("#forbidden")
+        assert "#case-file" not in worker.driver.page_source
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        leader.driver.save_screenshot(str(ARTIFACTS / "fail-case-leader.png"))
+        raise
+    finally:
+        leader.driver.quit()
+        if worker is not None:
+            worker.driver.quit()
