@@ -30,14 +30,18 @@ def build(services: Any, lang: str, code: str = "", **_query: Any) -> Any:
     """The page for the logged-in user (``page_guard`` has checked the login)."""
     if not code:  # Dash validating layouts at start-up
         return html.Div(id="case-file")
+    return html.Main(case_panel(services, code, current_user.actor, lang), className="page case-page")
+
+
+def case_panel(services: Any, code: str, actor: Any, lang: str) -> Any:
+    """The case file component of ``code`` for ``actor`` — wherever a case is shown — or why not."""
     try:
-        cf = services.case_files.read(code, current_user.actor, services.clock(), lang)
+        cf = services.case_files.read(code, actor, services.clock(), lang)
     except HandlingError:
         return forbidden(lang)
     except NotFoundError:
         return view.not_found(lang, code)
-    return html.Main(view.case_file(lang, case_view(cf, services, lang), small_map(cf, services, lang)),
-                     className="page case-page")
+    return view.case_file(lang, case_view(cf, services, lang), small_map(cf, services, lang))
 
 
 PAGE = PageSpec("case", "/case", "CityOps · 案卷", build, template="/case/<code>")
@@ -102,4 +106,4 @@ def register_case_route(server: Any) -> None:
         return None if may_read(current_user.actor, incident) else forbidden_page()
 
 
-__all__ = ["PAGE", "build", "case_view", "register_case_route", "small_map"]
+__all__ = ["PAGE", "build", "case_panel", "case_view", "register_case_route", "small_map"]

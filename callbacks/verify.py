@@ -6,6 +6,7 @@ from typing import Any
 from dash import Input, Output, State, callback, ctx, html
 
 from callbacks.access import Forbidden, act_on_selection, lang, services, user_with
+from callbacks.case import case_panel
 from callbacks.pages import PageSpec
 from callbacks.workbench import local
 from i18n import t
@@ -54,3 +55,17 @@ def verify_action(passed: bool, selected: str | None, reason: str | None, versio
         return t("verify.passed" if passed else "verify.failed", lang(), code=code)
 
     return act_on_selection(selected, version, (Role.VERIFIER,), verify, keyed_alone=True)
+
+
+@callback(Output(ids.VERIFY_CASE, "children"), Input(ids.VERIFY_SELECT, "value"), Input(ids.VERIFY_VERSION, "data"))
+def show_case(selected: str | None, _version: int) -> Any:
+    """The picked case's file under the controls: the handler's note, before/after photos, the place — what a
+    verifier judges by."""
+    lg = lang()
+    try:
+        user = user_with(Role.VERIFIER)
+    except Forbidden:
+        return t("error.forbidden", lg)
+    if not selected or "@" not in selected:
+        return None
+    return case_panel(services(), selected.rsplit("@", 1)[0], user.actor, lg)

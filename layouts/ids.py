@@ -90,6 +90,7 @@ VERIFY_PASS = "verify-pass"
 VERIFY_FAIL = "verify-fail"
 VERIFY_MESSAGE = "verify-message"
 VERIFY_VERSION = "verify-version"
+VERIFY_CASE = "verify-case"
 
 
 def wb_action(action: str) -> str:

@@ -73,6 +73,7 @@ def verify(lang: str) -> html.Div:
             html.Button(t("verify.fail", lang), id=ids.VERIFY_FAIL, n_clicks=0, className="danger"),
         ], className="queue-actions"),
         html.Div(id=ids.VERIFY_MESSAGE, className="queue-message", role="status"),
+        html.Div(id=ids.VERIFY_CASE, className="verify-case"),  # the picked case's file: note, photos, place
     ], className="verify", id="verify")
 
 

@@ -59,6 +59,8 @@ def test_handler_acknowledges_and_resolves_with_a_photo_and_the_verifier_closes(
     with as_user(web, "verifier"):
         _, options = vcb.show_waiting(0, None)
         assert options[0]["value"] == f"{inc.code}@{resolved.version}"
+        shown = str(vcb.show_case(options[0]["value"], 0))  # the verifier judges by the note, photo and place
+        assert "已更换井盖" in shown and f"/uploads/{inc.code}/{photo}" in shown and "铁西区" in shown
         vcb.verify_action(True, options[0]["value"], "现场复核：井盖已更换", 0)
     assert web.services.incidents.get(inc.code).state == State.CLOSED
     assert web.services.incidents.timeline(inc.code)[-1].payload["reason"] == "现场复核：井盖已更换"  # kept in the trail
