@@ -65,6 +65,18 @@ def act_on_selection(
         prefix = "handling.error" if isinstance(e, HandlingError) else "routing.error"
         reason = t(f"{prefix}.{e.key}", lg)
         message = reason if keyed_alone else t("queue.failed", lg, code=code, reason=reason)
-    except (TransitionError, ValueError, NotFoundError) as e:
+    except TransitionError as e:
+        message = t("queue.failed", lg, code=code, reason=refused_transition(e, lg))
+    except NotFoundError:
+        message = t("case.not_found", lg, code=code)
+    except ValueError as e:
         message = t("queue.failed", lg, code=code, reason=str(e))
     return message, (version or 0) + 1
+
+
+def refused_transition(e: Any, lg: str) -> str:
+    """Why the lifecycle table refused, in the user's language: the action and the case's state by name."""
+    if e.reason in ("state", "role") and e.action:
+        state = t(f"state.{e.state.value}", lg) if e.state is not None else ""
+        return t(f"error.transition.{e.reason}", lg, action=t(f"action.{e.action}", lg), state=state)
+    return t("error.transition.unknown", lg)

@@ -88,9 +88,9 @@ def _check_annotation(state: State, action: str, role: Role) -> None:
         raise TransitionError("unknown_action", f"{action!r} is not an action one can take")
     states, roles = rule
     if states is not None and state not in states:
-        raise TransitionError("state", f"cannot write {action} on an incident that is {state.value}")
+        raise TransitionError("state", f"cannot write {action} on an incident that is {state.value}", action, state)
     if role not in roles:
-        raise TransitionError("role", f"role {role.value} may not write {action}")
+        raise TransitionError("role", f"role {role.value} may not write {action}", action, state)
 
 
 def apply_event(incident: Incident | None, event: Event) -> Incident:

@@ -48,9 +48,11 @@ ACTIONS: tuple[str, ...] = tuple(TRANSITIONS)
 class TransitionError(ValueError):
     """An action that the table does not allow; ``reason`` is ``unknown_action``, ``state`` or ``role``."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, action: str = "", state: State | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        #: what was tried, from which state: for a refusal in the user's language (the message is English)
+        self.action, self.state = action, state
 
 
 def transition(state: State, action: str, role: Role) -> State:
@@ -64,9 +66,10 @@ def transition(state: State, action: str, role: Role) -> State:
         raise TransitionError("unknown_action", f"unknown action {action!r}")
     if state not in t.sources:
         allowed = ", ".join(sorted(s.value for s in t.sources))
-        raise TransitionError("state", f"cannot {action} an incident that is {state.value} (needs {allowed})")
+        raise TransitionError("state", f"cannot {action} an incident that is {state.value} (needs {allowed})",
+                              action, state)
     if role not in t.roles:
-        raise TransitionError("role", f"role {role.value} may not {action}")
+        raise TransitionError("role", f"role {role.value} may not {action}", action, state)
     return t.target
 
 

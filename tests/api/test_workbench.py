@@ -51,6 +51,8 @@ def test_handler_acknowledges_and_resolves_with_a_photo_and_the_verifier_closes(
         msg, _ = wcb.handle("acknowledge", selected, None, None, None, None, 0)
         assert "签收" in msg
         _, selected = wcb.show_detail(rows, 1)
+        again, _ = wcb.handle("acknowledge", selected, None, None, None, None, 1)  # a wrong action, in words
+        assert "案件当前为“处置中”，不能签收" in again and "cannot" not in again
         msg, _ = wcb.handle("resolve", selected, "已更换井盖", None, [data_url(PNG)], ["site.png"], 1)
         assert "处置反馈" in msg
     resolved = web.services.incidents.get(inc.code)
