@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import html
+from dash import Input, Output, State, callback, html, no_update
 from flask_login import current_user
 
+from callbacks.access import lang, refused_transition, services
 from callbacks.pages import PageSpec, base_url
 from callbacks.workbench import countdown, local
 from dispatch.case_file import CaseFile
@@ -18,8 +19,10 @@ from dispatch.handling import HandlingError
 from geo.figures import city_map, display_datum
 from i18n import t
 from incidents.access import may_read
+from incidents.lifecycle import TransitionError
 from incidents.store import NotFoundError
 from layouts import case_file as view
+from layouts import ids
 from layouts.shell import forbidden
 
 #: The small map's zoom: a few streets around the pin.
@@ -60,12 +63,17 @@ def case_view(cf: CaseFile, services: Any, lang: str) -> dict[str, Any]:
         "reported_at": local(i.reported_at, tz), "phone": cf.phone,
         "department": cf.department or t("case.unassigned", lang), "assignee": cf.assignee or t("case.unassigned", lang),
         "deadline": deadline, "place": list(cf.place), "before": list(cf.before), "after": list(cf.after),
-        "steps": [{"at": local(s.at, tz), "who": t("case.system", lang) if s.who == "system" else s.who, "action": _action(s.action, s.detail, lang), "text": s.text,
-                   "photos": list(s.photos)} for s in cf.steps],
+        "steps": [_step(s, lang, tz) for s in cf.steps],
         "related": [{"code": r.code, "relation": r.relation, "category": r.category,
                      "state": t(f"state.{r.state}", lang), "reported_at": local(r.reported_at, tz)} for r in cf.related],
         "actions": list(cf.actions),
+        "instructions": [_step(s, lang, tz) for s in cf.instructions],
     }
+
+
+def _step(s: Any, lang: str, tz: Any) -> dict[str, Any]:
+    return {"at": local(s.at, tz), "who": t("case.system", lang) if s.who == "system" else s.who,
+            "action": _action(s.action, s.detail, lang), "text": s.text, "photos": list(s.photos)}
 
 
 def _action(action: str, payload: dict[str, Any], lang: str) -> str:
@@ -106,4 +114,26 @@ def register_case_route(server: Any) -> None:
         return None if may_read(current_user.actor, incident) else forbidden_page()
 
 
-__all__ = ["PAGE", "build", "case_panel", "case_view", "register_case_route", "small_map"]
+__all__ = ["PAGE", "build", "case_panel", "case_view", "instruct", "register_case_route", "small_map"]
+
+
+@callback(Output(ids.CASE_MESSAGE, "children"), Output(ids.CASE_PINNED, "children"),
+          Output(ids.CASE_INSTRUCTION, "value"), Input(ids.CASE_INSTRUCT, "n_clicks"), State(ids.CASE_INSTRUCTION, "value"), State(ids.CASE_CODE, "data"),
+          prevent_initial_call=True)
+def instruct(_n: int, text: str | None, code: str | None) -> tuple[Any, Any, Any]:
+    """批示 from the case file: checked on the server (the lifecycle's roles, the access policy's reach)."""
+    lg = lang()
+    if not current_user.is_authenticated or not code:
+        return t("error.forbidden", lg), no_update, no_update
+    svc = services()
+    try:
+        svc.case_files.instruct(code, current_user.actor, svc.clock(), text)
+        cf = svc.case_files.read(code, current_user.actor, svc.clock(), lg)
+    except HandlingError as e:
+        return t(f"handling.error.{e.key}", lg), no_update, no_update
+    except TransitionError as e:
+        return refused_transition(e, lg), no_update, no_update
+    except NotFoundError:
+        return t("case.not_found", lg, code=code), no_update, no_update
+    return (t("case.instructed", lg), view.pinned(lg, [_step(s, lg, svc.settings.tz) for s in cf.instructions]),
+            "")

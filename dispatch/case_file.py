@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
-from dispatch.handling import HandlingError
+from dispatch.handling import HandlingError, require_text
 from incidents.access import actions_for, may_read, reach_of
 from incidents.events import Event
 from incidents.model import Actor, Incident
@@ -67,6 +67,11 @@ class CaseFile:
     related: tuple[Related, ...]
     actions: tuple[str, ...]
 
+    @property
+    def instructions(self) -> tuple[Step, ...]:
+        """Leaders' instructions (批示), newest first: pinned at the top of the case file."""
+        return tuple(reversed([s for s in self.steps if s.action == "instruction"]))
+
 
 class CaseFileService:
     def __init__(self, incidents: Any, reference: Any, grid: Any, db: Any, handling: Any) -> None:
@@ -102,6 +107,16 @@ class CaseFileService:
             related=tuple(self._related(incident, events, actor, now, lang)),
             actions=tuple(actions_for(actor, incident)),
         )
+
+    def instruct(self, code: str, actor: Actor, now: datetime, text: str | None) -> Incident:
+        """批示: a leader's instruction on a case they may read — an event in its timeline, pushed to whoever
+        handles it; it changes nothing they act on, so it takes the version as it stands."""
+        note = require_text(text, "note_required")
+        with self.incidents.unit(now) as uow:
+            incident = uow.get(code)
+            if not may_read(actor, incident):
+                raise HandlingError("not_yours")
+            return uow.act(incident, "instruction", actor, incident.version, payload={"note": note})
 
     def display_names(self, usernames: Iterable[str]) -> dict[str, str]:
         """username → the name people read (the username where none is set)."""

@@ -98,7 +98,7 @@ def actions_for(actor: Actor, incident: Incident) -> list[str]:
     the annotations a person writes (extension requests and decisions, reassignment, callbacks, notes) —
     none when the case is not one the actor acts on. Drives which actions a case file offers."""
     if not may_act(actor, incident):
-        return []
+        return [a for a in READER_ANNOTATIONS if may_read(actor, incident) and actor.role in ANNOTATION_RULES[a][1]]
     out = allowed_actions(incident.state, actor.role)
     for action in PERSON_ANNOTATIONS:
         states, roles = ANNOTATION_RULES[action]
@@ -108,7 +108,10 @@ def actions_for(actor: Actor, incident: Incident) -> list[str]:
 
 
 #: Annotations a person writes from a case file, in the order they are offered.
-PERSON_ANNOTATIONS = ("reassign", "extension_request", "extension_approve", "extension_refuse", "callback", "note")
+PERSON_ANNOTATIONS = ("reassign", "extension_request", "extension_approve", "extension_refuse", "callback", "note",
+                      "instruction")
+#: Annotations written on any case one may read, not only those one acts on (a leader's 批示).
+READER_ANNOTATIONS = ("instruction",)
 
 
 def sees_wall(role: Role | str | None) -> bool:
@@ -148,5 +151,5 @@ def reach_of(actor: Actor) -> Reach:
     return Reach(nothing=True)
 
 
-__all__ = ["Access", "POLICY", "PERSON_ANNOTATIONS", "Reach", "Scope", "access_of", "actions_for", "may_act", "may_read", "reach_of", "sees_wall",
+__all__ = ["Access", "POLICY", "PERSON_ANNOTATIONS", "READER_ANNOTATIONS", "Reach", "Scope", "access_of", "actions_for", "may_act", "may_read", "reach_of", "sees_wall",
            "within"]

@@ -27,11 +27,13 @@ ANNOTATIONS: tuple[str, ...] = (
     "reporter_added",
     "alert_acknowledged",
     "deadline_changed",
+    "instruction",
 )
 EVENT_ACTIONS: frozenset[str] = frozenset(ACTIONS) | frozenset(ANNOTATIONS)
 
 #: Annotations written by the system that must not bump the version (DESIGN.md "Version").
-NON_VERSIONING: frozenset[str] = frozenset({"escalate", "alarm_repeat", "alarm_clear", "alert_acknowledged"})
+NON_VERSIONING: frozenset[str] = frozenset({"escalate", "alarm_repeat", "alarm_clear", "alert_acknowledged",
+                                           "instruction"})
 
 
 _R = Role
@@ -51,6 +53,8 @@ ANNOTATION_RULES: dict[str, tuple[frozenset[State] | None, frozenset[Role]]] = {
     "reporter_added": (None, frozenset({_R.OPERATOR, _R.SYSTEM})),
     "alert_acknowledged": (None, frozenset({_R.OPERATOR})),
     "deadline_changed": (RUNNING_STATES, frozenset({_R.OPERATOR, _R.SYSTEM})),
+    # 批示: a leader's instruction on a case they may read; changes nothing a handler acts on (no new version)
+    "instruction": (None, frozenset({_R.LEADER, _R.ADMIN})),
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any, Mapping, Sequence
 from dash import dcc, html
 
 from i18n import t
+from layouts import ids
 
 #: Where each action is taken today (its page); the case file names the action and links there.
 ACTION_PAGES = {
@@ -32,6 +33,9 @@ def case_file(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Ar
                       *([_badge(t("wall.overdue", lang), "overdue")] if view["overdue"] else [])],
                      className="case-badges"),
         ], className="case-head"),
+        dcc.Store(id=ids.CASE_CODE, data=code),
+        html.Div(pinned(lang, view["instructions"]), id=ids.CASE_PINNED, className="case-pinned-box"),
+        *([instruction_form(lang)] if "instruction" in view["actions"] else []),
         html.Div([
             html.Div([
                 _section(t("case.report", lang), "case-report", _facts(lang, [
@@ -67,6 +71,24 @@ def case_file(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Ar
     ], className="case-file", id="case-file", **{"data-code": code})
 
 
+def pinned(lang: str, instructions: Sequence[Mapping[str, str]]) -> Any:
+    """Leaders' instructions (批示), newest first, above everything else."""
+    if not instructions:
+        return None
+    return html.Section([html.H2(t("action.instruction", lang)), html.Ul([
+        html.Li([html.Strong(s["text"]), " ", html.Span(f"{s['who']} · {s['at']}", className="muted")])
+        for s in instructions])], className="case-section case-pinned", role="note")
+
+
+def instruction_form(lang: str) -> html.Section:
+    return html.Section([
+        html.Label(t("case.instruct_label", lang), htmlFor=ids.CASE_INSTRUCTION),
+        dcc.Textarea(id=ids.CASE_INSTRUCTION, maxLength=2000, className="textarea"),
+        html.Button(t("case.instruct", lang), id=ids.CASE_INSTRUCT, n_clicks=0, className="primary"),
+        html.Div(id=ids.CASE_MESSAGE, role="status", className="queue-message"),
+    ], className="case-section case-instruct")
+
+
 def _badge(text: str, kind: str) -> html.Span:
     return html.Span(text, className=f"badge badge-{kind}")
 
@@ -89,6 +111,7 @@ def _photos(lang: str, title: str, srcs: Sequence[str], kind: str) -> html.Figur
 
 
 def _actions(lang: str, actions: Sequence[str]) -> Any:
+    actions = [a for a in actions if a != "instruction"]  # written in its own form above
     if not actions:
         return html.P(t("case.no_actions", lang), className="muted")
     return html.Ul([html.Li([html.Span(t(f"action.{a}", lang), className="case-action"), " ",
@@ -114,4 +137,4 @@ def not_found(lang: str, code: str) -> html.Div:
     return html.Div(html.P(t("case.not_found", lang, code=code)), className="case-file case-missing")
 
 
-__all__ = ["ACTION_PAGES", "case_file", "case_link", "not_found"]
+__all__ = ["ACTION_PAGES", "case_file", "case_link", "instruction_form", "not_found", "pinned"]

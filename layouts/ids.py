@@ -283,3 +283,10 @@ DEVICE_REVOKE = "device-revoke"
 
 def device_revoke(device_id: int) -> dict[str, str | int]:
     return {"type": DEVICE_REVOKE, "device": device_id}
+
+# -- the case file (案卷) -------------------------------------------------------------------------
+CASE_CODE = "case-code"
+CASE_PINNED = "case-pinned"
+CASE_INSTRUCTION = "case-instruction"
+CASE_INSTRUCT = "case-instruct"
+CASE_MESSAGE = "case-message"

@@ -60,7 +60,7 @@ def test_the_case_file_offers_exactly_the_actions_of_the_viewer_now(web):
 
     assert offered("verifier") == {"verify_pass", "verify_fail", "note"}
     assert offered("dept_handler") == {"note"}  # resolved: nothing of the handler's is left but a note
-    assert offered("leader") == set()  # leaders read, and act only through instructions (not yet built)
+    assert offered("leader") == {"instruction"}  # leaders read, and act through instructions (批示)
     with pytest.raises(HandlingError):
         offered("wall")  # the wall reads no case records at all
     assert "核查结案" in _page(web, "verifier", case.code) and "/verify" in _page(web, "verifier", case.code)
@@ -87,3 +87,30 @@ def test_a_deep_link_opens_for_whom_the_policy_allows_and_is_403_otherwise(web):
     assert "不存在" in _page(web, "leader", "2099010100001")
     anonymous = web.server.test_client().get(f"/case/{case.code}")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_a_leaders_instruction_is_pinned_in_the_timeline_and_pushed_to_the_handler(web):
+    svc = web.services
+    inc = svc.dispatch.intake(f.report(grid=svc.grid), f.operator(), Channel.HOTLINE, svc.clock()).incident
+    handler = web.socketio.test_client(web.server, flask_test_client=_logged_in(web, "dept_handler"))
+    handler.get_received()
+    with as_user(web, "leader"):
+        message, pinned, cleared = case_cb.instruct(1, "今天下班前处理完毕，注意安全", inc.code)
+    assert message == "已批示，已推送给承办人" and "今天下班前处理完毕" in _text(pinned) and cleared == ""
+    pushed = [m["args"][0] for m in handler.get_received() if m["name"] == "assignment"]
+    assert [(m["action"], m["incident"]["code"]) for m in pushed] == [("instruction", inc.code)]
+    assert svc.incidents.get(inc.code).version == inc.version  # a handler's next action does not conflict
+    seen = _page(web, "dept_handler", inc.code)
+    assert "今天下班前处理完毕" in seen and "领导批示" in seen and "case-instruct" not in seen
+    with as_user(web, "dept_handler"):
+        refused, _, _ = case_cb.instruct(1, "我也批示", inc.code)  # not a leader's: refused on the server
+    assert refused == "您的角色不能领导批示"
+    with as_user(web, "leader"):
+        empty, _, _ = case_cb.instruct(1, "  ", inc.code)
+    assert empty != "已批示，已推送给承办人"
+
+
+def _logged_in(web: Any, username: str) -> Any:
+    client = web.server.test_client()
+    login(client, username)
+    return client

@@ -243,9 +243,9 @@ def test_the_whole_loop_with_return_rework_and_reopen_replays_to_the_stored_row(
 
 
 @pytest.mark.parametrize("action", sorted(NON_VERSIONING))
-def test_system_annotations_never_make_a_handler_conflict(action):
+def test_annotations_that_change_nothing_never_make_a_handler_conflict(action):
     inc = f.incident(T0, state=State.DISPATCHED, department="CGJ")
-    actor = f.operator() if action == "alert_acknowledged" else f.system()
+    actor = {"alert_acknowledged": f.operator(), "instruction": f.ACTORS[Role.LEADER]}.get(action, f.system())
     annotated = apply_event(inc, decide(inc, action, actor, T0, seq=2, payload={"step": "warn"}))
     # The handler loaded version 1 before the sweep wrote; their action still applies to version 1.
     assert annotated.version == inc.version
