@@ -114,3 +114,19 @@ def _logged_in(web: Any, username: str) -> Any:
     client = web.server.test_client()
     login(client, username)
     return client
+
+
+def test_photo_names_in_a_payload_show_only_when_they_are_stored_photos(web):
+    """A payload naming ``../../healthz`` (or ``../../logout``) must never become an image URL a page loads."""
+    from callbacks import workbench as wcb
+
+    svc = web.services
+    case = _resolved_case(web)
+    stored = svc.incidents.timeline(case.code)[-1].payload["photos"][0]
+    svc.incidents.act(case.code, "note", f.operator(), case.version, svc.clock(),
+                      payload={"note": "x", "photos": ["../../healthz", "../../logout", stored + "x"]})
+    incident, events = svc.incidents.get(case.code), svc.incidents.timeline(case.code)
+    with as_user(web, "verifier"):
+        shown = _page(web, "verifier", case.code) + _text(wcb.detail_view(svc, incident, events, "zh"))
+    assert "../../" not in shown and "healthz" not in shown and f"{stored}x" not in shown
+    assert f"/uploads/{case.code}/{stored}" in shown
