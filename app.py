@@ -247,6 +247,9 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     server.extensions["cityops"] = services
     install_production(server, services)
     auth_login.install(server, services)
+    from ops.html_lang import install as install_html_lang
+
+    install_html_lang(server, auth_login.current_lang)  # <html lang> of Dash's index page per visitor
     from auth.ratelimit import checked_rate, limit_login, make_limiter
 
     limit_login(server, make_limiter(server, settings), checked_rate(settings.login_rate, "CITYOPS_LOGIN_RATE"))

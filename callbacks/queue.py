@@ -17,6 +17,7 @@ from i18n import t
 from incidents.model import RUNNING_STATES, Role, State as IState
 from incidents.store import NotFoundError
 from layouts import ids
+from layouts.case_file import case_link
 
 WAITING = (IState.REPORTED, IState.ACCEPTED)
 
@@ -74,7 +75,7 @@ def show_queue(_version: int, _push: int) -> tuple[Any, Any]:
     cols = ("code", "category", "severity", "state", "reported", "grid")
     head = html.Tr([html.Th(t(f"queue.col.{c}", lg)) for c in cols] + [html.Th(t("routing.suggested", lg))])
     body = [html.Tr([
-        html.Td(i.code), html.Td(ref.taxonomy.get(i.category).name(lg)), html.Td(t(f"severity.{i.severity.value}", lg)),
+        html.Td(case_link(i.code)), html.Td(ref.taxonomy.get(i.category).name(lg)), html.Td(t(f"severity.{i.severity.value}", lg)),
         html.Td(t(f"state.{i.state.value}", lg)), html.Td(_local(i.reported_at, svc.settings.tz)), html.Td(i.grid),
         html.Td(hint(i.code), className="queue-suggested"),
     ], className=f"queue-row sev-{i.severity.value}") for i in waiting]

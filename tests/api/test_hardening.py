@@ -158,3 +158,14 @@ def test_map_servers_join_img_and_connect_sources():
     assert "https://*.tiles.example" in d["img-src"] and "https://*.tiles.example" in d["connect-src"]
     assert "https://styles.example:8443" in d["connect-src"] and "https://styles.example:8443" not in d["img-src"]
     assert origin("javascript:alert(1)") is None and origin(None) is None
+
+
+def test_the_pages_html_lang_follows_the_ui_language(web):
+    """Dash writes one index page for everyone; ``<html lang>`` is set per visitor's language."""
+    from webapp import login
+
+    client = web.server.test_client()
+    login(client, "operator")
+    assert b'<html lang="zh-CN">' in client.get("/intake").data
+    client.set_cookie("lang", "en")
+    assert b'<html lang="en">' in client.get("/intake").data
