@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dash import Input, Output, Patch, State, callback, ctx, html, no_update
+from dash import ALL, Input, Output, Patch, State, callback, ctx, html, no_update
 
 from auth.audit import VIEW_PHONE, record_access
 from callbacks.access import Forbidden, lang, services, user_with
@@ -21,6 +21,7 @@ from incidents.privacy import may_see_phone, phone_for
 from incidents.search import SearchService, normalise_phone
 from incidents.store import ConflictError, NotFoundError
 from layouts import ids
+from layouts import operator_tools as tools_view
 from layouts.case_file import case_link
 
 #: Separator inside a place option's value: "lon|lat|name" (names never hold a "|").
@@ -231,3 +232,35 @@ def record_callback(_n: int, code: str | None, reached: list[str] | None, satisf
     except (TransitionError, ValueError) as e:
         return t("callback.failed", lg, reason=str(e))
     return t("callback.reopened" if after.state.value != "closed" else "callback.done", lg, code=code)
+
+
+@callback(Output(ids.CALLBACK_DUE, "children"), Input(ids.CALLBACK_MESSAGE, "children"))
+def show_callbacks_due(_message: Any) -> Any:
+    """待回访, refreshed after every recorded callback; the numbers are whole for operators (and audited)."""
+    lg = lang()
+    try:
+        user = _operator()
+    except Forbidden:
+        return t("error.forbidden", lg)
+    svc = services()
+    due = FollowupService(svc.incidents, svc.settings.reopen_days).awaiting_callback(svc.clock())
+    _audit_phones(user, svc, [i.code for i in due if i.reporter_phone], "callbacks_due")
+    ref = svc.reference.get()
+    return tools_view.callback_due(lg, [{
+        "code": i.code, "category": ref.taxonomy.get(i.category).name(lg),
+        "closed": _local(i.closed_at, svc.settings.tz), "phone": phone_for(user.role, i.reporter_phone)}
+        for i in due])
+
+
+@callback(Output(ids.CALLBACK_CODE, "value"), Input({"type": ids.CALLBACK_PICK, "code": ALL}, "n_clicks"),
+          prevent_initial_call=True)
+def pick_callback(clicks: list[int]) -> Any:
+    """A row's 回访 puts its code into the callback form (no typing a 13-digit code by hand)."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(clicks or []):
+        return no_update
+    try:
+        _operator()
+    except Forbidden:
+        return no_update
+    return trigger["code"]

@@ -9,8 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Sequence
 
+from sqlalchemy import exists, select
+
 from incidents.model import FINAL_STATES, Actor, Incident, State
+from incidents.records import EventRow, IncidentRow
 from incidents.service import IncidentService
+from incidents.store import to_incident
 
 #: Satisfaction levels of a callback, as stored in the event payload (analytics counts these).
 SATISFACTION = ("satisfied", "basically_satisfied", "dissatisfied")
@@ -71,6 +75,19 @@ class FollowupService:
             if reopen:
                 incident = uow.act(incident, "reopen", actor, incident.version, payload={"reason": "callback_dissatisfied"})
             return incident
+
+
+    def awaiting_callback(self, now: datetime, limit: int = 50) -> list[Incident]:
+        """待回访: incidents closed within the reopen window with no callback since they were closed, the
+        longest waiting first — the operator's call list (older closures can no longer be reopened)."""
+        since = now - timedelta(days=self.reopen_days)
+        with self.incidents.db.read() as s:
+            called = exists().where(EventRow.incident_id == IncidentRow.id, EventRow.action == "callback",
+                                    EventRow.at >= IncidentRow.closed_at)
+            rows = s.scalars(select(IncidentRow).where(IncidentRow.state == State.CLOSED.value,
+                                                       IncidentRow.closed_at >= since, ~called)
+                             .order_by(IncidentRow.closed_at, IncidentRow.id).limit(limit))
+            return [to_incident(r) for r in rows]
 
 
 __all__ = ["SATISFACTION", "FollowupError", "FollowupService"]

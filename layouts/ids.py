@@ -115,6 +115,8 @@ CALLBACK_COMMENT = "callback-comment"
 CALLBACK_REOPEN = "callback-reopen"
 CALLBACK_SUBMIT = "callback-submit"
 CALLBACK_MESSAGE = "callback-message"
+CALLBACK_DUE = "callback-due"
+CALLBACK_PICK = "callback-pick"
 
 # patrol report page (/report)
 REPORT_PHOTO = "report-photo"

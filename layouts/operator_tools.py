@@ -5,10 +5,13 @@ stays the first thing the operator sees and these sections can be laid out besid
 """
 from __future__ import annotations
 
+from typing import Any
+
 from dash import dcc, html
 
 from i18n import t
 from layouts import ids
+from layouts.case_file import case_link
 
 
 def search_section(lang: str) -> html.Section:
@@ -40,6 +43,8 @@ def callback_section(lang: str) -> html.Section:
               for s in ("satisfied", "basically_satisfied", "dissatisfied")]
     return html.Section([
         html.H2(t("callback.title", lang)),
+        html.H3(t("callback.due_title", lang)),
+        html.Div(id=ids.CALLBACK_DUE, className="callback-due queue"),
         html.Div([html.Label(t("callback.code", lang), htmlFor=ids.CALLBACK_CODE),
                   dcc.Input(id=ids.CALLBACK_CODE, type="text", maxLength=13)], className="field"),
         dcc.Checklist(id=ids.CALLBACK_REACHED, options=[{"label": t("callback.reached", lang), "value": "yes"}],
@@ -55,4 +60,16 @@ def callback_section(lang: str) -> html.Section:
     ], className="tool-section callback-section")
 
 
-__all__ = ["search_section", "duplicates_section", "callback_section"]
+def callback_due(lang: str, rows: list[dict[str, Any]]) -> Any:
+    """待回访: the closed cases awaiting their callback, longest waiting first; "回访" picks one into the form."""
+    if not rows:
+        return html.P(t("callback.due_none", lang), className="muted")
+    head = [t(f"callback.due_col.{c}", lang) for c in ("code", "category", "closed", "phone", "pick")]
+    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody([html.Tr([
+        html.Td(case_link(r["code"])), html.Td(r["category"]), html.Td(r["closed"]), html.Td(r["phone"]),
+        html.Td(html.Button(t("callback.pick", lang), id={"type": ids.CALLBACK_PICK, "code": r["code"]}, n_clicks=0,
+                            className="link-button")),
+    ]) for r in rows])], className="queue-table")
+
+
+__all__ = ["search_section", "duplicates_section", "callback_section", "callback_due"]

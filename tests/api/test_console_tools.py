@@ -111,3 +111,28 @@ def test_a_patrol_report_with_a_photo_is_resolved_on_the_spot(web: Any, tmp_path
     assert "JPEG" in refused
     with as_user(web, "operator"):
         assert "无权" in rcb.submit_patrol(1, None, lon, lat, f.GARBAGE, "x", [])
+
+
+def test_the_callbacks_due_list_picks_a_case_into_the_form_and_empties_when_called_back(web: Any) -> None:
+    """待回访: closed, not yet called back, longest waiting first; 回访 fills the code; recorded → gone."""
+    from test_queue_dispatch import triggered
+
+    svc = web.services
+    closed = []
+    for east in (0, 300):
+        inc = svc.dispatch.intake(f.report(grid=svc.grid, east_m=east), f.operator(), Channel.HOTLINE,
+                                  svc.clock()).incident
+        inc = svc.incidents.act(inc.code, "acknowledge", f.dept_handler(), inc.version, svc.clock())
+        inc = svc.incidents.act(inc.code, "resolve", f.dept_handler(), inc.version, svc.clock())
+        closed.append(svc.incidents.act(inc.code, "verify_pass", f.verifier(), inc.version, svc.clock()))
+        svc.clock.advance(minutes=5)
+    with as_user(web, "operator"):
+        shown = str(tools.show_callbacks_due(None))
+        assert shown.index(closed[0].code) < shown.index(closed[1].code) and "13800138000" in shown
+        with triggered(f'{{"code":"{closed[0].code}","type":"callback-pick"}}', "n_clicks"):
+            assert tools.pick_callback([1, 0]) == closed[0].code
+        tools.record_callback(1, closed[0].code, ["yes"], "satisfied", "", [])
+        after = str(tools.show_callbacks_due("done"))
+    assert closed[0].code not in after and closed[1].code in after
+    with as_user(web, "leader"):
+        assert "13800138000" not in str(tools.show_callbacks_due(None))  # operators only
