@@ -12,12 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from dash import Input, Output, State, callback, ctx, no_update
+from flask_login import current_user
 
 from callbacks.access import Forbidden, act_on_selection, lang, services, user_with
 from callbacks.pages import PageSpec
 from callbacks.risk_column import risk_labels
 from dispatch.handling import HandlingError, Photo
 from i18n import t
+from incidents.access import actions_for
 from incidents.model import Role
 from incidents.store import NotFoundError
 from layouts import ids
@@ -60,8 +62,33 @@ def show_queue(_version: int) -> list[dict[str, Any]]:
     } for i in queue]
 
 
+#: The workbench's buttons and the action each takes (``extension`` writes an extension request).
+BUTTON_ACTIONS = {"acknowledge": "acknowledge", "return": "return", "extension": "extension_request",
+                  "resolve": "resolve"}
+
+
 @callback(Output(ids.WB_DETAIL, "children"), Output(ids.WB_SELECTED, "data"),
+          *[Output(ids.wb_action(a), "disabled") for a in ids.WB_ACTIONS],
           Input(ids.WB_GRID, "selectedRows"), Input(ids.WB_VERSION, "data"))
+def on_pick(rows: list[dict[str, Any]] | None, version: int) -> tuple[Any, ...]:
+    """The picked assignment's detail, and only the buttons of what the user may do to it now (the lifecycle
+    table and the access policy decide) enabled — in the same answer, so no click lands on a stale button."""
+    detail, selected = show_detail(rows, version)
+    return (detail, selected, *[a not in enabled_actions(selected) for a in ids.WB_ACTIONS])
+
+
+def enabled_actions(selected: str | None) -> set[str]:
+    """The workbench buttons (``ids.WB_ACTIONS``) the logged-in user may press for ``code@version``."""
+    if not selected or "@" not in selected or not current_user.is_authenticated:
+        return set()
+    try:
+        incident = services().incidents.get(selected.rsplit("@", 1)[0])
+    except NotFoundError:
+        return set()
+    allowed = set(actions_for(current_user.actor, incident))
+    return {button for button, action in BUTTON_ACTIONS.items() if action in allowed}
+
+
 def show_detail(rows: list[dict[str, Any]] | None, _version: int) -> tuple[Any, Any]:
     lg = lang()
     try:

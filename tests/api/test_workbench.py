@@ -185,3 +185,18 @@ def test_a_push_shows_a_toast_and_refreshes_the_queue(web: Any) -> None:
         toast, version = wcb.on_push({"action": "escalate", "payload": {"step": "warn"},
                                       "incident": {"code": "2026031000001"}}, 3)
     assert "2026031000001" in toast and "时限预警" in toast and version == 4
+
+
+def test_only_the_actions_the_handler_may_take_now_are_enabled(web: Any) -> None:
+    """签收 and 回退 for a dispatched case, 处置反馈 and 延期 once acknowledged; nothing when nothing is picked."""
+    inc = swj_incident(web)
+    with as_user(web, "dept_handler"):
+        rows = wcb.show_queue(0)
+        *_, ack, ret, ext, res = wcb.on_pick(rows, 0)
+        assert (ack, ret, ext, res) == (False, False, False, True)  # dispatched: acknowledge, return, extension
+        _, selected = wcb.show_detail(rows, 0)
+        wcb.handle("acknowledge", selected, None, None, None, None, 0)
+        *_, ack, ret, ext, res = wcb.on_pick(rows, 1)
+        assert (ack, ret, ext, res) == (True, True, False, False)  # in progress: resolve, extension
+        assert wcb.on_pick(None, 2)[2:] == (True, True, True, True)
+    assert web.services.incidents.get(inc.code).state.value == "in_progress"
