@@ -19,26 +19,39 @@ PAGE = PageSpec("verify", "/verify", "CityOps · 核查", lambda services, lang:
 
 
 @callback(Output(ids.VERIFY_LIST, "children"), Output(ids.VERIFY_SELECT, "options"),
-          Input(ids.VERIFY_VERSION, "data"), Input("verify-socket", "data-delta"))
-def show_waiting(_version: int, _push: Any) -> tuple[Any, Any]:
+          Output(ids.VERIFY_DEPARTMENT, "options"), Output(ids.VERIFY_CATEGORY, "options"),
+          Output(ids.VERIFY_DISTRICT, "options"),
+          Input(ids.VERIFY_VERSION, "data"), Input("verify-socket", "data-delta"), Input(ids.VERIFY_DEPARTMENT, "value"),
+          Input(ids.VERIFY_CATEGORY, "value"), Input(ids.VERIFY_DISTRICT, "value"))
+def show_waiting(_version: int, _push: Any, department: str | None = None, category: str | None = None,
+                 district: Any = None) -> tuple[Any, ...]:
+    """Resolved cases waiting, filtered by department, category and district (each filter offers only the
+    values among the waiting cases, by name)."""
     lg = lang()
     try:
         user_with(Role.VERIFIER)
     except Forbidden:
-        return html.Div(t("error.forbidden", lg)), []
+        return html.Div(t("error.forbidden", lg)), [], [], [], []
     svc = services()
     ref, tz = svc.reference.get(), svc.settings.tz
-    waiting = svc.handling.to_verify()
+    everything = svc.handling.to_verify()
+    depts, districts = ref.departments, svc.grid.districts
+    dept_name = {d: depts[d].name(lg) if d in depts else d for d in {i.department for i in everything if i.department}}
+    cat_name = {c: ref.taxonomy.get(c).name(lg) for c in {i.category for i in everything}}
+    filters = (
+        [{"label": n, "value": d} for d, n in sorted(dept_name.items(), key=lambda p: p[1])],
+        [{"label": n, "value": c} for c, n in sorted(cat_name.items(), key=lambda p: p[1])],
+        [{"label": districts.get(z, str(z)), "value": z} for z in sorted({i.district for i in everything})],
+    )
+    waiting = [i for i in everything if (not department or i.department == department)
+               and (not category or i.category == category) and (not district or i.district == int(district))]
     if not waiting:
-        return html.Div(t("verify.empty", lg), className="queue-empty"), []
+        return html.Div(t("verify.empty", lg), className="queue-empty"), [], *filters
     head = [t(f"verify.col.{c}", lg) for c in ("code", "category", "department", "resolved", "rework")]
-    depts = ref.departments
-    rows = [(case_link(i.code), ref.taxonomy.get(i.category).name(lg),
-             depts[i.department].name(lg) if i.department in depts else (i.department or ""), local(i.resolved_at, tz),
+    rows = [(case_link(i.code), cat_name[i.category], dept_name.get(i.department or "", ""), local(i.resolved_at, tz),
              i.rework_count) for i in waiting]
-    options = [{"label": f"{i.code} {ref.taxonomy.get(i.category).name(lg)}", "value": f"{i.code}@{i.version}"}
-               for i in waiting]
-    return view.table(head, rows), options
+    options = [{"label": f"{i.code} {cat_name[i.category]}", "value": f"{i.code}@{i.version}"} for i in waiting]
+    return view.table(head, rows), options, *filters
 
 
 @callback(Output(ids.VERIFY_MESSAGE, "children"), Output(ids.VERIFY_VERSION, "data", allow_duplicate=True),

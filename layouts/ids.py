@@ -91,6 +91,9 @@ VERIFY_FAIL = "verify-fail"
 VERIFY_MESSAGE = "verify-message"
 VERIFY_VERSION = "verify-version"
 VERIFY_CASE = "verify-case"
+VERIFY_DEPARTMENT = "verify-department"
+VERIFY_CATEGORY = "verify-category"
+VERIFY_DISTRICT = "verify-district"
 
 
 def wb_action(action: str) -> str:

@@ -65,6 +65,9 @@ def verify(lang: str) -> html.Div:
         socket("verify-socket", ["delta"]),
         dcc.Store(id=ids.VERIFY_VERSION, data=0),
         html.H2(t("verify.title", lang)),
+        html.Div([dcc.Dropdown(id=i, placeholder=t(f"verify.filter.{k}", lang), className="verify-filter")
+                  for i, k in ((ids.VERIFY_DEPARTMENT, "department"), (ids.VERIFY_CATEGORY, "category"),
+                               (ids.VERIFY_DISTRICT, "district"))], className="verify-filters"),
         html.Div(id=ids.VERIFY_LIST, className="queue"),
         html.Div([
             dcc.Dropdown(id=ids.VERIFY_SELECT, placeholder=t("verify.select", lang), className="queue-select"),

@@ -59,7 +59,10 @@ def test_handler_acknowledges_and_resolves_with_a_photo_and_the_verifier_closes(
     assert resolved.state == State.RESOLVED
     photo = web.services.incidents.timeline(inc.code)[-1].payload["photos"][0]
     with as_user(web, "verifier"):
-        _, options = vcb.show_waiting(0, None)
+        _, options, departments, categories, districts = vcb.show_waiting(0, None)
+        assert [d["label"] for d in departments] == ["水务集团"] and [d["label"] for d in districts] == ["铁西区"]
+        assert vcb.show_waiting(0, None, "CGJ")[1] == []  # filtered to another department: nothing waits
+        assert vcb.show_waiting(0, None, "SWJ", categories[0]["value"], districts[0]["value"])[1] == options
         assert options[0]["value"] == f"{inc.code}@{resolved.version}"
         shown = str(vcb.show_case(options[0]["value"], 0))  # the verifier judges by the note, photo and place
         assert "已更换井盖" in shown and f"/uploads/{inc.code}/{photo}" in shown and "铁西区" in shown
