@@ -55,11 +55,12 @@ def show_waiting(_version: int, _push: Any, department: str | None = None, categ
 
 
 @callback(Output(ids.VERIFY_MESSAGE, "children"), Output(ids.VERIFY_VERSION, "data", allow_duplicate=True),
-          Input(ids.VERIFY_PASS, "n_clicks"), Input(ids.VERIFY_FAIL, "n_clicks"),
+          Input(ids.VERIFY_PASS_CONFIRM, "submit_n_clicks"), Input(ids.VERIFY_FAIL_CONFIRM, "submit_n_clicks"),
           State(ids.VERIFY_SELECT, "value"), State(ids.VERIFY_REASON, "value"), State(ids.VERIFY_VERSION, "data"),
           prevent_initial_call=True)
 def act(_p: int, _f: int, selected: str | None, reason: str | None, version: int | None) -> tuple[Any, Any]:
-    return verify_action(ctx.triggered_id == ids.VERIFY_PASS, selected, reason, version)
+    """Runs once the verifier confirmed the dialog (not on the button's click)."""
+    return verify_action(ctx.triggered_id == ids.VERIFY_PASS_CONFIRM, selected, reason, version)
 
 
 def verify_action(passed: bool, selected: str | None, reason: str | None, version: int | None) -> tuple[Any, Any]:
@@ -82,3 +83,12 @@ def show_case(selected: str | None, _version: int) -> Any:
     if not selected or "@" not in selected:
         return None
     return case_panel(services(), selected.rsplit("@", 1)[0], user.actor, lg)
+
+
+@callback(Output(ids.VERIFY_PASS_CONFIRM, "message"), Output(ids.VERIFY_FAIL_CONFIRM, "message"),
+          Input(ids.VERIFY_SELECT, "value"))
+def confirm_messages(selected: str | None) -> tuple[str, str]:
+    """The confirmations name the case they act on."""
+    lg = lang()
+    code = selected.rsplit("@", 1)[0] if selected and "@" in selected else ""
+    return t("verify.confirm_pass", lg, code=code), t("verify.confirm_fail", lg, code=code)

@@ -72,8 +72,12 @@ def verify(lang: str) -> html.Div:
         html.Div([
             dcc.Dropdown(id=ids.VERIFY_SELECT, placeholder=t("verify.select", lang), className="queue-select"),
             dcc.Input(id=ids.VERIFY_REASON, type="text", placeholder=t("verify.reason", lang)),
-            html.Button(t("verify.pass", lang), id=ids.VERIFY_PASS, n_clicks=0, className="primary"),
-            html.Button(t("verify.fail", lang), id=ids.VERIFY_FAIL, n_clicks=0, className="danger"),
+            dcc.ConfirmDialogProvider(  # closing or sending back is asked once more: "确认…?"
+                html.Button(t("verify.pass", lang), id=ids.VERIFY_PASS, n_clicks=0, className="primary"),
+                id=ids.VERIFY_PASS_CONFIRM, message=t("verify.confirm_pass", lang)),
+            dcc.ConfirmDialogProvider(
+                html.Button(t("verify.fail", lang), id=ids.VERIFY_FAIL, n_clicks=0, className="danger"),
+                id=ids.VERIFY_FAIL_CONFIRM, message=t("verify.confirm_fail", lang)),
         ], className="queue-actions"),
         html.Div(id=ids.VERIFY_MESSAGE, className="queue-message", role="status"),
         html.Div(id=ids.VERIFY_CASE, className="verify-case"),  # the picked case's file: note, photos, place

@@ -145,6 +145,19 @@ def wait_until(predicate: Any, timeout: float = 20.0, step: float = 0.05) -> Any
     raise AssertionError("condition not met in time")
 
 
+def confirm(browser: Any, selector: str) -> str:
+    """Click ``selector`` and accept the confirmation dialog it opens (``dcc.ConfirmDialogProvider``); returns
+    the dialog's text, so a test can check it names the case."""
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.find_element(selector).click()
+    alert = WebDriverWait(browser.driver, 10).until(EC.alert_is_present())
+    text = alert.text
+    alert.accept()
+    return text
+
+
 #: Every browser console message read so far this session, in order. Chromium hands each message out once
 #: (``get_log`` drains it), so every read — a test's own included — is kept here for the CSP check.
 CONSOLE: list[str] = []

@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import ARTIFACTS, foreign_requests, login, make_browser, pick_row
+from harness import ARTIFACTS, confirm, foreign_requests, login, make_browser, pick_row
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
@@ -63,7 +63,7 @@ def test_handler_resolves_verifier_closes_and_the_wall_follows(live_app: str) ->
         verifier.wait_for_contains_text("#verify-list", code)
         verifier.wait_for_element("#verify-select").click()
         _wait(lambda: verifier.driver.find_elements(By.CSS_SELECTOR, "[role=option]"))[0].click()
-        verifier.find_element("#verify-pass").click()
+        assert code in confirm(verifier, "#verify-pass")  # "确认案件 … 核查通过并结案？"
         verifier.wait_for_contains_text("#verify-message", code)
 
         wall.wait_for_text_to_equal("#kpi-open", "0")

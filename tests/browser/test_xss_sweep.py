@@ -26,7 +26,7 @@ from selenium.common.exceptions import (ElementClickInterceptedException, NoAler
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from harness import ARTIFACTS, GRID_WORKER, PASSWORD, app_process, login, make_browser, pick_row, seeded_env
+from harness import ARTIFACTS, GRID_WORKER, PASSWORD, app_process, confirm, login, make_browser, pick_row, seeded_env
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
@@ -341,10 +341,10 @@ def _sweep(b: Any, base: str, log: Path, tmp_path: Path) -> None:
     b.wait_for_contains_text("#verify-list", alarm)
     pick(b, "#verify-select", alarm)
     type_into(b, "#verify-reason", tagged("VERIFY-REASON"))
-    b.find_element("#verify-fail").click()
+    confirm(b, "#verify-fail")
     b.wait_for_contains_text("#verify-message", alarm)
     pick(b, "#verify-select", first)
-    b.find_element("#verify-pass").click()
+    confirm(b, "#verify-pass")
     b.wait_for_contains_text("#verify-message", first)
     settled(b, "/verify", "#verify-list")
     login(b, base, "operator", "/intake")
