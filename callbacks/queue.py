@@ -13,6 +13,7 @@ from typing import Any
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, html, no_update
 
 from callbacks.access import Forbidden, act_on_selection, lang, services, user_with
+from dispatch.handling import require_text
 from i18n import t
 from incidents.model import RUNNING_STATES, Role, State as IState
 from incidents.store import NotFoundError
@@ -128,27 +129,30 @@ def prefill_dispatch(selected: str | None, department: str | None) -> tuple[Any,
 
 @callback(
     Output(ids.QUEUE_MESSAGE, "children"), Output(ids.QUEUE_VERSION, "data", allow_duplicate=True),
-    Input(ids.QUEUE_DISPATCH, "n_clicks"), Input(ids.QUEUE_REJECT, "n_clicks"),
+    Input(ids.QUEUE_DISPATCH, "n_clicks"), Input(ids.QUEUE_REJECT_CONFIRM, "submit_n_clicks"),
     State(ids.QUEUE_SELECT, "value"), State(ids.QUEUE_DEPARTMENT, "value"), State(ids.QUEUE_VERSION, "data"),
-    State(ids.QUEUE_ASSIGNEE, "value"),
+    State(ids.QUEUE_ASSIGNEE, "value"), State(ids.QUEUE_REJECT_REASON, "value"),
     prevent_initial_call=True,
 )
 def act_on_queue(_d: int, _r: int, selected: str | None, department: str | None, version: int | None,
-                 assignee: str | None) -> tuple[Any, Any]:
-    action = "reject" if ctx.triggered_id == ids.QUEUE_REJECT else "dispatch"
-    return queue_action(action, selected, department, version, assignee)
+                 assignee: str | None, reason: str | None) -> tuple[Any, Any]:
+    """Dispatch, or reject once the operator confirmed the dialog."""
+    action = "reject" if ctx.triggered_id == ids.QUEUE_REJECT_CONFIRM else "dispatch"
+    return queue_action(action, selected, department, version, assignee, reason=reason)
 
 
 def queue_action(action: str, selected: str | None, department: str | None, version: int | None,
-                 assignee: str | None = None) -> tuple[Any, Any]:
-    """Dispatch (filing first if needed) or reject the selected incident at the version the operator saw.
+                 assignee: str | None = None, *, reason: str | None = None) -> tuple[Any, Any]:
+    """Dispatch (filing first if needed) or reject (with a reason) the selected incident at the version the
+    operator saw.
 
     No department = the suggestion (rules + balance); a department without an assignee = the whole department.
     """
     def run(user: Any, svc: Any, code: str, seen: int) -> str:
         lg = lang()
         if action == "reject":
-            svc.incidents.act(code, "reject", user.actor, seen, svc.clock())
+            svc.incidents.act(code, "reject", user.actor, seen, svc.clock(),
+                              payload={"reason": require_text(reason, "reason_required")})
             return t("queue.rejected", lg, code=code)
         inc = svc.routing.dispatch(code, user.actor, seen, svc.clock(), department=department or None,
                                    assignee=assignee or None)
@@ -271,3 +275,10 @@ def extension_action(approve: bool, selected: str | None, reason: str | None, ve
                 else t("extension.refused", lg, code=code))
 
     return act_on_selection(selected, version, (Role.OPERATOR,), run)
+
+
+@callback(Output(ids.QUEUE_REJECT_CONFIRM, "message"), Input(ids.QUEUE_SELECT, "value"))
+def reject_confirmation(selected: str | None) -> str:
+    """The confirmation names the report it rejects."""
+    code = selected.rsplit("@", 1)[0] if selected and "@" in selected else ""
+    return t("queue.reject_confirm", lang(), code=code)

@@ -38,6 +38,8 @@ QUEUE_SELECT = "queue-select"
 QUEUE_DEPARTMENT = "queue-department"
 QUEUE_DISPATCH = "queue-dispatch"
 QUEUE_REJECT = "queue-reject"
+QUEUE_REJECT_CONFIRM = "queue-reject-confirm"
+QUEUE_REJECT_REASON = "queue-reject-reason"
 QUEUE_MESSAGE = "queue-message"
 
 

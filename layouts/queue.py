@@ -27,8 +27,14 @@ def queue_section(lang: str, departments: Sequence[dict[str, str]]) -> html.Div:
                 dcc.Dropdown(id=ids.QUEUE_ASSIGNEE, options=[], placeholder=t("routing.assignee", lang),
                              className="queue-assignee"),
                 html.Button(t("queue.dispatch", lang), id=ids.QUEUE_DISPATCH, n_clicks=0, className="primary"),
-                html.Button(t("queue.reject", lang), id=ids.QUEUE_REJECT, n_clicks=0, className="danger"),
             ], className="queue-actions"),
+            html.Div([  # 不予立案: a reason, and a confirmation (a rejected report is final)
+                dcc.Input(id=ids.QUEUE_REJECT_REASON, type="text", maxLength=2000,
+                          placeholder=t("queue.reject_reason", lang)),
+                dcc.ConfirmDialogProvider(
+                    html.Button(t("queue.reject", lang), id=ids.QUEUE_REJECT, n_clicks=0, className="danger"),
+                    id=ids.QUEUE_REJECT_CONFIRM, message=t("queue.reject_confirm", lang)),
+            ], className="queue-actions queue-reject-row"),
             html.Div(id=ids.QUEUE_SUGGESTION, className="queue-suggestion"),
             html.Div(id=ids.QUEUE_MESSAGE, className="queue-message", role="status"),
         ], className="intake-queue"),

@@ -67,10 +67,13 @@ def test_dispatch_from_a_stale_queue_is_refused_as_a_conflict(web: Any) -> None:
         _submit(OTHER_EVENT, lon, lat)
         _, options = qcb.show_queue(1, 0)
         code, version = options[0]["value"].split("@")
-        qcb.queue_action("reject", f"{code}@{version}", None, 1)  # rejected at this version
+        refused, _ = qcb.queue_action("reject", f"{code}@{version}", None, 1)  # 不予立案 needs a reason
+        assert "原因" in refused or "理由" in refused
+        qcb.queue_action("reject", f"{code}@{version}", None, 1, reason="重复来电，已答复")  # rejected at this version
         message, _ = qcb.queue_action("dispatch", f"{code}@{version}", "CGJ", 2)  # the old version again
     assert "已被他人更新" in message
     assert web.services.incidents.get(code).state == State.REJECTED
+    assert web.services.incidents.timeline(code)[-1].payload["reason"] == "重复来电，已答复"  # kept in the trail
 
 
 def test_callbacks_refuse_a_user_whose_role_may_not_report(web: Any) -> None:
