@@ -15,7 +15,8 @@ from callbacks.access import Forbidden, lang, services, user_with
 from i18n import t
 from incidents.followup import FollowupError, FollowupService
 from incidents.lifecycle import TransitionError
-from incidents.model import Role
+from incidents.intake import IntakeError
+from incidents.model import Channel, Role
 from incidents.places import PlaceService
 from incidents.privacy import may_see_phone, phone_for
 from incidents.search import SearchService, normalise_phone
@@ -264,3 +265,64 @@ def pick_callback(clicks: list[int]) -> Any:
     except Forbidden:
         return no_update
     return trigger["code"]
+
+
+@callback(Output(ids.INTAKE_LIKELY, "children"), Input(ids.INTAKE_CATEGORY, "value"), Input(ids.INTAKE_LON, "value"),
+          Input(ids.INTAKE_LAT, "value"), prevent_initial_call=True)
+def show_likely_duplicates(category: str | None, lon: Any, lat: Any) -> Any:
+    """As soon as the call has a category and a place: the open cases it probably repeats (same category,
+    within the duplicate radius and window) — before anything is stored."""
+    lg = lang()
+    try:
+        _operator()
+    except Forbidden:
+        return None
+    if not category or lon in (None, "") or lat in (None, ""):
+        return None
+    svc = services()
+    try:
+        found = svc.dispatch.likely_duplicates(str(category), float(lon), float(lat), svc.clock())
+    except (TypeError, ValueError):
+        return None
+    return tools_view.likely_duplicates(lg, [{
+        "code": i.code, "state": t(f"state.{i.state.value}", lg), "address": i.address or i.grid,
+        "description": i.description[:60]} for i in found])
+
+
+@callback(Output(ids.INTAKE_RESULT, "children", allow_duplicate=True),
+          Output(ids.QUEUE_VERSION, "data", allow_duplicate=True),
+          Input({"type": ids.INTAKE_ADD_CALLER, "code": ALL}, "n_clicks"),
+          State(ids.INTAKE_CATEGORY, "value"), State(ids.INTAKE_SEVERITY, "value"),
+          State(ids.INTAKE_DESCRIPTION, "value"), State(ids.INTAKE_ADDRESS, "value"), State(ids.INTAKE_LON, "value"),
+          State(ids.INTAKE_LAT, "value"), State(ids.INTAKE_PHONE, "value"), State(ids.QUEUE_VERSION, "data"),
+          prevent_initial_call=True)
+def add_caller(clicks: list[int], category: str | None, severity: str | None, description: str | None,
+               address: str | None, lon: Any, lat: Any, phone: str | None, version: int | None) -> tuple[Any, Any]:
+    """The caller joins the chosen open case (``reporter_added``): the form is checked as a submit would be,
+    and nothing new is stored."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(clicks or []):
+        return no_update, no_update
+    return add_caller_to(trigger["code"], {"category": category, "severity": severity, "description": description,
+                                           "address": address, "lon": lon, "lat": lat, "reporter_phone": phone},
+                         version)
+
+
+def add_caller_to(code: str, raw: dict[str, Any], version: int | None) -> tuple[Any, Any]:
+    lg = lang()
+    try:
+        user = _operator()
+    except Forbidden:
+        return t("error.forbidden", lg), no_update
+    svc = services()
+    try:
+        draft = svc.dispatch.parse(raw, Channel.HOTLINE, svc.clock())
+        FollowupService(svc.incidents, svc.settings.reopen_days).add_caller(code, draft, user.actor, svc.clock())
+    except IntakeError as e:
+        return html.Div(t(f"error.{e.code}", lg, **e.params), className="field-error", role="alert"), no_update
+    except FollowupError as e:
+        return html.Div(t(f"error.{e.code}", lg), className="field-error", role="alert"), no_update
+    except NotFoundError:
+        return t("case.not_found", lg, code=code), no_update
+    return html.Div([t("dup.caller_added", lg, code=code), " ", case_link(code, t("case.open", lg))],
+                    className="result waiting-no"), (version or 0) + 1

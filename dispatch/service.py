@@ -64,6 +64,17 @@ class DispatchService:
                 self.on_refusal(channel, exc, now)
             raise
 
+    def likely_duplicates(self, category: str, lon: float, lat: float, now: datetime) -> Sequence[Incident]:
+        """Open incidents a report of ``category`` at (lon, lat) would repeat — asked while the operator is still
+        on the call, before anything is stored (the same limits as intake's own check)."""
+        from datetime import timedelta
+
+        from incidents import store
+
+        with self.incidents.db.read() as s:
+            return store.nearby_open(category, lon, lat, now, self.duplicate_radius_m,
+                                     timedelta(hours=self.duplicate_window_h), session=s)
+
     def intake(self, raw: Mapping[str, Any] | Draft, actor: Actor, channel: Channel, now: datetime) -> IntakeResult:
         """Validate, store, and auto-file + auto-dispatch when that is safe — all in one transaction."""
         draft = raw if isinstance(raw, Draft) else self.parse(raw, channel, now)

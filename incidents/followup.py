@@ -11,6 +11,7 @@ from typing import Sequence
 
 from sqlalchemy import exists, select
 
+from incidents.intake import Draft
 from incidents.model import FINAL_STATES, Actor, Incident, State
 from incidents.records import EventRow, IncidentRow
 from incidents.service import IncidentService
@@ -46,6 +47,17 @@ class FollowupService:
                 "from": code, "reporter_phone": duplicate.reporter_phone, "channel": duplicate.channel.value,
                 "address": duplicate.address, "description": duplicate.description[:500],
             })
+
+    def add_caller(self, into: str, draft: Draft, actor: Actor, now: datetime) -> Incident:
+        """A repeat call about an open case: the caller joins it (``reporter_added``) and no new case is made,
+        so they hear its result like the first reporter."""
+        with self.incidents.unit(now) as uow:
+            primary = uow.get(into)
+            if primary.state in FINAL_STATES:
+                raise FollowupError("merge_into_final", f"{into} is {primary.state.value}; add callers to an open case")
+            return uow.act(primary, "reporter_added", actor, primary.version, payload={
+                "reporter_phone": draft.reporter_phone, "channel": draft.channel.value, "address": draft.address,
+                "description": draft.description[:500]})
 
     def keep_apart(self, code: str, candidates: Sequence[str], actor: Actor, expected_version: int,
                    now: datetime) -> Incident:

@@ -106,6 +106,8 @@ def wb_action(action: str) -> str:
 
 # operator tools (issue 5): address type-ahead, search, caller history, duplicates, callback (回访)
 INTAKE_PLACE = "intake-place"
+INTAKE_LIKELY = "intake-likely"
+INTAKE_ADD_CALLER = "intake-add-caller"
 CALLER_HISTORY = "caller-history"
 SEARCH_QUERY = "search-query"
 SEARCH_RESULTS = "search-results"

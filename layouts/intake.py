@@ -36,6 +36,7 @@ def layout(
         html.Div(t("intake.map_hint", lang), className="field-hint"),
         field(t("intake.phone", lang), dcc.Input(id=ids.INTAKE_PHONE, type="tel", debounce=True), "reporter_phone"),
         html.Div(id=ids.CALLER_HISTORY, className="caller-history"),
+        html.Div(id=ids.INTAKE_LIKELY, className="intake-likely", role="status"),  # repeats, before submitting
         html.Button(t("intake.submit", lang), id=ids.INTAKE_SUBMIT, className="primary", n_clicks=0),
         html.Div(id=ids.INTAKE_RESULT, className="intake-result", role="status"),
         duplicates_section(lang),

@@ -60,6 +60,17 @@ def callback_section(lang: str) -> html.Section:
     ], className="tool-section callback-section")
 
 
+def likely_duplicates(lang: str, rows: list[dict[str, str]]) -> Any:
+    """Open cases this call probably repeats, shown while the form is filled: the caller can join one
+    instead of a new case being made."""
+    if not rows:
+        return None
+    return html.Div([html.H3(t("dup.before_title", lang)), html.Ul([html.Li([
+        case_link(r["code"]), f" · {r['state']} · {r['address']} · {r['description']} ",
+        html.Button(t("dup.add_caller", lang), id={"type": ids.INTAKE_ADD_CALLER, "code": r["code"]}, n_clicks=0,
+                    className="primary")]) for r in rows])], className="dup-before")
+
+
 def callback_due(lang: str, rows: list[dict[str, Any]]) -> Any:
     """待回访: the closed cases awaiting their callback, longest waiting first; "回访" picks one into the form."""
     if not rows:
@@ -72,4 +83,4 @@ def callback_due(lang: str, rows: list[dict[str, Any]]) -> Any:
     ]) for r in rows])], className="queue-table")
 
 
-__all__ = ["search_section", "duplicates_section", "callback_section", "callback_due"]
+__all__ = ["search_section", "duplicates_section", "callback_section", "callback_due", "likely_duplicates"]

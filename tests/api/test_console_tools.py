@@ -136,3 +136,32 @@ def test_the_callbacks_due_list_picks_a_case_into_the_form_and_empties_when_call
     assert closed[0].code not in after and closed[1].code in after
     with as_user(web, "leader"):
         assert "13800138000" not in str(tools.show_callbacks_due(None))  # operators only
+
+
+def test_a_repeat_call_is_offered_before_submit_and_the_caller_joins_the_open_case(web: Any) -> None:
+    """Category and place of a call matching an open case show it before anything is stored; "加入此案件"
+    records the caller on it (reporter_added) and makes no new case."""
+    from sqlalchemy import func, select
+
+    from incidents.records import IncidentRow
+
+    svc = web.services
+    first = svc.dispatch.intake(f.report(grid=svc.grid), f.operator(), Channel.HOTLINE, svc.clock()).incident
+    lon, lat = f.point(east_m=15)
+    with as_user(web, "operator"):
+        offered = str(tools.show_likely_duplicates(f.WATER_COVER, lon, lat))
+        assert first.code in offered and "来电人加入此案件" in offered
+        assert tools.show_likely_duplicates(f.GARBAGE, lon, lat) is None  # another category: nothing to join
+        with svc.db.read() as s:
+            before = s.scalar(select(func.count()).select_from(IncidentRow))
+        refused, _ = tools.add_caller_to(first.code, {"category": f.WATER_COVER, "severity": "normal",
+                                                      "description": "", "lon": lon, "lat": lat}, 0)
+        assert "必填" in str(refused)  # the form is checked as a submit would be
+        message, version = tools.add_caller_to(first.code, {
+            "category": f.WATER_COVER, "severity": "normal", "description": "又一位市民反映井盖丢失",
+            "address": "", "lon": lon, "lat": lat, "reporter_phone": "13912345678"}, 0)
+    assert first.code in str(message) and version == 1
+    with svc.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(IncidentRow)) == before
+    added = svc.incidents.timeline(first.code)[-1]
+    assert added.action == "reporter_added" and added.payload["reporter_phone"] == "13912345678"

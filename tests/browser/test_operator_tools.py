@@ -18,6 +18,7 @@ PNG = base64.b64decode(
 
 
 def test_console_address_type_ahead_fills_address_and_point(live_app: str) -> None:
+    """The type-ahead fills address and point; a repeat call is offered the open case before it is stored."""
     b = make_browser(1600, 1000)
     try:
         login(b, live_app, "operator", "/intake")
@@ -32,6 +33,26 @@ def test_console_address_type_ahead_fills_address_and_point(live_app: str) -> No
         lon = float(_wait(lambda: b.find_element("#intake-lon").get_attribute("value")))
         lat = float(b.find_element("#intake-lat").get_attribute("value"))
         assert 124.2 < lon < 124.5 and 43.1 < lat < 43.25  # in Siping's urban core
+        # A first call about a missing manhole cover there …
+        b.find_element("#intake-category").click()
+        _wait(lambda: [i for i in b.driver.find_elements(By.CSS_SELECTOR, "input.dash-dropdown-search")
+                       if i.is_displayed()])[0].send_keys("上水井盖")
+        _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "[role=option]") if "上水井盖" in o.text])[0].click()
+        b.find_element("#intake-description").send_keys("英雄广场旁井盖缺失")
+        b.find_element("#intake-submit").click()
+        first = re.search(r"\d{13}", _wait(lambda: re.search(r"\d{13}", b.find_element("#intake-result").text)
+                                            and b.find_element("#intake-result").text)).group(0)
+        # … and a second caller a few metres away: the open case is offered before anything is stored.
+        where = b.find_element("#intake-lon")
+        where.clear()
+        where.send_keys(f"{lon + 0.0001:.6f}")
+        b.wait_for_contains_text("#intake-likely", first)
+        b.find_element("#intake-likely button").click()
+        b.wait_for_contains_text("#intake-result", f"来电人已加入案件 {first}")
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        b.driver.save_screenshot(str(ARTIFACTS / "fail-console-repeat.png"))
+        raise
     finally:
         b.driver.quit()
 
