@@ -13,6 +13,7 @@ from incidents.intake import IntakeError
 from incidents.model import Channel, Role
 from callbacks.pages import PageSpec, intake_page
 from layouts import ids
+from layouts.case_file import case_link
 
 PAGE = PageSpec("intake", "/intake", "CityOps · 受理台", intake_page)
 FIELDS = ids.INTAKE_FIELDS
@@ -66,17 +67,20 @@ def duplicate_state(result: Any) -> dict[str, Any] | None:
 def render_result(result: Any, svc: Any, lg: str) -> html.Div:
     i = result.incident
     cell = svc.grid.cell(i.grid)
-    rows = [(t("result.code", lg), i.code), (t("result.grid", lg), f"{i.grid} {cell.community_name}")]
+    rows = [(t("result.code", lg), case_link(i.code)),
+            (t("result.grid", lg), f"{cell.district_name} {cell.street_name} {cell.community_name} ({i.grid})")]
     if result.waiting is None:
         dept = svc.reference.get().departments.get(i.department or "")
+        names = svc.case_files.display_names([i.assignee or ""])
         rows += [(t("result.department", lg), dept.name(lg) if dept else i.department or "–"),
-                 (t("result.assignee", lg), i.assignee or "–"),
+                 (t("result.assignee", lg), names.get(i.assignee or "", i.assignee) or "–"),
                  (t("result.deadline", lg), _local(i.deadline, svc.settings.tz))]
         status = t("result.dispatched", lg)
     else:
         status = t(f"result.waiting_{result.waiting}", lg)
         if result.duplicates:
-            rows.append((t("result.duplicates", lg), ", ".join(d.code for d in result.duplicates)))
+            rows.append((t("result.duplicates", lg), [x for n, d in enumerate(result.duplicates)
+                                                      for x in ([", "] if n else []) + [case_link(d.code)]]))
     return html.Div([
         html.Div(status, className="result-status", id="result-status"),
         html.Dl([x for k, v in rows for x in (html.Dt(k), html.Dd(v))]),
