@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
+from layouts.components import dropdown
 
 LINE = "#0072B2"
 GREY = "#999999"
@@ -47,22 +48,25 @@ def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str
         html.Div([
             html.Label([t("analytics.period", lang),
                         dcc.DatePickerRange(id=ids.AN_PERIOD, start_date=start.isoformat(), end_date=end.isoformat(),
-                                            display_format="YYYY-MM-DD")]),
+                                            display_format="YYYY-MM-DD", month_format="YYYY-MM",
+                                            start_date_placeholder_text=t("analytics.start", lang),
+                                            end_date_placeholder_text=t("analytics.end", lang))]),
             html.Label([t("analytics.freq", lang), dcc.RadioItems(id=ids.AN_FREQ, options=freq, value="day",
                                                                   inline=True)]),
             html.Label([t("analytics.district", lang),
-                        dcc.Dropdown(id=ids.AN_DISTRICT, options=list(districts), value=district_locked,
+                        dropdown(lang, id=ids.AN_DISTRICT, options=list(districts), value=district_locked,
                                      disabled=district_locked is not None, placeholder=t("analytics.all", lang))]),
             html.Label([t("analytics.category", lang),
-                        dcc.Dropdown(id=ids.AN_CATEGORY, options=list(categories), placeholder=t("analytics.all", lang))]),
+                        dropdown(lang, id=ids.AN_CATEGORY, options=list(categories), placeholder=t("analytics.all", lang))]),
             html.Label([t("analytics.department", lang),
-                        dcc.Dropdown(id=ids.AN_DEPARTMENT, options=list(departments),
+                        dropdown(lang, id=ids.AN_DEPARTMENT, options=list(departments),
                                      placeholder=t("analytics.all", lang))]),
             html.Label([t("analytics.indicator", lang),
-                        dcc.Dropdown(id=ids.AN_INDICATOR, options=list(indicators), value="ontime_close",
+                        dropdown(lang, id=ids.AN_INDICATOR, options=list(indicators), value="ontime_close",
                                      clearable=False)]),
             html.Label([t("analytics.as_of", lang),
-                        dcc.DatePickerSingle(id=ids.AN_AS_OF, display_format="YYYY-MM-DD", clearable=True)]),
+                        dcc.DatePickerSingle(id=ids.AN_AS_OF, display_format="YYYY-MM-DD", clearable=True,
+                                             placeholder=t("analytics.as_of_now", lang))]),
         ], className="an-filters"),
         html.Div([
             section(t("analytics.trend", lang), _graph(ids.AN_TREND), wide=True),

@@ -1,11 +1,13 @@
-"""Small shared pieces: labelled fields with their error slot, KPI tiles, the socket component."""
+"""Small shared pieces: labelled fields with their error slot, dropdowns in the UI's language, KPI tiles, the
+socket component."""
 from __future__ import annotations
 
 from typing import Any
 
-from dash import html
+from dash import dcc, html
 from dash_socketio import DashSocketIO
 
+from i18n import t
 from layouts import ids
 
 
@@ -17,6 +19,30 @@ def field(label: str, control: Any, name: str, hint: str = "") -> html.Div:
         html.Div(hint, className="field-hint") if hint else None,
         html.Div(id=ids.error(name), className="field-error", role="alert"),
     ], className="field")
+
+
+def dropdown(lang: str, **props: Any) -> dcc.Dropdown:
+    """``dcc.Dropdown`` whose own words (its search box, "no options", select all, clear) come from the
+    catalog: Dash 4 writes them in English otherwise ("Search" in the Chinese UI)."""
+    return dcc.Dropdown(labels={k: t(f"dropdown.{k}", lang) for k in DROPDOWN_LABELS}, **props)
+
+
+def grid_locale(lang: str) -> dict[str, str]:
+    """AG Grid's ``localeText`` from the catalog (its filter menus and empty overlay are English otherwise)."""
+    return {k: t(f"grid.{k}", lang) for k in GRID_LOCALE_KEYS}
+
+
+#: The AG Grid words the catalog carries (``[grid]``): the ones its filter and column menus, overlays and pager show.
+GRID_LOCALE_KEYS = (
+    "noRowsToShow", "loadingOoo", "filterOoo", "searchOoo", "selectAll", "blanks", "contains", "notContains", "equals",
+    "notEqual", "startsWith", "endsWith", "blank", "notBlank", "lessThan", "greaterThan", "lessThanOrEqual",
+    "greaterThanOrEqual", "inRange", "inRangeStart", "inRangeEnd", "andCondition", "orCondition", "applyFilter",
+    "resetFilter", "clearFilter", "cancelFilter", "before", "after", "empty", "columns", "pinColumn", "pinLeft",
+    "pinRight", "noPin", "autosizeThisColumn", "autosizeAllColumns", "resetColumns", "sortAscending", "sortDescending",
+    "sortUnSort", "page", "of", "to", "nextPage", "previousPage", "firstPage", "lastPage")
+#: The words a Dash 4 dropdown writes itself (its ``labels`` prop).
+DROPDOWN_LABELS = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection",
+                   "no_options_found")
 
 
 def kpi_tile(key: str, label: str) -> html.Div:

@@ -5,6 +5,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
+from layouts.components import dropdown
 
 
 def extensions_section(lang: str) -> html.Section:
@@ -12,7 +13,7 @@ def extensions_section(lang: str) -> html.Section:
         html.H3(t("extension.title", lang)),
         html.Div(id=ids.EXT_LIST, className="ext-list"),
         html.Div([
-            dcc.Dropdown(id=ids.EXT_SELECT, options=[], placeholder=t("extension.select", lang), className="ext-select"),
+            dropdown(lang, id=ids.EXT_SELECT, options=[], placeholder=t("extension.select", lang), className="ext-select"),
             dcc.Input(id=ids.EXT_REASON, type="text", maxLength=2000, placeholder=t("extension.reason", lang),
                       className="ext-reason"),
             html.Button(t("extension.approve", lang), id=ids.EXT_APPROVE, n_clicks=0, className="primary"),

@@ -10,6 +10,7 @@ from dash import dcc, html
 from i18n import t
 from layouts import ids
 from layouts.extensions import extensions_section
+from layouts.components import dropdown
 
 
 def queue_section(lang: str, departments: Sequence[dict[str, str]]) -> html.Div:
@@ -21,10 +22,10 @@ def queue_section(lang: str, departments: Sequence[dict[str, str]]) -> html.Div:
             dcc.Store(id=ids.ROUTING_PUSH, data=0),
             html.Div(id=ids.QUEUE, className="queue"),
             html.Div([
-                dcc.Dropdown(id=ids.QUEUE_SELECT, placeholder=t("queue.select", lang), className="queue-select"),
-                dcc.Dropdown(id=ids.QUEUE_DEPARTMENT, options=list(departments),
+                dropdown(lang, id=ids.QUEUE_SELECT, placeholder=t("queue.select", lang), className="queue-select"),
+                dropdown(lang, id=ids.QUEUE_DEPARTMENT, options=list(departments),
                              placeholder=t("queue.department", lang), className="queue-department"),
-                dcc.Dropdown(id=ids.QUEUE_ASSIGNEE, options=[], placeholder=t("routing.assignee", lang),
+                dropdown(lang, id=ids.QUEUE_ASSIGNEE, options=[], placeholder=t("routing.assignee", lang),
                              className="queue-assignee"),
                 html.Button(t("queue.dispatch", lang), id=ids.QUEUE_DISPATCH, n_clicks=0, className="primary"),
             ], className="queue-actions"),
@@ -49,11 +50,11 @@ def reassign_section(lang: str, departments: Sequence[dict[str, str]]) -> html.S
         html.H3(t("routing.reassign_title", lang)),
         html.Div(t("routing.reassign_hint", lang), className="field-hint"),
         html.Div([
-            dcc.Dropdown(id=ids.REASSIGN_SELECT, options=[], placeholder=t("routing.reassign_select", lang),
+            dropdown(lang, id=ids.REASSIGN_SELECT, options=[], placeholder=t("routing.reassign_select", lang),
                          searchable=True, className="reassign-select"),
-            dcc.Dropdown(id=ids.REASSIGN_DEPARTMENT, options=list(departments),
+            dropdown(lang, id=ids.REASSIGN_DEPARTMENT, options=list(departments),
                          placeholder=t("routing.department", lang), className="reassign-department"),
-            dcc.Dropdown(id=ids.REASSIGN_ASSIGNEE, options=[], placeholder=t("routing.assignee", lang),
+            dropdown(lang, id=ids.REASSIGN_ASSIGNEE, options=[], placeholder=t("routing.assignee", lang),
                          className="reassign-assignee"),
             dcc.Input(id=ids.REASSIGN_REASON, type="text", maxLength=2000, placeholder=t("routing.reason", lang),
                       className="reassign-reason"),
