@@ -10,7 +10,7 @@ from flask import request
 
 from auth.admin import LOGIN_ROLES, AdminError
 from callbacks.access import Forbidden, lang, services, user_with
-from callbacks.pages import PageSpec
+from callbacks.pages import PageSpec, category_options, department_options
 from i18n import t
 from incidents.model import Role
 from layouts import admin as view
@@ -21,8 +21,7 @@ from layouts import ids
 def admin_page(svc: Any, lg: str) -> Any:
     ref = svc.reference.get()
     roles = [{"label": t(f"role.{r.value}", lg), "value": r.value} for r in LOGIN_ROLES]
-    departments = [{"label": f"{d.code} {d.name(lg)}", "value": d.code} for d in ref.departments.values()]
-    categories = [{"label": f"{c.code} {c.name(lg)}", "value": c.code} for c in ref.taxonomy.all()]
+    departments, categories = department_options(ref, lg), category_options(ref, lg)
     year = svc.clock().astimezone(svc.settings.tz).year
     return view.layout(lg, roles, departments, categories,
                        extra=admin_more.sections(lg, categories, departments, year))

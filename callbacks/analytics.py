@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from auth.audit import EXPORT, record_access
 from callbacks.access import Forbidden, lang, services, user_with
-from callbacks.pages import PageSpec, base_url
+from callbacks.pages import PageSpec, base_url, category_options, department_options
 from geo.choropleth import add_points, choropleth
 from geo.figures import CORE_CENTER, geojson
 from i18n import t
@@ -97,8 +97,8 @@ def analytics_page(svc: Any, lg: str) -> Any:
     districts = [{"label": n, "value": int(code)} for code, n in names.items() if lock is None or int(code) == lock]
     large = {c.large_key: c.large_name(lg) for c in ref.taxonomy.all()}
     categories = ([{"label": f"{k} {n}", "value": k} for k, n in sorted(large.items())]
-                  + [{"label": f"{c.code} {c.name(lg)}", "value": c.code} for c in ref.taxonomy.all()])
-    departments = [{"label": f"{d.code} {d.name(lg)}", "value": d.code} for d in ref.departments.values()]
+                  + category_options(ref, lg))
+    departments = department_options(ref, lg)
     indicators = [{"label": i.name(lg), "value": k} for k, i in defs.indicators.items()]
     formulas = [(i.name(lg), defs.formula(k, lg)) for k, i in defs.indicators.items()]
     end = svc.clock().astimezone(svc.settings.tz).date()

@@ -35,6 +35,16 @@ class PageSpec:
     template: str | None = None
 
 
+def department_options(ref: Any, lang: str) -> list[dict[str, str]]:
+    """Departments for a dropdown: the name people read, the code after it (both searchable)."""
+    return [{"label": f"{d.name(lang)} · {d.code}", "value": d.code} for d in ref.departments.values()]
+
+
+def category_options(ref: Any, lang: str) -> list[dict[str, str]]:
+    """Small classes for a dropdown: the name, its large class, the code last (all searchable)."""
+    return [{"label": f"{c.name(lang)} · {c.large_name(lang)} · {c.code}", "value": c.code} for c in ref.taxonomy.all()]
+
+
 def base_url() -> str:
     return request.host_url.rstrip("/") if has_request_context() else ""
 
@@ -107,9 +117,7 @@ def wall_page(services: Any, lang: str) -> Any:
 
 def intake_page(services: Any, lang: str) -> Any:
     ref = services.reference.get()
-    categories = [{"label": f"{c.code} {c.name(lang)} · {c.large_name(lang)}", "value": c.code}
-                  for c in ref.taxonomy.all()]
-    departments = [{"label": f"{d.code} {d.name(lang)}", "value": d.code} for d in ref.departments.values()]
+    categories, departments = category_options(ref, lang), department_options(ref, lang)
     st = services.settings
     fig = city_map([], severity_names(lang), base_url=base_url(), dark=False, tile_url=st.tile_url,
                    center=CORE_CENTER, zoom=11.5, uirevision="intake", datum=display_datum(st.tile_datum, st.tile_url))
