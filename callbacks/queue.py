@@ -179,7 +179,9 @@ def show_running(_version: int, _push: int) -> list[dict[str, str]]:
     svc = services()
     ref = svc.reference.get()
     running = svc.incidents.list(states=RUNNING_STATES, limit=500)
-    return [{"label": f"{i.code} {ref.taxonomy.get(i.category).name(lg)} → {i.department}{_who(i.assignee, lg)}",
+    depts = ref.departments
+    return [{"label": f"{i.code} {ref.taxonomy.get(i.category).name(lg)} → "
+                      f"{depts[i.department].name(lg) if i.department in depts else i.department}{_who(i.assignee, lg)}",
              "value": f"{i.code}@{i.version}"} for i in running]
 
 
