@@ -23,13 +23,20 @@ def _local(dt: datetime | None, tz: Any) -> str:
     return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if dt else "–"
 
 
+#: The form's inputs emptied once a report is stored (the severity keeps its choice), ready for the next call.
+CLEARED = (ids.INTAKE_CATEGORY, ids.INTAKE_DESCRIPTION, ids.INTAKE_ADDRESS, ids.INTAKE_LON, ids.INTAKE_LAT,
+           ids.INTAKE_PHONE, ids.INTAKE_PLACE)
+KEEP_FORM = [no_update] * len(CLEARED)
+
+
 def _errors(field: str | None = None, message: str = "") -> list[str]:
     return [message if f == field else "" for f in FIELDS]
 
 
 @callback(
     [Output(ids.error(f), "children") for f in FIELDS]
-    + [Output(ids.INTAKE_RESULT, "children"), Output(ids.QUEUE_VERSION, "data"), Output(ids.DUP_STATE, "data")],
+    + [Output(ids.INTAKE_RESULT, "children"), Output(ids.QUEUE_VERSION, "data"), Output(ids.DUP_STATE, "data")]
+    + [Output(i, "value", allow_duplicate=True) for i in CLEARED],
     Input(ids.INTAKE_SUBMIT, "n_clicks"),
     State(ids.INTAKE_CATEGORY, "value"), State(ids.INTAKE_SEVERITY, "value"), State(ids.INTAKE_DESCRIPTION, "value"),
     State(ids.INTAKE_ADDRESS, "value"), State(ids.INTAKE_LON, "value"), State(ids.INTAKE_LAT, "value"),
@@ -43,15 +50,16 @@ def submit_report(_n: int, category: str | None, severity: str | None, descripti
     try:
         user = user_with(Role.OPERATOR)
     except Forbidden:
-        return _errors() + [html.Div(t("error.forbidden", lg), className="error"), no_update, no_update]
+        return _errors() + [html.Div(t("error.forbidden", lg), className="error"), no_update, no_update] + KEEP_FORM
     svc = services()
     raw = {"category": category, "severity": severity, "description": description, "address": address,
            "lon": lon, "lat": lat, "reporter_phone": phone}
     try:
         result = svc.dispatch.intake(raw, user.actor, Channel.HOTLINE, svc.clock())
     except IntakeError as e:
-        return _errors(e.field, t(f"error.{e.code}", lg, **e.params)) + [no_update, no_update, no_update]
-    return _errors() + [render_result(result, svc, lg), (queue_version or 0) + 1, duplicate_state(result)]
+        return _errors(e.field, t(f"error.{e.code}", lg, **e.params)) + [no_update, no_update, no_update] + KEEP_FORM
+    return (_errors() + [render_result(result, svc, lg), (queue_version or 0) + 1, duplicate_state(result)]
+            + [None, "", "", None, None, "", None])
 
 
 def duplicate_state(result: Any) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dash import no_update
 
 from callbacks import intake as cb
 from callbacks import queue as qcb
@@ -30,6 +31,8 @@ def test_submit_dispatches_an_unambiguous_report_and_shows_code_and_deadline(web
     text = str(result.to_plotly_json())
     assert code in text and "2026-03-" in text  # the deadline, in city time
     assert queue_version == 1
+    assert out[N + 3:] == [None, "", "", None, None, "", None]  # the form is emptied for the next call
+
 
 
 def test_missing_category_is_shown_next_to_the_field_and_nothing_is_stored(web: Any) -> None:
@@ -45,6 +48,7 @@ def test_point_outside_the_city_is_a_location_error_in_english_too(web: Any) -> 
     with as_user(web, "operator", lang="en"):
         out = _submit(WATER_COVER, 116.4, 39.9)
     assert dict(zip(ids.INTAKE_FIELDS, out[:N]))["location"] == "This place lies outside Siping's grids"
+    assert all(v is no_update for v in out[N + 3:])  # a refused report keeps what the operator typed
 
 
 def test_ambiguous_report_waits_in_the_queue_and_the_operator_dispatches_it(web: Any) -> None:

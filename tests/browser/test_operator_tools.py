@@ -42,10 +42,15 @@ def test_console_address_type_ahead_fills_address_and_point(live_app: str) -> No
         b.find_element("#intake-submit").click()
         first = re.search(r"\d{13}", _wait(lambda: re.search(r"\d{13}", b.find_element("#intake-result").text)
                                             and b.find_element("#intake-result").text)).group(0)
+        assert not b.find_element("#intake-description").get_attribute("value")  # the form is ready for the next call
         # … and a second caller a few metres away: the open case is offered before anything is stored.
-        where = b.find_element("#intake-lon")
-        where.clear()
-        where.send_keys(f"{lon + 0.0001:.6f}")
+        b.find_element("#intake-category").click()
+        _wait(lambda: [i for i in b.driver.find_elements(By.CSS_SELECTOR, "input.dash-dropdown-search")
+                       if i.is_displayed()])[0].send_keys("上水井盖")
+        _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "[role=option]") if "上水井盖" in o.text])[0].click()
+        b.find_element("#intake-lon").send_keys(f"{lon + 0.0001:.6f}")
+        b.find_element("#intake-lat").send_keys(f"{lat:.6f}")
+        b.find_element("#intake-description").send_keys("又一位市民反映井盖缺失")
         b.wait_for_contains_text("#intake-likely", first)
         b.find_element("#intake-likely button").click()
         b.wait_for_contains_text("#intake-result", f"来电人已加入案件 {first}")
