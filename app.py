@@ -39,12 +39,12 @@ class Services:
     broadcaster: Any = None
     channels: Any = None  # dispatch.channels.ChannelService: API, Open311, alarms, import
     handling: Any = None  # dispatch.handling_service.HandlingService: workbench, extensions, verification
-    analytics: Any = None  # incidents.analytics.Analytics: indicators, hotspots, breach risk (issue 8)
+    analytics: Any = None  # incidents.analytics.Analytics: indicators, hotspots, breach risk
     routing: Any = None  # dispatch.routing.RoutingService: suggested routing (balance), redispatch
     admin: Any = None  # auth.admin.AdminService: /admin's audited changes to users and reference data
     devices: Any = None  # auth.devices.DeviceService: kiosks' revocable device logins, made on /admin
     reference_admin: Any = None  # auth.reference_admin.ReferenceAdminService: places, calendar, onspot, fallback
-    exchange: Any = None  # dispatch.outbox.ExchangeService: connectors, outbox, dead letters (issue 10)
+    exchange: Any = None  # dispatch.outbox.ExchangeService: connectors, outbox, dead letters
     case_files: Any = None  # dispatch.case_file.CaseFileService: the case file (案卷) as one viewer sees it
     started_at: float = field(default_factory=_time.monotonic)
     background: list[Any] = field(default_factory=list)
@@ -114,7 +114,7 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
 
 
 def _exchange(settings: Any, services: Services) -> None:
-    """Issue 10: the outbox hook on every dispatch, and refusals counted for the quality page."""
+    """The outbox hook on every dispatch, and refusals counted for the quality page."""
     from dispatch.outbox import ExchangeService
     from incidents.quality import RefusalRecorder
 
@@ -281,7 +281,7 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     register_case_route(server)  # /case/<code>: 403 outside the viewer's scope
     from callbacks.analytics_report import register_report_route
 
-    register_report_route(server)  # /analytics/report.pdf|png (issue 8)
+    register_report_route(server)  # /analytics/report.pdf|png
     from api import install as install_api
 
     install_api(server, services)
@@ -419,7 +419,7 @@ def start_escalation(services: Services, socketio: Any) -> None:
 
 
 def start_exchange(services: Services, socketio: Any) -> None:
-    """The outbox delivery worker and Open311 poller (issue 10), under the ``exchange`` lease."""
+    """The outbox delivery worker and Open311 poller, under the ``exchange`` lease."""
     from dispatch.outbox import run_exchange
 
     stop = threading.Event()
@@ -428,7 +428,7 @@ def start_exchange(services: Services, socketio: Any) -> None:
 
 
 def start_asof_upkeep(services: Services, socketio: Any) -> None:
-    """Builds the month-start snapshots the analytics still fold, one per pass (issue 8), under a lease."""
+    """Builds the month-start snapshots the analytics still fold, one per pass, under a lease."""
     from incidents.asof_upkeep import run_upkeep
 
     stop = threading.Event()
@@ -450,7 +450,7 @@ def snapshots_command(services: Services) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("archive", "connector", "outbox", "quality"):  # issue 10: api/exchange_cli.py
+    if argv and argv[0] in ("archive", "connector", "outbox", "quality"):  # the data exchange: api/exchange_cli.py
         from api.exchange_cli import main as exchange_main
 
         return exchange_main(argv, build_services)
@@ -501,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
         from api.cli import import_command
 
         return import_command(build_services(), args.file, args.map)
-    if args.command == "report":  # the one-page leader's report, offline (issue 8)
+    if args.command == "report":  # the one-page leader's report, offline
         from callbacks.analytics_report import cli_report
 
         if not args.date_from or not args.date_to:

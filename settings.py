@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     # API creates queued and written in one transaction by one writer thread (group commit); 0 = off.
     api_group_commit: int = Field(default=200, alias="CITYOPS_API_GROUP_COMMIT",
                                   description="most creates per group-commit transaction; 0 writes each alone")
-    # Production (issue 9): logs, cookies behind TLS, login throttling, attachment retention, sweep period.
+    # Production: logs, cookies behind TLS, login throttling, attachment retention, sweep period.
     log_format: str = Field(default="text", alias="CITYOPS_LOG_FORMAT", description="text | json (one object a line)")
     secure_cookies: bool = Field(default=False, alias="CITYOPS_SECURE_COOKIES",
                                  description="mark session cookies Secure (set it when served over TLS)")
@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     asof_upkeep_max_late: int = Field(default=5000, alias="CITYOPS_ASOF_UPKEEP_MAX_LATE",
                                       description="the background upkeep leaves a month with more incidents to "
                                                   "fold than this to `analytics-snapshots` (it holds the write lock)")
-    # Data exchange (issue 10): outbox retries (exponential backoff, then a dead letter), Open311 polling.
+    # Data exchange: outbox retries (exponential backoff, then a dead letter), Open311 polling.
     outbox_max_attempts: int = Field(default=12, alias="CITYOPS_OUTBOX_MAX_ATTEMPTS",
                                      description="failed deliveries before a message becomes a dead letter")
     outbox_backoff_s: float = Field(default=30.0, alias="CITYOPS_OUTBOX_BACKOFF_S")

@@ -1,4 +1,4 @@
-"""CLI of the data exchange (issue 10), reached through ``python app.py <command> …``:
+"""CLI of the data exchange, reached through ``python app.py <command> …``:
 
 * ``connector list`` · ``connector set DEPT KIND [--url URL] [--secret S] [--options JSON] [--disabled]``
 * ``outbox status`` · ``outbox dead`` · ``outbox retry [ID …]`` (all dead letters without ids)

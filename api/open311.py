@@ -46,7 +46,7 @@ class Open311Error(Exception):
     def __init__(self, status: int, description: str, field: str = "", code: str = "", counted: bool = False) -> None:
         super().__init__(description)
         self.status, self.description = status, description
-        #: the refused field and reason code, for the refusal count (issue 10); ``counted``: already counted
+        #: the refused field and reason code, for the refusal count; ``counted``: already counted
         self.field, self.code, self.counted = field, code, counted
 
 

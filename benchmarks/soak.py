@@ -16,7 +16,7 @@ spread over the city's cells and the taxonomy's categories (see ``_workload``), 
 ``MALLOC_ARENA_MAX=2`` as README "Deploy" says, unless the environment sets it. ``--tracemalloc`` adds
 the Python allocations that grew in each app from the end of the warm-up to the end (ops/memdump.py).
 
-Targets (issue 9): 0 errors, 0 missed, RSS growth < 10 % over 30 minutes (raw, from the start; the growth
+Targets: 0 errors, 0 missed, RSS growth < 10 % over 30 minutes (raw, from the start; the growth
 from the end of a stated warm-up is printed beside it). ``--smoke`` runs 60 s with 20 clients and checks
 only errors and missed pushes (exit status 1 when either is non-zero).
 

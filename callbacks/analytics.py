@@ -118,7 +118,7 @@ _DASH_OUTPUTS = [Output(ids.AN_TREND, "figure"), Output(ids.AN_MIX, "figure"), O
 
 
 #: The recurrence places the page maps (the largest; it lists the first 30): a month of a busy city can hold
-#: thousands, which no one reads on a map and which cost building (issue 8's 10 M benchmark: 16.7 k).
+#: thousands, which no one reads on a map and which cost building (the 10 M benchmark: 16.7 k).
 RECURRENCE_MAPPED = 200
 #: The codes a listed place shows (its latest reports); a click on its mark opens the first of them.
 RECURRENCE_EXAMPLES = 6

@@ -67,7 +67,7 @@ def wall_labels(services: Any, lang: str) -> dict[str, Any]:
         "connected": t("wall.connected", lang),
         "disconnected": t("wall.disconnected", lang),
         "overdue": t("wall.overdue", lang),
-        "at_risk": t("wall_risk.at_risk", lang), "risk_color": "#F0E442",  # breach risk (issue 8)
+        "at_risk": t("wall_risk.at_risk", lang), "risk_color": "#F0E442",  # breach risk
         "alert_title": t("wall.alert.title", lang),
         "alert_hint": t("wall.alert.hint", lang),
         "card": {k: t(f"wall.card.{k}", lang) for k in ("category", "severity", "state", "department",

@@ -1,4 +1,4 @@
-"""Data quality per channel and period (issue 10): refused inputs and their reasons, missing optional
+"""Data quality per channel and period: refused inputs and their reasons, missing optional
 fields, merged duplicates, late filings, time to file, location precision — and the refusal counter.
 
 Refusals are rows (``refusals``), written by ``DispatchService.parse`` (console, patrol, API, Open311,

@@ -37,7 +37,7 @@ class Base(DeclarativeBase):
 class IncidentRow(Base):
     __tablename__ = "incidents"
     #: Hotspots and recurrence read a window of report time (9 weeks, 30 days) grouped or placed by these
-    #: columns: covered by one index, they never visit the wide rows (migration 0016; issue 8 at 10 M).
+    #: columns: covered by one index, they never visit the wide rows (migration 0016; measured at 10 M).
     __table_args__ = (Index("ix_incidents_window", "reported_at", "state", "grid", "district", "category", "lon",
                             "lat"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -238,7 +238,7 @@ class AlarmLinkRow(Base):
 
 
 class EscalationScheduleRow(Base):
-    """When an incident's next 督办 step falls due (issue 6): a derived index, so a sweep over 100,000
+    """When an incident's next 督办 step falls due: a derived index, so a sweep over 100,000
     open incidents reads only the few whose ``next_at`` has passed instead of recomputing every deadline.
 
     ``round`` is the seq of the dispatch/reassign event that started the running deadline; a new round
@@ -283,7 +283,7 @@ class AuditRow(Base):
 
 
 class ConnectorRow(Base):
-    """How a department's own system is reached (issue 10): ``none`` (our workbench), ``webhook`` (signed
+    """How a department's own system is reached: ``none`` (our workbench), ``webhook`` (signed
     JSON POST) or ``open311`` (the department's GeoReport v2 server). One row per connected department;
     a department without a row works in our workbench. ``options`` holds the kind's extra settings
     (Open311 service-code and status maps, jurisdiction, timeout)."""
@@ -337,7 +337,7 @@ class RefusalRow(Base):
 
 
 class IncidentArchiveRow(Base):
-    """A finished incident moved out of ``incidents`` by ``python app.py archive --older-than-days N`` (issue 10):
+    """A finished incident moved out of ``incidents`` by ``python app.py archive --older-than-days N``:
     the same columns and the same ``id`` (ids stay unique across both tables, see incidents/archive.py), so
     reads that need history (incidents/history.py) take live ∪ archive and see one table. No foreign keys
     point here: only the archive's own events do."""
@@ -397,7 +397,7 @@ MILESTONES_OPEN = "state NOT IN ('closed', 'merged', 'rejected')"
 
 
 class MilestoneRow(Base):
-    """One incident's milestones folded from ALL its events (issue 8, "Scale"): the summary the indicators
+    """One incident's milestones folded from ALL its events: the summary the indicators
     read instead of re-aggregating the event log on every view. Maintained in the transaction of every
     event write (incidents/milestones.py), so it is never behind the events it summarises; backfilled by
     migration 0012. Exact "as of" T for every incident whose ``last_at <= T`` (no later event exists);
@@ -485,7 +485,7 @@ class GroupKey:
 
 
 class RollupRow(RollupCounts, DailyKey, Base):
-    """Additive indicator counts per local day × district × large category class (issue 8, "Scale" at 10 M):
+    """Additive indicator counts per local day × district × large category class (read at 10 M incidents):
     what a long trend sums instead of reading every incident's summary row. Maintained with the summary in
     every event's transaction (incidents/rollup.py says how each measure is split per day); backfilled by
     migration 0013. ``day2 = day`` for a day's own counts; ``day2 != day`` for the pair rows of the
@@ -495,7 +495,7 @@ class RollupRow(RollupCounts, DailyKey, Base):
 
 
 class GroupRollupRow(RollupCounts, GroupKey, Base):
-    """The ``analytics_daily`` counts per local day × group (issue 8, "Scale"): ``dim`` is ``grid``,
+    """The ``analytics_daily`` counts per local day × group: ``dim`` is ``grid``,
     ``department`` or ``category`` (the 5-digit code) and ``key`` the group's value, with the district kept
     so a district filter still applies; plus ``reported`` (incidents reported that day, dropped or not: the
     category mix). What the group tables and the dashboard sum instead of folding every candidate's summary

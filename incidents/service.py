@@ -21,7 +21,7 @@ from incidents.intake import Draft
 from incidents.model import Actor, Incident, State
 
 Publish = Callable[[list[dict[str, Any]]], None]
-#: Called inside the transaction after every event ``act`` writes (the outbox of issue 10 hooks here), so
+#: Called inside the transaction after every event ``act`` writes (the outbox hooks here), so
 #: what a hook writes commits or rolls back with the event. Injected by the composition root.
 ActHook = Callable[["UnitOfWork", Event, Incident], None]
 

@@ -46,7 +46,7 @@ QUEUE_MESSAGE = "queue-message"
 def error(field: str) -> str:
     return f"error-{field}"
 
-# video wall (issue 7)
+# video wall
 WALL_ALERT = "wall-alert"
 WALL_CARD = "wall-card"
 WALL_MIX = "wall-mix"
@@ -72,7 +72,7 @@ def spark(key: str) -> str:
 def alert_ack(code: str) -> dict[str, str]:
     return {"type": "alert-ack", "code": code}
 
-# handler workbench and verification (issue 6)
+# handler workbench and verification
 WB_SOCKET = "workbench-socket"
 WB_GRID = "wb-grid"
 WB_VERSION = "wb-version"
@@ -104,7 +104,7 @@ def wb_action(action: str) -> str:
     return f"wb-{action}"
 
 
-# operator tools (issue 5): address type-ahead, search, caller history, duplicates, callback (回访)
+# operator tools: address type-ahead, search, caller history, duplicates, callback (回访)
 INTAKE_PLACE = "intake-place"
 INTAKE_LIKELY = "intake-likely"
 INTAKE_ADD_CALLER = "intake-add-caller"
@@ -142,7 +142,7 @@ REPORT_SUBMIT = "report-submit"
 REPORT_RESULT = "report-result"
 REPORT_GEO_ERROR = "report-geo-error"
 
-# suggested routing, redispatch (改派) and extension decisions on the operator console (issue 6)
+# suggested routing, redispatch (改派) and extension decisions on the operator console
 QUEUE_ASSIGNEE = "queue-assignee"
 QUEUE_SUGGESTION = "queue-suggestion"
 ROUTING_PUSH = "routing-push"
@@ -212,7 +212,7 @@ def import_map(field: str) -> dict[str, str]:
     """The mapping dropdown of one of our fields (pattern-matching id)."""
     return {"type": "import-map", "field": field}
 
-# leader decision support (/analytics, issue 8)
+# leader decision support (/analytics)
 AN_PERIOD = "an-period"
 AN_FREQ = "an-freq"
 AN_DISTRICT = "an-district"
@@ -247,7 +247,7 @@ def an_code(code: str) -> dict[str, str]:
     """The drill-down list's button for one incident (pattern-matching id)."""
     return {"type": AN_CODE, "code": code}
 
-# -- /quality (issue 10): data quality per channel and period
+# -- /quality: data quality per channel and period
 QUALITY_FREQ = "quality-freq"
 QUALITY_WEEKS = "quality-weeks"
 QUALITY_TABLE = "quality-table"

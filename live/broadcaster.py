@@ -47,7 +47,7 @@ class Broadcaster:
         self.batcher = Batcher(self._emit_delta, window_s)
         self.deltas_sent = 0
         self.users: dict[str, str] = {}  # socket.io sid → username (replay goes only to its asker)
-        self.risk: Any = None  # incidents.risk.LiveRisk: breach risk on the wall's features (issue 8)
+        self.risk: Any = None  # incidents.risk.LiveRisk: breach risk on the wall's features
         self.day_events: Callable[[datetime, datetime], list[dict[str, Any]]] | None = None
         self.tz: Any = None
         self._lock = threading.Lock()
