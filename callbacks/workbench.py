@@ -73,36 +73,32 @@ BUTTON_ACTIONS = {"acknowledge": "acknowledge", "return": "return", "extension":
 def on_pick(rows: list[dict[str, Any]] | None, version: int) -> tuple[Any, ...]:
     """The picked assignment's detail, and only the buttons of what the user may do to it now (the lifecycle
     table and the access policy decide) enabled — in the same answer, so no click lands on a stale button."""
-    detail, selected = show_detail(rows, version)
-    return (detail, selected, *[a not in enabled_actions(selected) for a in ids.WB_ACTIONS])
-
-
-def enabled_actions(selected: str | None) -> set[str]:
-    """The workbench buttons (``ids.WB_ACTIONS``) the logged-in user may press for ``code@version``."""
-    if not selected or "@" not in selected or not current_user.is_authenticated:
-        return set()
-    try:
-        incident = services().incidents.get(selected.rsplit("@", 1)[0])
-    except NotFoundError:
-        return set()
-    allowed = set(actions_for(current_user.actor, incident))
-    return {button for button, action in BUTTON_ACTIONS.items() if action in allowed}
+    detail, selected, incident = pick(rows)
+    allowed = set(actions_for(current_user.actor, incident)) if incident is not None else set()
+    return (detail, selected, *[BUTTON_ACTIONS[a] not in allowed for a in ids.WB_ACTIONS])
 
 
 def show_detail(rows: list[dict[str, Any]] | None, _version: int) -> tuple[Any, Any]:
+    """The picked assignment's detail and its ``code@version`` (what the action callbacks act on)."""
+    detail, selected, _incident = pick(rows)
+    return detail, selected
+
+
+def pick(rows: list[dict[str, Any]] | None) -> tuple[Any, str | None, Any]:
+    """The detail view, ``code@version`` and the incident read once for both, or why not (no incident)."""
     lg = lang()
     try:
         user = user_with(*HANDLERS)
     except Forbidden:
-        return t("error.forbidden", lg), None
+        return t("error.forbidden", lg), None, None
     if not rows:
-        return t("workbench.pick", lg), None
+        return t("workbench.pick", lg), None, None
     svc = services()
     try:
         incident, events = svc.handling.detail(rows[0]["code"], user.actor)
     except (HandlingError, NotFoundError):
-        return t("handling.error.not_yours", lg), None
-    return detail_view(svc, incident, events, lg), f"{incident.code}@{incident.version}"
+        return t("handling.error.not_yours", lg), None, None
+    return detail_view(svc, incident, events, lg), f"{incident.code}@{incident.version}", incident
 
 
 def detail_view(svc: Any, incident: Any, events: list[Any], lg: str) -> Any:

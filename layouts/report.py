@@ -33,4 +33,4 @@ def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]], max_mb:
         dcc.Checklist(id=ids.REPORT_ONSPOT, options=[{"label": t("report.onspot", lang), "value": "yes"}], value=[]),
         html.Button(t("report.submit", lang), id=ids.REPORT_SUBMIT, n_clicks=0, className="primary"),
         html.Div(id=ids.REPORT_RESULT, className="report-result", role="status"),
-    ], className="report-page", id="report", style={"maxWidth": "360px", "margin": "0 auto", "padding": "8px"})
+    ], className="report-page", id="report", style={"maxWidth": "360px", "margin": "0 auto", "padding": "10px 14px"})
