@@ -84,7 +84,7 @@ def _action(action: str, payload: dict[str, Any], lang: str) -> str:
 def small_map(cf: CaseFile, services: Any, lang: str) -> Any:
     """The case's pin on our own layers (and the tile server's, when set), centred on it."""
     i, st = cf.incident, services.settings
-    datum = display_datum(st.tile_datum, st.tile_url, getattr(st, "map_style_url", None))
+    datum = display_datum(st.tile_datum, st.tile_url, st.map_style_url)
     names = {s: t(f"severity.{s}", lang) for s in ("urgent", "high", "normal")} | {"overdue": t("wall.overdue", lang)}
     point = {"code": i.code, "lon": i.lon, "lat": i.lat, "severity": i.severity.value, "overdue": cf.overdue}
     fig = city_map([point], names, base_url=base_url(), dark=True, tile_url=st.tile_url,

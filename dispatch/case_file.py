@@ -22,6 +22,7 @@ from incidents.model import Actor, Incident
 from incidents.privacy import payload_for, phone_for
 from incidents.records import UserRow
 from incidents.search import Filters, search
+from incidents.store import NotFoundError
 
 #: How far back "the same place" looks for related cases.
 SAME_PLACE_DAYS = 30
@@ -153,8 +154,8 @@ class CaseFileService:
                   if e.action == "reporter_added" and e.payload.get("from")]
         for relation, code in codes:
             try:
-                other = self.incidents.get(code)
-            except Exception:  # noqa: BLE001 - an archived or missing code is simply not listed
+                other = self.incidents.get(code)  # live or archived
+            except NotFoundError:
                 continue
             if may_read(actor, other):
                 out.append(Related(code, relation, other.state.value, _category(ref, other.category, lang),
