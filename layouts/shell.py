@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dash
+import dash_mantine_components as dmc
 from dash import dcc, html
 
 from i18n import t
@@ -17,10 +18,12 @@ def logout_control(lang: str, csrf: str) -> html.Form:
 
 
 def root(lang: str, user: str | None, role_label: str | None, links: list[tuple[str, str]],
-         csrf: str = "") -> html.Div:
-    """The frame; ``csrf`` is the session's token for the logout form (made per request by the caller)."""
+         csrf: str = "") -> dmc.MantineProvider:
+    """The frame; ``csrf`` is the session's token for the logout form (made per request by the caller).
+
+    Mantine's provider wraps everything so any page may use the design system's components."""
     other = "en" if lang == "zh" else "zh"
-    return html.Div([
+    return dmc.MantineProvider(html.Div([
         dcc.Location(id="url"),
         html.Header([
             html.Div(t("app.title", lang), className="brand"),
@@ -32,7 +35,8 @@ def root(lang: str, user: str | None, role_label: str | None, links: list[tuple[
             ], className="session"),
         ], className="app-header"),
         html.Main(dash.page_container, className="app-main"),
-    ], className=f"app lang-{lang}", lang="zh-CN" if lang == "zh" else "en")
+    ], className=f"app lang-{lang}", lang="zh-CN" if lang == "zh" else "en"), forceColorScheme="dark",
+        id="mantine-root")
 
 
 def forbidden(lang: str) -> html.Div:
