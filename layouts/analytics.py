@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
+from layouts.case_file import case_link
 from layouts.components import dropdown
 
 LINE = "#0072B2"
@@ -150,11 +151,15 @@ def indicator_table(rows: Sequence[Mapping[str, Any]], group_key: str, group_nam
     return html.Table([html.Thead(html.Tr(head)), html.Tbody(body)], className="an-table", id="an-indicator-table")
 
 
-def drill_list(rows: Sequence[Sequence[Any]], codes: Sequence[str], head: Sequence[str], summary: str) -> html.Div:
-    """The incident list: the code cell is a button that opens the timeline."""
+def drill_list(rows: Sequence[Sequence[Any]], codes: Sequence[str], head: Sequence[str], summary: str,
+               open_label: str = "") -> html.Div:
+    """The incident list: the code cell is a button that opens the timeline below, the last cell
+    (``open_label``) opens the whole case file in the drawer."""
     body = [html.Tr([html.Td(html.Button(code, id=ids.an_code(code), n_clicks=0, className="link-button"))]
-                    + [html.Td(c) for c in r[1:]]) for code, r in zip(codes, rows)]
-    return html.Div([html.P(summary), html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
+                    + [html.Td(c) for c in r[1:]] + ([html.Td(case_link(code, open_label))] if open_label else []))
+            for code, r in zip(codes, rows)]
+    head_row = html.Tr([html.Th(h) for h in head] + ([html.Th(open_label)] if open_label else []))
+    return html.Div([html.P(summary), html.Table([html.Thead(head_row), html.Tbody(body)],
                                                  className="an-table", id="an-drill-table")])
 
 
