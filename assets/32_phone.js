@@ -33,8 +33,24 @@
       if (!t.length || !t[0].value) { return nu; }
       try {
         var id = JSON.parse(t[0].prop_id.slice(0, t[0].prop_id.lastIndexOf('.')));
+        // on a phone the detail is below the list: bring it up (its top does not move when it fills)
+        var detail = document.getElementById('wb-detail');
+        if (detail && window.matchMedia('(max-width: 800px)').matches) { detail.scrollIntoView({block: 'start'}); }
         return [{code: id.code}];
       } catch (e) { return nu; }
+    },
+    // The picked card stands out (the others keep their look).
+    markCard: function (picked, cardIds) {
+      var code = picked && picked.length ? picked[0].code : null;
+      return (cardIds || []).map(function (id) { return id.code === code ? 'wb-card wb-card-picked' : 'wb-card'; });
+    },
+    // The photos chosen for a resolve, as thumbnails before they are sent.
+    previews: function (contents, names) {
+      return (contents || []).filter(function (c) { return typeof c === 'string' && IMAGE_URL.test(c); })
+        .map(function (c, i) {
+          return {type: 'Img', namespace: 'dash_html_components',
+                  props: {src: c, alt: (names && names[i]) || '', className: 'wb-preview'}};
+        });
     },
     pickRow: function (rows) {
       if (!rows || !rows.length) { return window.dash_clientside.no_update; }

@@ -86,6 +86,10 @@ clientside_callback(ClientsideFunction("cityops_phone", "pickRow"), Output(ids.W
                     Input(ids.WB_GRID, "selectedRows"), prevent_initial_call=True)
 clientside_callback(ClientsideFunction("cityops_phone", "pickCard"), Output(ids.WB_PICKED, "data", allow_duplicate=True),
                     Input({"type": ids.WB_CARD, "code": ALL}, "n_clicks"), prevent_initial_call=True)
+clientside_callback(ClientsideFunction("cityops_phone", "markCard"), Output({"type": ids.WB_CARD, "code": ALL}, "className"),
+                    Input(ids.WB_PICKED, "data"), State({"type": ids.WB_CARD, "code": ALL}, "id"))
+clientside_callback(ClientsideFunction("cityops_phone", "previews"), Output(ids.WB_PREVIEW, "children"),
+                    Input(ids.WB_PHOTOS, "contents"), State(ids.WB_PHOTOS, "filename"))
 
 
 #: The workbench's buttons and the action each takes (``extension`` writes an extension request).

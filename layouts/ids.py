@@ -89,6 +89,7 @@ WB_MAP = "wb-map"  # the picked assignment's pin
 WB_CARDS = "wb-cards"  # the queue as cards on a phone (the grid on wider screens)
 WB_PICKED = "wb-picked"  # the picked code, from a grid row or a card
 WB_CARD = "wb-card"
+WB_PREVIEW = "wb-preview"  # the photos chosen for a resolve, shown before they are sent
 
 
 def wb_card(code: str) -> dict[str, str]:

@@ -30,6 +30,7 @@ def workbench(lang: str) -> html.Div:
         ], className="field"),
         dcc.Upload(id=ids.WB_PHOTOS, children=html.Div(t("workbench.photos", lang)), multiple=True,
                    accept="image/jpeg,image/png,image/webp", className="upload"),
+        html.Div(id=ids.WB_PREVIEW, className="wb-previews"),
         html.Div(id=ids.WB_PHOTO_NAMES, className="field-hint"),
         html.Div([html.Button(t(f"workbench.action.{a}", lang), id=ids.wb_action(a), n_clicks=0, disabled=True,
                               className="primary" if a in ("acknowledge", "resolve") else "")

@@ -139,7 +139,8 @@ def test_grid_worker_reports_with_photo_preview_location_and_a_map_tap(phone: An
         raise
 
 
-def test_grid_worker_picks_the_case_on_the_workbench_and_sees_its_pin(phone: Any, live_app: str) -> None:
+def test_grid_worker_picks_the_case_on_the_workbench_sees_its_pin_and_resolves_it(phone: Any, live_app: str,
+                                                                                 tmp_path: Any) -> None:
     b = phone
     code = getattr(b, "code", None)
     assert code, "the report test runs first and files the case"
@@ -168,6 +169,24 @@ def test_grid_worker_picks_the_case_on_the_workbench_and_sees_its_pin(phone: Any
         b.wait_for_element("#wb-map .js-plotly-plot")
         time.sleep(0.5)  # the map's layers drawn
         b.driver.save_screenshot(str(ROOT / "docs" / "workbench-1080p.png"))
+        # the thumb's task: acknowledge, then resolve with a note and a photo seen before it is sent
+        _phone(b)
+        b.driver.get(live_app + "/workbench")
+        b.wait_for_element(f"#wb-cards button[id*='{code}']").click()
+        b.wait_for_contains_text("#wb-detail", code)
+        _wait(lambda: b.find_element("#wb-acknowledge").is_enabled())
+        b.find_element("#wb-acknowledge").click()
+        b.wait_for_contains_text("#wb-message", code)
+        _wait(lambda: b.find_element("#wb-resolve").is_enabled())
+        b.find_element("#wb-text").send_keys("垃圾已清运")
+        photo = tmp_path / "after.png"
+        photo.write_bytes(_png())
+        b.driver.find_element(By.CSS_SELECTOR, "#wb-photos input[type=file]").send_keys(str(photo))
+        thumb = b.wait_for_element("#wb-preview img")
+        assert b.driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth", thumb) == 160
+        b.driver.save_screenshot(str(ARTIFACTS / "workbench-resolve-390x844.png"))
+        b.find_element("#wb-resolve").click()
+        _wait(lambda: "处置反馈" in b.find_element("#wb-message").text)
     except Exception:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         b.driver.save_screenshot(str(ARTIFACTS / "fail-phone-workbench.png"))
