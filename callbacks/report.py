@@ -88,43 +88,41 @@ def place_name(svc: Any, lon: float, lat: float, lg: str) -> str | None:
 
 @callback(
     Output(ids.REPORT_LON, "data"), Output(ids.REPORT_LAT, "data"), Output(ids.REPORT_MAP, "figure"),
-    Output(ids.REPORT_PLACE, "children"), Output(ids.REPORT_GEO_ERROR, "children"),
+    Output(ids.REPORT_MAP_BOX, "children"), Output(ids.REPORT_PLACE, "children"), Output(ids.REPORT_GEO_ERROR, "children"),
     Input(ids.REPORT_MAP, "clickData"), Input(ids.REPORT_GPS, "data"), prevent_initial_call=True,
 )
 def place_pin(click: Any, gps: Any) -> tuple[Any, ...]:
     """A tap on the map (in the map's datum) or the phone's position (WGS84) becomes the report's point:
-    stored, pinned, named. The phone's position also brings the map to it."""
+    stored, pinned, named. A tap moves only the pin; the phone's position draws a new map around it."""
     lg = lang()
     svc = services()
-    shown = datum()
-    from_gps = ctx.triggered_id == ids.REPORT_GPS
-    if from_gps:
+    st = svc.settings
+    keep = (no_update,) * 5
+    if ctx.triggered_id == ids.REPORT_GPS:
         if not isinstance(gps, dict) or gps.get("error") or gps.get("lon") is None:
-            return no_update, no_update, no_update, no_update, t("mobile.report.geo_failed", lg)
+            return *keep, t("mobile.report.geo_failed", lg)
         lon, lat = round(float(gps["lon"]), 6), round(float(gps["lat"]), 6)
     else:
         points = (click or {}).get("points") or []
-        st = svc.settings
         lon, lat = map_click.picked_point(points[0] if points else None, st.tile_datum, st.tile_url,
                                           getattr(st, "map_style_url", None))
         if lon is no_update:
-            return no_update, no_update, no_update, no_update, no_update
+            return *keep, no_update
     name = place_name(svc, lon, lat, lg)
     if name is None:
-        return no_update, no_update, no_update, no_update, t("mobile.report.outside", lg)
-    x, y = to_display([lon], [lat], shown)
+        return *keep, t("mobile.report.outside", lg)
+    placed = t("mobile.report.placed", lg, place=name)
+    if ctx.triggered_id == ids.REPORT_GPS:
+        point = {"lon": lon, "lat": lat}
+        fig = pick_map(point, base_url=base_url(), view_px=MAP_VIEW_PX, zoom=GPS_ZOOM, center=point,
+                       tile_url=st.tile_url, datum=datum(), uirevision=f"gps-{gps.get('at')}")
+        return lon, lat, no_update, report_layout.pick_graph(fig, key=f"gps-{gps.get('at')}"), placed, ""
+    x, y = to_display([lon], [lat], datum())
     fig = Patch()
     for trace in (1, 2):
         fig["data"][trace]["lon"] = x
         fig["data"][trace]["lat"] = y
-    if from_gps:  # bring the map to the worker, and the click layer with it
-        view = {"lon": x[0], "lat": y[0]}
-        fig["layout"]["map"]["center"] = view
-        fig["layout"]["map"]["zoom"] = GPS_ZOOM
-        fig["layout"]["uirevision"] = f"gps-{x[0]}-{y[0]}"
-        lons, lats = click_grid(view, GPS_ZOOM, *MAP_VIEW_PX)
-        fig["data"][0]["lon"], fig["data"][0]["lat"] = lons, lats
-    return lon, lat, fig, t("mobile.report.placed", lg, place=name), ""
+    return lon, lat, fig, no_update, placed, ""
 
 
 @callback(Output(ids.REPORT_MAP, "figure", allow_duplicate=True), Input(ids.REPORT_MAP, "relayoutData"),

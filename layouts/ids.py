@@ -144,6 +144,7 @@ REPORT_LOCATE = "report-locate"
 REPORT_LON = "report-lon"
 REPORT_LAT = "report-lat"
 REPORT_MAP = "report-map"
+REPORT_MAP_BOX = "report-map-box"  # holds the map; a new map is drawn in it to go to the phone's position
 REPORT_GPS = "report-gps"  # the phone's position, from "use my location"
 REPORT_PLACE = "report-place"  # where the pin is, in names
 REPORT_PREVIEW = "report-preview"  # the chosen photo, shown before it is sent

@@ -14,6 +14,14 @@ from layouts import ids
 from layouts.components import dropdown
 
 
+def pick_graph(figure: Any, key: str = "start") -> html.Div:
+    """The map to tap. ``key``: a new key makes a new map (React mounts it afresh) — how the view is brought
+    to the phone's position even after a finger pan (Plotly ignores a new centre once a touch pan ended)."""
+    return html.Div(dcc.Graph(id=ids.REPORT_MAP, figure=figure, responsive=True,
+                              config={"displayModeBar": False, "scrollZoom": True, "doubleClick": False},
+                              className="report-map", style={"height": "260px"}), key=key)
+
+
 def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]], max_mb: int) -> html.Div:
     return html.Div([
         html.H2(t("report.title", lang)),
@@ -36,10 +44,8 @@ def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]], max_mb:
             dcc.Store(id=ids.REPORT_GPS),
             dcc.Store(id=ids.REPORT_LON),
             dcc.Store(id=ids.REPORT_LAT),
-            html.Div(dcc.Graph(id=ids.REPORT_MAP, figure=figure, responsive=True,
-                               config={"displayModeBar": False, "scrollZoom": True, "doubleClick": False},
-                               className="report-map", style={"height": "260px"}),
-                     role="group", **{"aria-label": t("mobile.report.map_label", lang)}),
+            html.Div(pick_graph(figure), id=ids.REPORT_MAP_BOX, role="group",
+                     **{"aria-label": t("mobile.report.map_label", lang)}),
             html.Div(t("mobile.report.no_place", lang), id=ids.REPORT_PLACE, className="report-place",
                      role="status"),
             html.Div(id=ids.REPORT_GEO_ERROR, className="field-error", role="alert"),

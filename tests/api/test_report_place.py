@@ -17,25 +17,26 @@ INSIDE = (124.3061, 43.1955)  # 铁西区 第1街道 第1社区
 def test_a_tap_on_the_map_stores_the_point_names_it_and_moves_the_pin(web: Any) -> None:
     click = {"points": [{"lon": INSIDE[0], "lat": INSIDE[1], "curveNumber": 0}]}
     with as_user(web, "grid_worker"), triggered(ids.REPORT_MAP, "clickData"):
-        lon, lat, fig, place, error = rcb.place_pin(click, None)
-    assert (lon, lat) == INSIDE and error == ""
+        lon, lat, fig, new_map, place, error = rcb.place_pin(click, None)
+    assert (lon, lat) == INSIDE and error == "" and new_map is no_update
     assert "铁西区" in place and "第1社区" in place
     assert fig.to_plotly_json()["operations"]  # a patch of the pin only, not a new figure
 
 
 def test_the_phones_position_is_stored_as_given_and_brings_the_map_to_it(web: Any) -> None:
     with as_user(web, "grid_worker"), triggered(ids.REPORT_GPS, "data"):
-        lon, lat, fig, place, _ = rcb.place_pin(None, {"lon": INSIDE[0], "lat": INSIDE[1]})
+        lon, lat, fig, new_map, place, _ = rcb.place_pin(None, {"lon": INSIDE[0], "lat": INSIDE[1], "at": 1})
         failed = rcb.place_pin(None, {"error": "1"})
-    assert (lon, lat) == INSIDE
-    assert "center" in str(fig.to_plotly_json())
-    assert failed[:4] == (no_update,) * 4 and "定位" in failed[4]
+    assert (lon, lat) == INSIDE and fig is no_update and "铁西区" in place
+    graph = new_map.children  # a new map, centred on the worker, the pin on them
+    assert graph.figure.layout.map.center.lon == INSIDE[0] and list(graph.figure.data[2].lon) == [INSIDE[0]]
+    assert failed[:5] == (no_update,) * 5 and "定位" in failed[5]
 
 
 def test_a_tap_outside_the_city_is_refused_with_a_message(web: Any) -> None:
     with as_user(web, "grid_worker"), triggered(ids.REPORT_MAP, "clickData"):
         *kept, error = rcb.place_pin({"points": [{"lon": 100.0, "lat": 30.0}]}, None)
-    assert kept == [no_update] * 4 and "不在本市" in error
+    assert kept == [no_update] * 5 and "不在本市" in error
 
 
 def test_a_pan_lays_the_click_layer_over_the_new_view(web: Any) -> None:

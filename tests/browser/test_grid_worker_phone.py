@@ -50,6 +50,17 @@ def _tap(b: Any, x: float, y: float) -> None:
     b.driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
+def _drag(b: Any, x: float, y: float, dx: float) -> None:
+    """One finger dragging the map sideways by ``dx`` px, held still before it lifts (no fling)."""
+    b.driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for k in range(1, 11):
+        b.driver.execute_cdp_cmd("Input.dispatchTouchEvent",
+                                 {"type": "touchMove", "touchPoints": [{"x": x + dx * k / 10, "y": y}]})
+        time.sleep(0.02)
+    time.sleep(0.3)
+    b.driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
 def _unproject(center: tuple[float, float], zoom: float, dx: float, dy: float) -> tuple[float, float]:
     """The WGS84 point ``dx``, ``dy`` CSS pixels from the map's centre (Web Mercator, MapLibre's 512 px tiles)."""
     world = WORLD_PX * 2 ** zoom
@@ -59,18 +70,21 @@ def _unproject(center: tuple[float, float], zoom: float, dx: float, dy: float) -
     return x / world * 360 - 180, math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / world))))
 
 
-def _stored(b: Any) -> tuple[float, float] | None:
-    """The report's point as its hidden stores hold it (read from the page's Dash state)."""
-    text = b.find_element("#report-place").text
-    if "›" not in text:
-        return None
-    got = b.driver.execute_script(  # Dash's own state: the path of each component id into its layout
+def _props(b: Any, component_id: str) -> dict[str, Any] | None:
+    """A component's props as Dash holds them in the page (its store's path of each id into the layout)."""
+    return b.driver.execute_script(
         "var ss = window.dash_stores || [window.store]; var st = ss[ss.length - 1].getState();"
-        "function props(id) { var p = st.paths.strs[id]; if (!p) return null;"
-        " return p.reduce(function (n, k) { return n && n[k]; }, st.layout).props; }"
-        "var a = props('report-lon'), c = props('report-lat');"
-        "return a && c && a.data != null ? [a.data, c.data] : null;")
-    return tuple(got) if got else None
+        "var p = st.paths.strs[arguments[0]]; if (!p) { return null; }"
+        "var n = p.reduce(function (n, k) { return n && n[k]; }, st.layout); return n ? n.props : null;",
+        component_id)
+
+
+def _stored(b: Any) -> tuple[float, float] | None:
+    """The report's point as its hidden stores hold it."""
+    if "›" not in b.find_element("#report-place").text:
+        return None
+    lon, lat = (_props(b, "report-lon") or {}).get("data"), (_props(b, "report-lat") or {}).get("data")
+    return (lon, lat) if lon is not None and lat is not None else None
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +135,25 @@ def test_grid_worker_reports_with_photo_preview_location_and_a_map_tap(phone: An
                 * 111_320 / metres_per_px
             assert off_px <= 10, (dx, dy, point, want, off_px)
             time.sleep(0.4)  # taps apart, not a double tap
+        # Pan the map further than the click layer reaches (half a screen): it is laid again over the new
+        # view, so a tap near the new edge still answers where the finger was.
+        _drag(b, cx, cy + 60, -300)
+        view = _wait(lambda: ((_props(b, "report-map") or {}).get("relayoutData") or {}).get("map.center"))
+        time.sleep(0.5)  # the new layer's patch is applied
+        before = _stored(b)
+        _tap(b, cx + 150, cy)
+        point = _wait(lambda: (_stored(b) != before) and _stored(b))
+        want = _unproject((view["lon"], view["lat"]), GPS_ZOOM, 150, 0)
+        off_px = math.hypot((point[0] - want[0]) * math.cos(math.radians(GPS[1])), point[1] - want[1]) \
+            * 111_320 / metres_per_px
+        assert off_px <= 10 and abs(view["lon"] - GPS[0]) > 0.002, (view, point, want, off_px)
+        time.sleep(0.4)
+        # the report is filed where the worker stands, and the map comes back to them after the pan
+        b.find_element("#report-locate").click()
+        _wait(lambda: _stored(b) == GPS)
+        _wait(lambda: abs(b.driver.execute_script(
+            "return document.querySelector('#report-map .js-plotly-plot').layout.map.center.lon") - GPS[0]) < 1e-4)
+        time.sleep(1.0)  # the new map draws its cell layer (a screenshot follows)
 
         b.driver.execute_script("window.scrollTo(0, 0)")
         b.driver.save_screenshot(str(ROOT / "docs" / "grid-worker-390x844.png"))
