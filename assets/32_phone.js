@@ -59,10 +59,16 @@
   };
   window.dash_clientside = Object.assign({}, window.dash_clientside, {cityops_phone: ns});
 
-  // The phone's back camera opens directly for the patrol photo (dcc.Upload has no `capture` prop).
+  // The phone's back camera opens directly for the patrol photo (dcc.Upload has no `capture` prop), and
+  // each photo picker's file input is named by the words on its button (for screen readers).
+  var PICKERS = [['report-photo', 'report-photo-label'], ['wb-photos', 'wb-photos-label']];
   function hook() {
     var file = document.querySelector('#report-photo input[type=file]');
     if (file && !file.hasAttribute('capture')) { file.setAttribute('capture', 'environment'); }
+    PICKERS.forEach(function (p) {
+      var input = document.querySelector('#' + p[0] + ' input[type=file]');
+      if (input && !input.hasAttribute('aria-labelledby')) { input.setAttribute('aria-labelledby', p[1]); }
+    });
   }
   new MutationObserver(hook).observe(document.documentElement, {childList: true, subtree: true});
 })();

@@ -141,11 +141,11 @@ def follow_view(relayout: dict[str, Any] | None) -> Any:
 @callback(
     Output(ids.REPORT_RESULT, "children"), Input(ids.REPORT_SUBMIT, "n_clicks"),
     State(ids.REPORT_PHOTO, "contents"), State(ids.REPORT_LON, "data"), State(ids.REPORT_LAT, "data"),
-    State(ids.REPORT_CATEGORY, "value"), State(ids.REPORT_NOTE, "value"), State(ids.REPORT_ONSPOT, "value"),
+    State(ids.REPORT_CATEGORY, "value"), State(ids.REPORT_NOTE, "value"), State(ids.REPORT_ONSPOT, "checked"),
     prevent_initial_call=True,
 )
 def submit_patrol(_n: int, photo: str | None, lon: Any, lat: Any, category: str | None, note: str | None,
-                  onspot: list[str] | None) -> str:
+                  onspot: bool | list[str] | None) -> str:
     """Check the photo, store it outside the web root, then one service call files the report."""
     lg = lang()
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import dash_mantine_components as dmc
 from dash import dcc, html
 
 from i18n import t
@@ -29,7 +30,8 @@ def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]], max_mb:
             html.H3(t("mobile.report.photo_title", lang)),
             html.Div([
                 dcc.Upload(id=ids.REPORT_PHOTO, accept="image/*", max_size=max_mb * 1_000_000, multiple=False,
-                           children=html.Div([html.B(t("mobile.report.photo_button", lang), className="report-photo-label"),
+                           children=html.Div([html.B(t("mobile.report.photo_button", lang), className="report-photo-label",
+                                                     id="report-photo-label"),
                                               html.Div(t("report.photo_hint", lang, max_mb=max_mb), className="field-hint")]),
                            className="report-photo"),
                 html.Img(id=ids.REPORT_PREVIEW, alt=t("mobile.report.photo_alt", lang), hidden=True,
@@ -56,8 +58,8 @@ def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]], max_mb:
                      searchable=True, className="report-category"),
             dcc.Textarea(id=ids.REPORT_NOTE, placeholder=t("report.note", lang), maxLength=4000,
                          className="textarea"),
-            dcc.Checklist(id=ids.REPORT_ONSPOT, options=[{"label": t("report.onspot", lang), "value": "yes"}], value=[],
-                          className="report-onspot"),
+            dmc.Checkbox(id=ids.REPORT_ONSPOT, label=t("report.onspot", lang), checked=False, size="lg",
+                         className="report-onspot"),
         ], className="report-step"),
         html.Button(t("report.submit", lang), id=ids.REPORT_SUBMIT, n_clicks=0, className="primary report-submit"),
         html.Div(id=ids.REPORT_RESULT, className="report-result", role="status"),

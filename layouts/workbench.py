@@ -28,7 +28,7 @@ def workbench(lang: str) -> html.Div:
             html.Label(t("workbench.hours", lang), htmlFor=ids.WB_HOURS),
             dcc.Input(id=ids.WB_HOURS, type="number", min=0.5, max=240, step=0.5, value=8),
         ], className="field"),
-        dcc.Upload(id=ids.WB_PHOTOS, children=html.Div(t("workbench.photos", lang)), multiple=True,
+        dcc.Upload(id=ids.WB_PHOTOS, children=html.Div(t("workbench.photos", lang), id="wb-photos-label"), multiple=True,
                    accept="image/jpeg,image/png,image/webp", className="upload"),
         html.Div(id=ids.WB_PREVIEW, className="wb-previews"),
         html.Div(id=ids.WB_PHOTO_NAMES, className="field-hint"),
@@ -48,7 +48,7 @@ def workbench(lang: str) -> html.Div:
                    dashGridOptions={"rowSelection": {"mode": "singleRow"}, "overlayNoRowsTemplate": t("workbench.empty", lang),
                                    "localeText": grid_locale(lang)},
                    columnSize="sizeToFit", className="ag-theme-alpine wb-grid", style={"height": "320px"}),
-        html.Div(id=ids.WB_CARDS, className="wb-cards", role="list", **{"aria-label": t("mobile.wb.cards", lang)}),
+        html.Div(id=ids.WB_CARDS, className="wb-cards", role="group", **{"aria-label": t("mobile.wb.cards", lang)}),
         html.Div([html.Div(id=ids.WB_DETAIL, className="wb-detail"), controls], className="wb-lower"),
     ], className="workbench", id="workbench")
 
@@ -64,7 +64,7 @@ def cards(lang: str, rows: Sequence[dict[str, Any]]) -> list[html.Button] | html
         html.Div(r.get("address", ""), className="wb-card-address"),
         html.Div([html.Span(r.get("countdown", "")), html.Span(r.get("code", ""), className="wb-card-code")],
                  className="wb-card-foot"),
-    ], id=ids.wb_card(str(r.get("code", ""))), n_clicks=0, className="wb-card", role="listitem") for r in rows]
+    ], id=ids.wb_card(str(r.get("code", ""))), n_clicks=0, className="wb-card") for r in rows]
 
 
 def detail(lang: str, fields: Sequence[tuple[str, str]], timeline: Sequence[tuple[str, str, str, str]],
@@ -77,7 +77,7 @@ def detail(lang: str, fields: Sequence[tuple[str, str]], timeline: Sequence[tupl
         html.Div(dcc.Graph(id=ids.WB_MAP, figure=figure, responsive=True,
                            config={"displayModeBar": False, "scrollZoom": False, "staticPlot": False},
                            className="wb-map", style={"height": "220px"}),
-                 role="img", **{"aria-label": t("mobile.wb.map_label", lang)}) if figure is not None else None,
+                 role="group", **{"aria-label": t("mobile.wb.map_label", lang)}) if figure is not None else None,
         html.Dl([item for k, v in fields for item in (html.Dt(t(f"workbench.col.{k}", lang)), html.Dd(v))]),
         html.H3(t("workbench.timeline", lang)),
         html.Ol([html.Li([html.Span(at, className="tl-at"), " ", html.Span(who, className="tl-who"), " ",
