@@ -139,19 +139,36 @@ def follow_view(relayout: dict[str, Any] | None) -> Any:
 
 
 @callback(
-    Output(ids.REPORT_RESULT, "children"), Input(ids.REPORT_SUBMIT, "n_clicks"),
+    Output(ids.REPORT_RESULT, "children"), Output(ids.REPORT_PHOTO, "contents"), Output(ids.REPORT_PHOTO, "filename"),
+    Output(ids.REPORT_NOTE, "value"), Output(ids.REPORT_ONSPOT, "checked"), Output(ids.REPORT_CATEGORY, "value"),
+    Input(ids.REPORT_SUBMIT, "n_clicks"),
     State(ids.REPORT_PHOTO, "contents"), State(ids.REPORT_LON, "data"), State(ids.REPORT_LAT, "data"),
     State(ids.REPORT_CATEGORY, "value"), State(ids.REPORT_NOTE, "value"), State(ids.REPORT_ONSPOT, "checked"),
     prevent_initial_call=True,
 )
+def send(n: int, photo: str | None, lon: Any, lat: Any, category: str | None, note: str | None,
+         onspot: bool | None) -> tuple[Any, ...]:
+    """File the report; once stored, the photo, category, note and box are emptied for the next problem on the
+    round (the place stays: the worker is still there). A refused report keeps what the worker entered."""
+    message, stored = file_patrol(photo, lon, lat, category, note, onspot)
+    return (message, None, None, "", False, None) if stored else (message, *(no_update,) * 5)
+
+
 def submit_patrol(_n: int, photo: str | None, lon: Any, lat: Any, category: str | None, note: str | None,
                   onspot: bool | list[str] | None) -> str:
-    """Check the photo, store it outside the web root, then one service call files the report."""
+    """The answer to one press of 上报 (what :func:`send` shows)."""
+    return file_patrol(photo, lon, lat, category, note, onspot)[0]
+
+
+def file_patrol(photo: str | None, lon: Any, lat: Any, category: str | None, note: str | None,
+                onspot: bool | list[str] | None) -> tuple[str, bool]:
+    """Check the photo, store it outside the web root, then one service call files the report; the message
+    and whether it was stored."""
     lg = lang()
     try:
         user = user_with(Role.GRID_WORKER)
     except Forbidden:
-        return t("error.forbidden", lg)
+        return t("error.forbidden", lg), False
     svc = services()
     now = svc.clock()
     try:
@@ -161,5 +178,5 @@ def submit_patrol(_n: int, photo: str | None, lon: Any, lat: Any, category: str 
         result = PatrolService(svc.dispatch).report(raw, user.actor, now, photo=path, onspot=bool(onspot),
                                                     note=note or "")
     except (UploadError, IntakeError) as e:
-        return t(f"error.{e.code}", lg, **e.params)
-    return t("report.done_onspot" if onspot else "report.done", lg, code=result.incident.code)
+        return t(f"error.{e.code}", lg, **e.params), False
+    return t("report.done_onspot" if onspot else "report.done", lg, code=result.incident.code), True

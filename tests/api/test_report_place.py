@@ -44,3 +44,14 @@ def test_a_pan_lays_the_click_layer_over_the_new_view(web: Any) -> None:
         fig = rcb.follow_view({"map.center": {"lon": INSIDE[0], "lat": INSIDE[1]}, "map.zoom": 15})
         assert rcb.follow_view({"autosize": True}) is no_update
     assert "lon" in str(fig.to_plotly_json())
+
+
+def test_a_stored_report_empties_the_form_and_a_refused_one_keeps_it(web: Any, tmp_path: Any) -> None:
+    import factories as f
+
+    web.services.settings.uploads_dir = tmp_path
+    with as_user(web, "grid_worker"):
+        stored = rcb.send(1, None, INSIDE[0], INSIDE[1], f.GARBAGE, "路边垃圾", False)
+        refused = rcb.send(2, None, None, None, f.GARBAGE, "没有位置", False)
+    assert "案件编号" in stored[0] and stored[1:] == (None, None, "", False, None)
+    assert refused[1:] == (no_update,) * 5

@@ -163,6 +163,9 @@ def test_grid_worker_reports_with_photo_preview_location_and_a_map_tap(phone: An
         b.find_element("#report-note").send_keys("路边垃圾堆放")
         b.find_element("#report-submit").click()
         text = _wait(lambda: re.search(r"\d{13}", b.find_element("#report-result").text) and b.find_element("#report-result").text)
+        # ready for the next problem on the round: photo, note emptied; the place kept
+        _wait(lambda: not b.driver.find_element(By.ID, "report-preview").is_displayed())
+        assert not b.find_element("#report-note").get_attribute("value") and _stored(b) == GPS
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         b.driver.save_screenshot(str(ARTIFACTS / "report-sent-390x844.png"))
         b.code = re.search(r"\d{13}", text).group(0)  # type: ignore[attr-defined]
