@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from dash import ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, ctx, no_update
-
 from flask_login import current_user
 
 from callbacks import map_click
@@ -35,8 +34,10 @@ REPORT_ZOOM = 15
 GPS_ZOOM = 16
 
 
-def datum() -> str:
-    st = services().settings
+def datum(svc: Any) -> str:
+    """The datum the map draws in (the tiles' or style's when one is set): the pin and the click layer
+    must be in it, or a tap and its pin land apart."""
+    st = svc.settings
     return display_datum(st.tile_datum, st.tile_url, getattr(st, "map_style_url", None))
 
 
@@ -55,7 +56,7 @@ def report_page(svc: Any, lang_: str) -> Any:
     st = svc.settings
     user = getattr(current_user, "username", None) if current_user and current_user.is_authenticated else None
     fig = pick_map(None, base_url=base_url(), view_px=MAP_VIEW_PX, zoom=REPORT_ZOOM, center=home_center(svc, user),
-                   tile_url=st.tile_url, datum=display_datum(st.tile_datum, st.tile_url), uirevision="report")
+                   tile_url=st.tile_url, datum=datum(svc), uirevision="report")
     return report_layout.layout(lang_, fig, categories, max(svc.settings.upload_max_bytes // 1_000_000, 1))
 
 
@@ -115,9 +116,9 @@ def place_pin(click: Any, gps: Any) -> tuple[Any, ...]:
     if ctx.triggered_id == ids.REPORT_GPS:
         point = {"lon": lon, "lat": lat}
         fig = pick_map(point, base_url=base_url(), view_px=MAP_VIEW_PX, zoom=GPS_ZOOM, center=point,
-                       tile_url=st.tile_url, datum=datum(), uirevision=f"gps-{gps.get('at')}")
+                       tile_url=st.tile_url, datum=datum(svc), uirevision=f"gps-{gps.get('at')}")
         return lon, lat, no_update, report_layout.pick_graph(fig, key=f"gps-{gps.get('at')}"), placed, ""
-    x, y = to_display([lon], [lat], datum())
+    x, y = to_display([lon], [lat], datum(svc))
     fig = Patch()
     for trace in (1, 2):
         fig["data"][trace]["lon"] = x
