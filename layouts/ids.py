@@ -78,6 +78,16 @@ WB_PHOTO_NAMES = "wb-photo-names"
 WB_MESSAGE = "wb-message"
 WB_TOAST = "wb-toast"
 WB_ACTIONS = ("acknowledge", "return", "extension", "resolve")
+WB_MAP = "wb-map"  # the picked assignment's pin
+WB_CARDS = "wb-cards"  # the queue as cards on a phone (the grid on wider screens)
+WB_PICKED = "wb-picked"  # the picked code, from a grid row or a card
+WB_CARD = "wb-card"
+WB_PREVIEW = "wb-preview"  # the photos chosen for a resolve, shown before they are sent
+
+
+def wb_card(code: str) -> dict[str, str]:
+    """The id of one assignment's card on a phone."""
+    return {"type": WB_CARD, "code": code}
 VERIFY_SELECT = "verify-select"
 VERIFY_LIST = "verify-list"
 VERIFY_REASON = "verify-reason"
@@ -127,7 +137,10 @@ REPORT_LOCATE = "report-locate"
 REPORT_LON = "report-lon"
 REPORT_LAT = "report-lat"
 REPORT_MAP = "report-map"
-REPORT_MAP_CLICK = "report-map-click"
+REPORT_MAP_BOX = "report-map-box"  # holds the map; a new map is drawn in it to go to the phone's position
+REPORT_GPS = "report-gps"  # the phone's position, from "use my location"
+REPORT_PLACE = "report-place"  # where the pin is, in names
+REPORT_PREVIEW = "report-preview"  # the chosen photo, shown before it is sent
 REPORT_CATEGORY = "report-category"
 REPORT_NOTE = "report-note"
 REPORT_ONSPOT = "report-onspot"

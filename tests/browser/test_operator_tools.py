@@ -1,21 +1,15 @@
-"""Operator and field tools in the browser: the console's address type-ahead, a patrol report from a phone."""
+"""Operator tools in the browser: the console's address type-ahead (the grid worker's phone: test_grid_worker_phone.py)."""
 from __future__ import annotations
 
-import base64
 import re
 
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import ARTIFACTS, GRID_WORKER, login, make_browser
+from harness import ARTIFACTS, login, make_browser
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
-
-# A 1×1 PNG: the patrol page checks a photo by its content, not its name.
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-
 
 def test_console_address_type_ahead_fills_address_and_point(live_app: str) -> None:
     """The type-ahead fills address and point; a repeat call is offered the open case before it is stored."""
@@ -58,37 +52,5 @@ def test_console_address_type_ahead_fills_address_and_point(live_app: str) -> No
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         b.driver.save_screenshot(str(ARTIFACTS / "fail-console-repeat.png"))
         raise
-    finally:
-        b.driver.quit()
-
-
-def test_grid_worker_reports_from_a_phone_with_photo_and_location(live_app: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    photo = tmp_path / "pothole.png"
-    photo.write_bytes(PNG)
-    b = make_browser(360, 640)
-    try:
-        # The phone's GPS, as the browser's geolocation API reports it (WGS84): a point in 铁西区's core.
-        b.driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": live_app, "permissions": ["geolocation"]})
-        b.driver.execute_cdp_cmd("Emulation.setGeolocationOverride",
-                                 {"latitude": 43.1702, "longitude": 124.3505, "accuracy": 10})
-        login(b, live_app, GRID_WORKER, "/report")
-        b.wait_for_element("#report-submit")
-        width = b.driver.execute_script("return document.documentElement.scrollWidth")
-        assert width <= 360, f"the page scrolls sideways on a 360 px phone ({width} px)"
-        b.driver.find_element(By.CSS_SELECTOR, "#report-photo input[type=file]").send_keys(str(photo))
-        _wait(lambda: "pothole.png" in b.find_element("#report-photo-name").text)
-        b.find_element("#report-locate").click()
-        assert abs(float(_wait(lambda: b.find_element("#report-lon").get_attribute("value"))) - 124.3505) < 1e-4
-        b.find_element("#report-category").click()
-        b.driver.switch_to.active_element.send_keys("20201")  # 非法小广告: the rules allow 自行处置
-        _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, "[role=option]"))[0].click()
-        b.find_element("#report-note").send_keys("电线杆上的小广告已清除")
-        b.driver.find_element(By.CSS_SELECTOR, "#report-onspot input").click()
-        b.find_element("#report-submit").click()
-        text = _wait(lambda: b.find_element("#report-result").text)
-        assert re.search(r"\d{13}", text), text
-        assert "自行处置" in text
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        b.driver.save_screenshot(str(ARTIFACTS / "patrol-360x640.png"))
     finally:
         b.driver.quit()
