@@ -301,3 +301,10 @@ CASE_PINNED = "case-pinned"
 CASE_INSTRUCTION = "case-instruction"
 CASE_INSTRUCT = "case-instruct"
 CASE_MESSAGE = "case-message"
+
+# 咨询即时办结 on the console, and its count on /analytics
+CONSULT_ANSWER = "consult-answer"
+CONSULT_SUBMIT = "consult-submit"
+CONSULT_FIELDS = ("category", "description", "reporter_phone", "answer")
+INTAKE_ADD_CALLER_MESSAGE = "intake-add-caller-message"  # a refused "add the caller" shows beside its buttons
+AN_CONSULTATIONS = "an-consultations"
