@@ -1,15 +1,17 @@
-"""The console answers a question on the spot (即时办结) and the leader reads its count apart — the
-callbacks called as functions inside logged-in requests."""
+"""A question answered on the spot (即时办结): the console's callbacks called as functions inside logged-in
+requests, the leader's count read apart, and the same through ``POST /api/v1/consultations``."""
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 import factories as f
 from callbacks import consultations as cb
 from callbacks import intake_tools as tools
 from incidents.records import ConsultationRow, IncidentRow
+from channels_helpers import WALL_SECRET, api_app, bearer, client  # noqa: F401
 from webapp import as_user
 
 S = len(cb.SLOTS)
@@ -49,3 +51,17 @@ def test_only_the_operator_may_answer_and_the_leader_reads_the_count(web: Any) -
     assert "2 件" in card and "1 件" in only_class
     with as_user(web, "operator"):
         assert cb.consultation_count(today, today, None) is None  # the analytics page is the leaders'
+
+
+def test_a_hotline_system_answers_through_the_api_and_no_incident_is_made(client: Any) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    r = client.post("/api/v1/consultations", json={"question": "公积金怎么提取？", "answer": "携身份证到公积金中心",
+                                                    "caller_phone": "139 0000 1111"}, headers=bearer())
+    assert r.status_code == 201 and r.get_json()["code"].startswith("ZX")
+    doc = client.get("/api/v1/openapi.json").get_json()
+    jsonschema.validate(r.get_json(), {"$ref": "#/components/schemas/Consultation", "components": doc["components"]})
+    refused = client.post("/api/v1/consultations", json={"question": "？"}, headers=bearer())
+    assert refused.status_code == 422 and refused.get_json()["field"] == "answer"
+    wall = client.post("/api/v1/consultations", json={"question": "?", "answer": "!"}, headers=bearer(WALL_SECRET))
+    assert wall.status_code == 403
+    assert client.get("/api/v1/incidents", headers=bearer()).get_json()["items"] == []
