@@ -23,7 +23,8 @@ from dispatch.channels import IdempotencyMismatch
 from dispatch.handling import HandlingError
 from dispatch.routing import RoutingError
 from incidents.access import may_act, may_read, reach_of
-from incidents.consultation import ConsultationError, ConsultationService
+from incidents.consultation import ConsultationError
+from incidents.consultation_service import ConsultationService
 from incidents.intake import IntakeError
 from incidents.lifecycle import TransitionError
 from incidents.model import Actor, Channel, State

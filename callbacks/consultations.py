@@ -13,7 +13,8 @@ from dash import Input, Output, State, callback, html, no_update
 from callbacks.access import Forbidden, lang, services, user_with
 from callbacks.analytics import VIEWERS, parse
 from i18n import t
-from incidents.consultation import ConsultationError, ConsultationService
+from incidents.consultation import ConsultationError
+from incidents.consultation_service import ConsultationService
 from incidents.intake import IntakeError
 from incidents.model import Channel, Role
 from layouts import ids
@@ -95,3 +96,17 @@ def consultation_card(lg: str, by_topic: dict[str, int], taxonomy: Any) -> Any:
         html.Div(t("consult.count_value", lg, n=total), className="an-consult-total", id="an-consult-total"),
         html.Ul([html.Li(f"{name(c)}: {n}") for c, n in top], className="an-consult-topics"),
     ])
+
+
+@callback(Output(ids.error("answer"), "children", allow_duplicate=True), Input(ids.INTAKE_RESULT, "children"),
+          prevent_initial_call=True)
+def forget_answer_error(_result: Any) -> str:
+    """Whatever the call became (a case, a joined case, a question), the answer's old error no longer applies."""
+    return ""
+
+
+@callback(Output(ids.INTAKE_ADD_CALLER_MESSAGE, "children", allow_duplicate=True), Input(ids.INTAKE_LIKELY, "children"),
+          prevent_initial_call=True)
+def forget_add_caller_refusal(_offered: Any) -> str:
+    """A refusal speaks of the cases offered when it was made: a new offer (another category or place) clears it."""
+    return ""

@@ -13,7 +13,7 @@ from dash import ALL, Input, Output, Patch, State, callback, ctx, html, no_updat
 from auth.audit import VIEW_PHONE, record_access
 from callbacks.access import Forbidden, lang, services, user_with
 from i18n import has, t
-from incidents.consultation import ConsultationService
+from incidents.consultation_service import ConsultationService
 from incidents.followup import FollowupError, FollowupService
 from incidents.lifecycle import TransitionError
 from incidents.intake import IntakeError

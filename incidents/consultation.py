@@ -9,6 +9,9 @@ own makes that the default: nothing that reads ``incidents`` can see them, and t
 A consultation is written once — caller, topic (an optional category), the question and the answer given —
 with its two events (``received``, ``answered``) in the same transaction, so the audit trail says who
 answered what and when, as an incident's events do.
+
+Pure (no SQLAlchemy): the checks and the trail are tested without a database; the service that stores
+consultations and counts them is ``incidents/consultation_service.py``.
 """
 from __future__ import annotations
 
@@ -16,14 +19,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
-from uuid import uuid4
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import func, select
 
 from incidents.intake import MAX_DESCRIPTION, Classifier, IntakeError
 from incidents.model import Actor, Channel, Role
-from incidents.records import ConsultationEventRow, ConsultationRow
 
 #: The closed list of a consultation's event actions (its audit trail).
 CONSULTATION_ACTIONS: tuple[str, ...] = ("received", "answered")
@@ -126,73 +125,5 @@ def code_for(consultation_id: int, now: datetime, tz: ZoneInfo) -> str:
     return f"{CODE_PREFIX}{now.astimezone(tz):%Y%m%d}{consultation_id:06d}"
 
 
-def _to_consultation(r: ConsultationRow) -> Consultation:
-    return Consultation(r.id, r.code, Channel(r.channel), r.caller_phone, r.category, r.question, r.answer,
-                        r.operator, r.received_at, r.closed_at)
-
-
-class ConsultationService:
-    """Records consultations (one transaction: the row and its events) and reads them back, apart from cases."""
-
-    def __init__(self, db: Any, tz: ZoneInfo) -> None:
-        self.db = db
-        self.tz = tz
-
-    def record(self, raw: Mapping[str, Any], actor: Actor, channel: Channel, now: datetime, *,
-               taxonomy: Classifier) -> Consultation:
-        draft = parse_consultation(raw, taxonomy=taxonomy, channel=channel)
-        events = trail(draft, actor, now)
-        with self.db.write.begin() as s:
-            # the code holds the id, known after the insert: a unique placeholder until then
-            row = ConsultationRow(code=f"~{uuid4().hex[:20]}", channel=draft.channel.value,
-                                  caller_phone=draft.caller_phone, category=draft.category, question=draft.question,
-                                  answer=draft.answer, operator=actor.name, received_at=now, closed_at=now)
-            s.add(row)
-            s.flush()
-            row.code = code_for(row.id, now, self.tz)
-            s.add_all([ConsultationEventRow(consultation_id=row.id, seq=e.seq, at=e.at, actor=e.actor,
-                                            action=e.action, payload=e.payload) for e in events])
-            s.flush()
-            return _to_consultation(row)
-
-    def get(self, code: str) -> Consultation:
-        with self.db.read() as s:
-            row = s.scalars(select(ConsultationRow).where(ConsultationRow.code == code)).first()
-            if row is None:
-                raise KeyError(code)
-            return _to_consultation(row)
-
-    def events(self, code: str) -> list[ConsultationEvent]:
-        with self.db.read() as s:
-            rows = s.scalars(select(ConsultationEventRow).join(ConsultationRow)
-                             .where(ConsultationRow.code == code).order_by(ConsultationEventRow.seq))
-            return [ConsultationEvent(r.seq, r.at, r.actor, r.action, dict(r.payload or {})) for r in rows]
-
-    def for_caller(self, phone: str, limit: int = 10) -> list[Consultation]:
-        """The caller's earlier questions, newest first (the console shows them beside their cases)."""
-        phone = re.sub(r"\s+", "", phone or "")
-        if not phone:
-            return []
-        with self.db.read() as s:
-            rows = s.scalars(select(ConsultationRow).where(ConsultationRow.caller_phone == phone)
-                             .order_by(ConsultationRow.closed_at.desc(), ConsultationRow.id.desc()).limit(limit))
-            return [_to_consultation(r) for r in rows]
-
-    def count(self, start: datetime, end: datetime, category: str | None = None) -> int:
-        """即时办结数: consultations closed in ``[start, end)`` — the figure shown apart from the case indicators."""
-        return sum(self.counts_by_category(start, end, category).values())
-
-    def counts_by_category(self, start: datetime, end: datetime, category: str | None = None) -> dict[str, int]:
-        """Consultations closed in ``[start, end)`` per topic (``""`` = no category chosen); ``category`` is a
-        code prefix, as the analytics filters use it (``101`` = a whole large class)."""
-        C = ConsultationRow
-        conds: list[Any] = [C.closed_at >= start, C.closed_at < end]
-        if category:
-            conds.append(C.category.startswith(category, autoescape=True))
-        with self.db.read() as s:
-            rows = s.execute(select(C.category, func.count()).where(*conds).group_by(C.category)).all()
-        return {(c or ""): int(n) for c, n in rows}
-
-
-__all__ = ["CONSULTATION_ACTIONS", "Consultation", "ConsultationDraft", "ConsultationError", "ConsultationEvent",
-           "ConsultationService", "code_for", "parse_consultation", "trail"]
+__all__ = ["CONSULTATION_ACTIONS", "CODE_PREFIX", "RECORDERS", "Consultation", "ConsultationDraft",
+           "ConsultationError", "ConsultationEvent", "code_for", "parse_consultation", "trail"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 import factories as f
 from incidents.analytics import Analytics
-from incidents.consultation import ConsultationService
+from incidents.consultation_service import ConsultationService
 from incidents.kpi import snapshot
 from incidents.model import Channel
 from incidents.records import EventRow, IncidentRow

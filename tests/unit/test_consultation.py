@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import factories as f
-from incidents.consultation import ConsultationEvent, code_for, parse_consultation, trail, ConsultationError
+from incidents.consultation import ConsultationError, ConsultationEvent, code_for, parse_consultation, trail
 from incidents.intake import IntakeError
 from incidents.model import Channel
 
