@@ -13,9 +13,7 @@ from layouts.queue import queue_section
 from layouts.alerts import alerts_section
 
 
-def layout(
-    lang: str, figure: Any, categories: Sequence[dict[str, str]], departments: Sequence[dict[str, str]],
-) -> html.Div:
+def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]]) -> html.Div:
     sev = [{"label": t(f"severity.{s}", lang), "value": s} for s in ("urgent", "high", "normal")]
     # The call's order: who calls (and what they called about before), what, where, likely repeats, then
     # either a case (提交) or a question answered on the spot (即时办结) — one column that fits 1080 px.
@@ -55,7 +53,7 @@ def layout(
         html.Div(id=ids.INTAKE_RESULT, className="intake-result", role="status"),
         duplicates_section(lang),
     ], className="intake-form")
-    queue = html.Div([alerts_section(lang), queue_section(lang, departments)])
+    queue = html.Div([alerts_section(lang), queue_section(lang)])
     return html.Div([
         socket(ids.INTAKE_SOCKET, ["delta"]),
         dcc.Store(id=ids.INTAKE_MAP_CLICK),
