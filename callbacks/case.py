@@ -137,6 +137,27 @@ def register_case_route(server: Any) -> None:
 __all__ = ["PAGE", "build", "case_body", "case_panel", "case_view", "instruct", "register_case_route", "small_map"]
 
 
+@callback(Output(ids.CASE_DRAWER, "opened"), Output(ids.CASE_DRAWER_BODY, "children"), Input(ids.CASE_OPEN, "data"),
+          prevent_initial_call=True)
+def open_in_drawer(request: dict[str, Any] | None) -> tuple[Any, Any]:
+    """A case link or a list's row was clicked: its case file in the drawer, as far as the viewer may see it
+    (the access policy decides, as for the deep link)."""
+    code = str((request or {}).get("code") or "")
+    if not code:
+        return no_update, no_update
+    lg = lang()
+    if not current_user.is_authenticated:
+        return True, forbidden(lg)
+    return True, view.drawer_contents(lg, code, case_panel(services(), code, current_user.actor, lg))
+
+
+@callback(Output(ids.CASE_DRAWER, "opened", allow_duplicate=True), Input("url", "pathname"),
+          prevent_initial_call=True)
+def close_on_navigation(_path: str | None) -> bool:
+    """Following a link (the case's own page, a related case's) leaves the drawer behind."""
+    return False
+
+
 @callback(Output(ids.CASE_BOX, "children"), Input(ids.CASE_REFRESH, "data"), State(ids.CASE_CODE, "data"),
           prevent_initial_call=True)
 def redraw(_n: int, code: str | None) -> Any:

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, html, no_update
-from flask_login import current_user
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html, no_update
 
 from callbacks.access import Forbidden, lang, services, user_with
-from callbacks.case import case_panel
 from callbacks.case_decisions import dept_name, local, who
 from i18n import t
 from incidents.model import RUNNING_STATES, Role, State as IState
 from layouts import ids
-from layouts.case_file import case_link
 from layouts.queue import case_table
 
 WAITING = (IState.REPORTED, IState.ACCEPTED)
@@ -109,23 +106,6 @@ def show_extensions(_version: int, _push: int) -> Any:
         for i, e in pending])
 
 
-@callback(Output(ids.CASE_DRAWER, "opened"), Output(ids.CASE_DRAWER_BODY, "children"),
-          Input({"type": ids.CASE_ROW, "code": ALL, "list": ALL}, "n_clicks"), prevent_initial_call=True)
-def open_case(clicks: list[int | None]) -> tuple[Any, Any]:
-    """A row clicked (or opened from the keyboard): its case file in the drawer, as the operator may see it."""
-    trigger = ctx.triggered_id
-    if not trigger or not any(c for c in clicks or []) or not (ctx.triggered and ctx.triggered[0].get("value")):
-        return no_update, no_update  # the lists were redrawn, nothing was clicked
-    lg = lang()
-    try:
-        user_with(Role.OPERATOR)
-    except Forbidden:
-        return True, html.Div(t("error.forbidden", lg))
-    code = trigger["code"]
-    return True, html.Div([html.P(case_link(code, t("case.open_page", lg)), className="case-deep-link"),
-                           case_panel(services(), code, current_user.actor, lg)])
-
-
 @callback(Output(ids.QUEUE_VERSION, "data", allow_duplicate=True), Input(ids.CASE_DRAWER, "opened"),
           State(ids.QUEUE_VERSION, "data"), prevent_initial_call=True)
 def drawer_closed(opened: bool, version: int | None) -> Any:
@@ -133,4 +113,4 @@ def drawer_closed(opened: bool, version: int | None) -> Any:
     return no_update if opened else (version or 0) + 1
 
 
-__all__ = ["open_case", "show_extensions", "show_queue", "show_running"]
+__all__ = ["drawer_closed", "show_extensions", "show_queue", "show_running"]

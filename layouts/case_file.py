@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+import dash_mantine_components as dmc
 from dash import dcc, html
 
 from i18n import t
@@ -163,12 +164,30 @@ def _related(lang: str, related: Sequence[Mapping[str, str]]) -> Any:
 
 
 def case_link(code: str, text: str | None = None) -> dcc.Link:
-    """A case's code (or ``text``) that opens its case file."""
+    """A case's code (or ``text``) that opens its case file: in the drawer beside the page on a plain click
+    (assets/32_case.js), on its own page from a new tab or without scripts."""
     return dcc.Link(text or code, href=f"/case/{code}", className="case-link")
+
+
+def case_drawer(lang: str) -> Any:
+    """The drawer every page opens a case file in (focus moves into it; Escape closes it). ``CASE_OPEN`` is
+    set by the browser with the code to open."""
+    return html.Div([
+        dcc.Store(id=ids.CASE_OPEN),
+        dmc.Drawer(html.Div(id=ids.CASE_DRAWER_BODY), id=ids.CASE_DRAWER, opened=False, position="right",
+                   size="min(1180px, 72vw)", title=t("case.drawer_title", lang), padding="md",
+                   closeButtonProps={"aria-label": t("case.close", lang)}, className="case-drawer"),
+    ], id="case-drawer-host")
+
+
+def drawer_contents(lang: str, code: str, panel: Any) -> html.Div:
+    """The drawer's case file, under the link to its own page (the link a leader sends)."""
+    return html.Div([html.P(dcc.Link(t("case.open_page", lang), href=f"/case/{code}", className="case-page-link"),
+                            className="case-deep-link"), panel])
 
 
 def not_found(lang: str, code: str) -> html.Div:
     return html.Div(html.P(t("case.not_found", lang, code=code)), className="case-file case-missing")
 
 
-__all__ = ["ACTION_PAGES", "case_body", "case_file", "case_link", "instruction_form", "not_found", "pinned"]
+__all__ = ["ACTION_PAGES", "case_body", "case_drawer", "case_file", "drawer_contents", "case_link", "instruction_form", "not_found", "pinned"]

@@ -299,15 +299,10 @@ CASE_REASSIGN = "case-reassign"
 CASE_EXT_REASON = "case-ext-reason"
 CASE_EXT_APPROVE = "case-ext-approve"
 CASE_EXT_REFUSE = "case-ext-refuse"
-# the console's case drawer: a row of any of its lists opens the case file beside the list
+# the case drawer on every page: a case link or a list's row opens the case file beside the page
 CASE_DRAWER = "case-drawer"
 CASE_DRAWER_BODY = "case-drawer-body"
-CASE_ROW = "case-row"
-
-
-def case_row(code: str, where: str) -> dict[str, str]:
-    """A row that opens ``code``'s case file in the console's drawer (``where`` keeps ids unique per list)."""
-    return {"type": CASE_ROW, "code": code, "list": where}
+CASE_OPEN = "case-open"  # {"code", "at"} set by assets/32_case.js
 
 
 # 咨询即时办结 on the console, and its count on /analytics

@@ -74,15 +74,13 @@ def likely_duplicates(lang: str, rows: list[dict[str, str]]) -> Any:
 
 def callback_due(lang: str, rows: list[dict[str, Any]]) -> Any:
     """待回访: the closed cases awaiting their callback, longest waiting first. A row's code opens its case file
-    in the console's drawer (as every list of the console does); "回访" picks the case into the form, so the
-    callback is recorded without typing its code. The code is a button of its own, not the whole row, so
-    picking a row never also covers the form with the drawer."""
+    (in the drawer, as every case link does); "回访" picks the case into the form, so the callback is recorded
+    without typing its code."""
     if not rows:
         return html.P(t("callback.due_none", lang), className="muted")
     head = [t(f"callback.due_col.{c}", lang) for c in ("code", "category", "closed", "phone", "pick")]
     return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody([html.Tr([
-        html.Td(html.Button(r["code"], id=ids.case_row(r["code"], "callback"), n_clicks=0,
-                            className="link-button case-code-button")), html.Td(r["category"]), html.Td(r["closed"]), html.Td(r["phone"]),
+        html.Td(case_link(r["code"])), html.Td(r["category"]), html.Td(r["closed"]), html.Td(r["phone"]),
         html.Td(html.Button(t("callback.pick", lang), id={"type": ids.CALLBACK_PICK, "code": r["code"]}, n_clicks=0,
                             className="link-button")),
     ]) for r in rows])], className="queue-table")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import dash_mantine_components as dmc
 from dash import dcc, html
 
 from i18n import t
@@ -31,26 +30,17 @@ def queue_section(lang: str) -> html.Div:
             html.H3(t("extension.title", lang)),
             html.Div(id=ids.EXT_LIST, className="queue ext-list"),
         ], className="intake-queue intake-extensions"),
-        case_drawer(lang),
     ], className="intake-lists")
 
 
-def case_drawer(lang: str) -> dmc.Drawer:
-    """The case file beside the lists (focus moves into it; Escape closes it)."""
-    return dmc.Drawer(html.Div(id=ids.CASE_DRAWER_BODY), id=ids.CASE_DRAWER, opened=False, position="right",
-                      size="min(1180px, 72vw)", title=t("case.drawer_title", lang), padding="md",
-                      closeButtonProps={"aria-label": t("case.close", lang)}, className="case-drawer")
-
-
 def case_table(lang: str, where: str, cols: Sequence[str], rows: Sequence[tuple[str, str, Sequence[Any]]]) -> Any:
-    """A list whose rows open their case: ``rows`` are (code, severity, cells). Rows take the keyboard focus
-    and open on Enter or Space (assets/32_case.js) as they do on a click."""
+    """A list whose rows open their case in the case drawer: ``rows`` are (code, severity, cells). Rows take
+    the keyboard focus and open on Enter or Space as they do on a click (assets/32_case.js)."""
     head = html.Tr([html.Th(t(f"queue.col.{c}", lang), scope="col") for c in cols])
-    body = [html.Tr([html.Td(c) for c in cells], id=ids.case_row(code, where), n_clicks=0, tabIndex=0,
-                    className=f"queue-row case-opener sev-{severity}",
-                    **{"data-case-row": code})
+    body = [html.Tr([html.Td(c) for c in cells], tabIndex=0, className=f"queue-row case-opener sev-{severity}",
+                    **{"data-case-row": code, "data-list": where})
             for code, severity, cells in rows]
     return html.Table([html.Thead(head), html.Tbody(body)], className="queue-table")
 
 
-__all__ = ["case_drawer", "case_table", "queue_section"]
+__all__ = ["case_table", "queue_section"]
