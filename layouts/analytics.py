@@ -71,6 +71,9 @@ def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str
         ], className="an-filters"),
         html.Div([
             section(t("analytics.trend", lang), _graph(ids.AN_TREND), wide=True),
+            # 即时办结: questions answered on the spot, counted apart (never inside the case indicators)
+            section(t("consult.count_title", lang), html.P(t("consult.count_rule", lang), className="field-hint"),
+                    html.Div(id=ids.AN_CONSULTATIONS, className="an-consultations"), wide=True),
             section(t("analytics.mix", lang), _graph(ids.AN_MIX)),
             section(t("analytics.ranking", lang), _graph(ids.AN_RANKING)),
             section(t("analytics.district_map", lang), _graph(ids.AN_DISTRICT_MAP, height=360)),

@@ -316,3 +316,11 @@ CASE_EXT_REFUSE = "case-ext-refuse"
 CASE_DRAWER = "case-drawer"
 CASE_DRAWER_BODY = "case-drawer-body"
 CASE_OPEN = "case-open"  # {"code", "at"} set by assets/32_case.js
+
+
+# 咨询即时办结 on the console, and its count on /analytics
+CONSULT_ANSWER = "consult-answer"
+CONSULT_SUBMIT = "consult-submit"
+CONSULT_FIELDS = ("category", "description", "reporter_phone", "answer")
+INTAKE_ADD_CALLER_MESSAGE = "intake-add-caller-message"  # a refused "add the caller" shows beside its buttons
+AN_CONSULTATIONS = "an-consultations"

@@ -54,3 +54,35 @@ def test_console_address_type_ahead_fills_address_and_point(live_app: str) -> No
         raise
     finally:
         b.driver.quit()
+
+
+def test_operator_answers_a_question_on_the_spot_on_a_console_that_fits_the_screen(live_app: str) -> None:
+    """即时办结: number, question, answer, one click — a ``ZX`` record, no case; the console never scrolls."""
+    b = make_browser(1920, 1080)
+    try:
+        login(b, live_app, "operator", "/intake")
+        phone = b.wait_for_element("#intake-phone")
+        height, inner = b.driver.execute_script(
+            "return [document.scrollingElement.scrollHeight, window.innerHeight]")
+        assert height <= inner, f"the console scrolls at 1920×1080 ({height} > {inner} px)"
+        submit = b.find_element("#intake-submit").rect
+        assert submit["y"] + submit["height"] <= inner  # the main path ends on screen
+        phone.send_keys("13700001111\t")
+        _wait(lambda: b.find_element("#caller-history").text)
+        b.find_element("#intake-description").send_keys("冬季供暖费在哪里缴纳？")
+        b.find_element("#consult-answer").send_keys("可到热力公司营业厅或在线缴纳")
+        b.find_element("#consult-submit").click()
+        code = re.search(r"ZX\d{14}", _wait(lambda: re.search(r"ZX\d{14}", b.find_element("#intake-result").text)
+                                             and b.find_element("#intake-result").text)).group(0)
+        assert not b.find_element("#consult-answer").get_attribute("value")  # ready for the next call
+        assert not b.find_element("#intake-phone").get_attribute("value")
+        b.driver.save_screenshot(str(ARTIFACTS / "console-consultation.png"))
+        phone = b.find_element("#intake-phone")  # the next call from the same number sees the question
+        phone.send_keys("13700001111\t")
+        b.wait_for_contains_text("#caller-history", code)
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        b.driver.save_screenshot(str(ARTIFACTS / "fail-console-consultation.png"))
+        raise
+    finally:
+        b.driver.quit()
