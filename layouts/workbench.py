@@ -7,7 +7,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from i18n import t
-from layouts import ids
+from layouts import ids, verify_task
 from layouts.case_file import case_link
 from layouts.components import dropdown, grid_locale, socket
 
@@ -42,6 +42,7 @@ def workbench(lang: str) -> html.Div:
                                    "localeText": grid_locale(lang)},
                    columnSize="sizeToFit", className="ag-theme-alpine", style={"height": "320px"}),
         html.Div([html.Div(id=ids.WB_DETAIL, className="wb-detail"), controls], className="wb-lower"),
+        verify_task.worker_tasks(lang),  # 核查任务 sent to a grid worker (layouts/verify_task.py)
     ], className="workbench", id="workbench")
 
 
@@ -81,6 +82,7 @@ def verify(lang: str) -> html.Div:
                 id=ids.VERIFY_FAIL_CONFIRM, message=t("verify.confirm_fail", lang)),
         ], className="queue-actions"),
         html.Div(id=ids.VERIFY_MESSAGE, className="queue-message", role="status"),
+        verify_task.verify_controls(lang),  # 核查任务: send a grid worker (layouts/verify_task.py)
         html.Div(id=ids.VERIFY_CASE, className="verify-case"),  # the picked case's file: note, photos, place
     ], className="verify", id="verify")
 
