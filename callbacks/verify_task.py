@@ -14,8 +14,9 @@ from dash import ClientsideFunction, Input, Output, State, callback, clientside_
 from callbacks.access import Forbidden, act_on_selection, lang, services, user_with
 from callbacks.workbench import decode_photos, local
 from dispatch.handling import HandlingError
-from dispatch.verify_task import TaskStatus
+from dispatch.verify_task import TaskStatus, task_status
 from i18n import t
+from incidents.events import task_worker
 from incidents.model import Role
 from incidents.photo_hash import position_of
 from layouts import ids
@@ -61,7 +62,7 @@ def send(_n: int, selected: str | None, worker: str | None, note: str | None, ve
     """Runs once the verifier confirmed; the case file below shows the task from then on."""
     def run(user: Any, svc: Any, code: str, seen: int) -> str:
         new = svc.verify_tasks.send(code, user.actor, seen, svc.clock(), worker, note)
-        return t("verify_task.sent", lang(), code=code, worker=(new.extra or {}).get("verify:worker", worker or ""))
+        return t("verify_task.sent", lang(), code=code, worker=task_worker(new.extra) or worker or "")
 
     return act_on_selection(selected, version, SENDERS, run, keyed_alone=True)
 
@@ -128,25 +129,21 @@ def answer(_n: int, selected: str | None, verdict: str | None, note: str | None,
 def case_extras(svc: Any, cf: Any, actor: Any, lg: str) -> dict[str, Any]:
     """What the case file adds for 核查: the latest task and its answer (``task``); for the center's roles, the
     photos also attached to another case (``photo_flags``) and each photo's receipt time and position."""
-    from dispatch.verify_task import task_status
-    from incidents import photos as photo_store
-
-    code, tz = cf.incident.code, svc.settings.tz
+    code = cf.incident.code
     out: dict[str, Any] = {"task": _task_view(task_status(svc.incidents.timeline(code)), code, svc, lg),
                            "photo_flags": [], "provenance": []}
     if actor.role not in FLAG_ROLES:
         return out
     try:
         flags = svc.verify_tasks.reuse(code, actor)
+        rows = svc.verify_tasks.provenance(code, actor)
     except HandlingError:
         return out
     out["photo_flags"] = [{"src": f"/uploads/{code}/{r.name}", "other_code": r.other_code,
                            "identical": r.identical, "distance": r.distance} for r in flags]
-    with svc.db.read() as s:
-        rows = photo_store.provenance_of(code, session=s)
-    out["provenance"] = [{"src": f"/uploads/{code}/{name}", "at": local(r.received_at, tz),
+    out["provenance"] = [{"src": f"/uploads/{code}/{r.name}", "at": local(r.received_at, svc.settings.tz),
                           "lon": None if r.lon is None else f"{r.lon:.5f}", "lat": None if r.lat is None else f"{r.lat:.5f}",
-                          "acc": "–" if r.accuracy_m is None else f"{r.accuracy_m:.0f}"} for name, r in rows.items()]
+                          "acc": "–" if r.accuracy_m is None else f"{r.accuracy_m:.0f}"} for r in rows]
     return out
 
 

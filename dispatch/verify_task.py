@@ -42,6 +42,18 @@ class TaskStatus:
     photos: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """Where a photo came from, as the verifier reads it."""
+
+    name: str
+    action: str
+    received_at: datetime
+    lon: float | None
+    lat: float | None
+    accuracy_m: float | None
+
+
 def task_status(events: Sequence[Event]) -> TaskStatus | None:
     """The latest task of a timeline and its answer, if one was sent. Open until answered or decided."""
     status: TaskStatus | None = None
@@ -112,6 +124,15 @@ class VerifyTaskService:
             raise HandlingError("not_yours")
         with self.db.read() as s:
             return photo_store.reused(code, session=s)
+
+    def provenance(self, code: str, actor: Actor) -> list[Any]:
+        """Each photo of ``code``: file name, receipt time, the device's position — in the order received."""
+        if not may_read(actor, self.incidents.get(code)):
+            raise HandlingError("not_yours")
+        with self.db.read() as s:
+            rows = photo_store.provenance_of(code, session=s)
+            return [Provenance(r.name, r.action, r.received_at, r.lon, r.lat, r.accuracy_m)
+                    for r in sorted(rows.values(), key=lambda r: r.id)]
 
     def status(self, code: str, actor: Actor) -> TaskStatus | None:
         incident = self.incidents.get(code)
@@ -185,4 +206,4 @@ def _check_table(incident: Incident, action: str, actor: Actor) -> None:
                               action, incident.state)
 
 
-__all__ = ["TaskStatus", "VerifyTaskService", "task_status"]
+__all__ = ["Provenance", "TaskStatus", "VerifyTaskService", "task_status"]

@@ -2,7 +2,7 @@
 answer form on /workbench, and the task's answer as the case file shows it. Pure component trees."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from dash import dcc, html
 

@@ -3,7 +3,6 @@ worker's workbench (a phone, 390×844) receives the task over its websocket and 
 a photo; the verifier's case file then shows the answer without a reload."""
 from __future__ import annotations
 
-import io
 import json
 import urllib.request
 from pathlib import Path
