@@ -20,6 +20,7 @@ from incidents.events import task_worker
 from incidents.model import Role
 from incidents.photo_hash import position_of
 from layouts import ids
+from layouts.case_file import case_link
 
 SENDERS = (Role.VERIFIER, Role.ADMIN)
 #: Roles the case file warns of reused photos: the center, who judge the handler's result.
@@ -84,15 +85,25 @@ def on_answer(delta: dict[str, Any] | None, selected: str | None, version: int |
 @callback(Output(ids.VT_TASKS, "options"), Output(ids.VT_SECTION, "hidden"),
           Input(ids.WB_VERSION, "data"), Input(ids.VT_VERSION, "data"))
 def my_tasks(_wb: int, _vt: int) -> tuple[list[dict[str, str]], bool]:
-    """The worker's open tasks (a push to their room bumps the workbench's version, so a new one appears)."""
+    """The worker's open tasks (a push to their room bumps the workbench's version, so a new one appears), and
+    whether the section stays hidden: for everyone but a grid worker with an open task."""
     try:
         user = user_with(Role.GRID_WORKER)
     except Forbidden:
         return [], True
     svc = services()
     lg, ref = lang(), svc.reference.get()
-    return [{"label": f"{i.code} · {ref.taxonomy.get(i.category).name(lg)} · {i.address or i.grid}",
-             "value": f"{i.code}@{i.version}"} for i in svc.verify_tasks.open_for(user.actor)], False
+    options = [{"label": f"{i.code} · {ref.taxonomy.get(i.category).name(lg)} · {i.address or i.grid}",
+                "value": f"{i.code}@{i.version}"} for i in svc.verify_tasks.open_for(user.actor)]
+    return options, not options  # nothing to answer: the section stays out of the worker's way
+
+
+@callback(Output(ids.VT_TASK_LINK, "children"), Input(ids.VT_TASKS, "value"))
+def task_link(selected: str | None) -> Any:
+    """The picked task's case file (the worker may read it while the task is open): what to look at."""
+    if not selected or "@" not in selected:
+        return None
+    return case_link(selected.rsplit("@", 1)[0], t("case.open", lang()))
 
 
 @callback(Output(ids.VT_PHOTO_NAME, "children"), Input(ids.VT_PHOTO, "filename"), prevent_initial_call=True)

@@ -18,28 +18,31 @@ def verify_controls(lang: str) -> html.Section:
     return html.Section([
         html.H3(t("verify_task.title", lang)),
         html.Div([
-            html.Label(t("verify_task.worker", lang), htmlFor=ids.VT_WORKER),
-            dropdown(lang, id=ids.VT_WORKER, placeholder=t("verify_task.worker_pick", lang), className="queue-select"),
-        ], className="field"),
-        html.Div([
-            html.Label(t("verify_task.note", lang), htmlFor=ids.VT_NOTE),
-            dcc.Input(id=ids.VT_NOTE, type="text", maxLength=2000),
-        ], className="field"),
-        dcc.ConfirmDialogProvider(
-            html.Button(t("verify_task.send", lang), id=ids.VT_SEND, n_clicks=0),
-            id=ids.VT_SEND_CONFIRM, message=t("verify_task.confirm_send", lang, code="", worker="")),
+            html.Div([
+                html.Label(t("verify_task.worker", lang), htmlFor=ids.VT_WORKER),
+                dropdown(lang, id=ids.VT_WORKER, placeholder=t("verify_task.worker_pick", lang)),
+            ], className="field vt-field-worker"),
+            html.Div([
+                html.Label(t("verify_task.note", lang), htmlFor=ids.VT_NOTE),
+                dcc.Input(id=ids.VT_NOTE, type="text", maxLength=2000),
+            ], className="field vt-field-note"),
+            dcc.ConfirmDialogProvider(
+                html.Button(t("verify_task.send", lang), id=ids.VT_SEND, n_clicks=0, className="secondary"),
+                id=ids.VT_SEND_CONFIRM, message=t("verify_task.confirm_send", lang, code="", worker="")),
+        ], className="vt-send-row"),
         html.Div(id=ids.VT_MESSAGE, className="queue-message", role="status"),
     ], className="verify-task", id="verify-task")
 
 
 def worker_tasks(lang: str) -> html.Section:
     """On /workbench: the grid worker's open verification tasks, and the answer — verdict, note, one photo.
-    Hidden for whoever is not a grid worker (the callback decides, on the server)."""
+    Shown only while the user is a grid worker with an open task (the callback decides, on the server)."""
     return html.Section([
         dcc.Store(id=ids.VT_VERSION, data=0),
         dcc.Store(id=ids.VT_POSITION),
         html.H3(t("verify_task.my_tasks", lang)),
         dcc.RadioItems(id=ids.VT_TASKS, options=[], className="vt-tasks", labelClassName="vt-task"),
+        html.Div(id=ids.VT_TASK_LINK, className="vt-task-link"),
         html.Fieldset([
             html.Legend(t("verify_task.verdict_label", lang)),
             dcc.RadioItems(id=ids.VT_VERDICT, options=[{"label": t(f"verify_task.verdict.{v}", lang), "value": v}

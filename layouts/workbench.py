@@ -37,12 +37,12 @@ def workbench(lang: str) -> html.Div:
         dcc.Store(id=ids.WB_SELECTED),
         html.H2(t("workbench.title", lang)),
         html.Div(id=ids.WB_TOAST, className="toast", role="status"),
+        verify_task.worker_tasks(lang),  # 核查任务 sent to a grid worker, on top while one is open (layouts/verify_task.py)
         dag.AgGrid(id=ids.WB_GRID, columnDefs=columns, rowData=[], getRowId="params.data.code",
                    dashGridOptions={"rowSelection": {"mode": "singleRow"}, "overlayNoRowsTemplate": t("workbench.empty", lang),
                                    "localeText": grid_locale(lang)},
                    columnSize="sizeToFit", className="ag-theme-alpine", style={"height": "320px"}),
         html.Div([html.Div(id=ids.WB_DETAIL, className="wb-detail"), controls], className="wb-lower"),
-        verify_task.worker_tasks(lang),  # 核查任务 sent to a grid worker (layouts/verify_task.py)
     ], className="workbench", id="workbench")
 
 

@@ -132,15 +132,14 @@ def test_the_push_reaches_the_named_workers_room_and_the_workbench_lists_the_tas
     with as_user(vt, "handler_a"):
         assert vt_cb.my_tasks(0, 0) == ([], True)  # not a grid worker: the section stays hidden
 
-
-def test_the_default_worker_is_the_cells_and_never_the_handler(vt: Any) -> None:
-    case = resolved(vt)
+    # the default worker is the cell's, never the case's own handler; one who has no login is refused
+    other = resolved(vt)
     svc = vt.services
-    cell_worker = svc.reference.get().rules.worker_for(case.grid)
-    assert cell_worker and svc.verify_tasks.default_worker(case) == cell_worker
-    assert svc.verify_tasks.default_worker(case.evolve(assignee=cell_worker)) is None
-    with pytest.raises(HandlingError) as refused:  # the cell's worker has no login in this database
-        svc.verify_tasks.send(case.code, Actor("verifier", Role.VERIFIER), case.version, svc.clock(), None)
+    cell_worker = svc.reference.get().rules.worker_for(other.grid)
+    assert cell_worker and svc.verify_tasks.default_worker(other) == cell_worker
+    assert svc.verify_tasks.default_worker(other.evolve(assignee=cell_worker)) is None
+    with pytest.raises(HandlingError) as refused:
+        svc.verify_tasks.send(other.code, Actor("verifier", Role.VERIFIER), other.version, svc.clock(), None)
     assert refused.value.key == "task_worker"
 
 

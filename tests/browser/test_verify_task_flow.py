@@ -64,6 +64,7 @@ def test_verifier_sends_the_grid_worker_who_answers_with_a_photo_and_the_verifie
     worker = None
     try:
         worker = make_browser(390, 844)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         login(worker, live_app, GRID_WORKER, "/workbench")
         worker.wait_for_element("#workbench")
 
@@ -85,6 +86,7 @@ def test_verifier_sends_the_grid_worker_who_answers_with_a_photo_and_the_verifie
         worker.driver.find_element(By.CSS_SELECTOR, "#vt-photo input[type=file]").send_keys(
             str(_photo(tmp_path / "onsite.jpg")))
         worker.wait_for_contains_text("#vt-photo-name", "onsite.jpg")
+        worker.driver.save_screenshot(str(ARTIFACTS / "verify-task-worker-390.png"))
         worker.find_element("#vt-answer").click()
         worker.wait_for_contains_text("#vt-answer-message", code)
         _wait(lambda: code not in worker.find_element("#vt-tasks").text)
@@ -93,6 +95,7 @@ def test_verifier_sends_the_grid_worker_who_answers_with_a_photo_and_the_verifie
         verifier.wait_for_contains_text("#case-verify-task", "现场井盖已复位")
         _wait(lambda: verifier.driver.execute_script(
             "const i = document.querySelector('#case-verify-task img'); return i && i.complete && i.naturalWidth > 0"))
+        verifier.driver.save_screenshot(str(ARTIFACTS / "verify-task-answered.png"))  # for a look, not for docs/
         assert code in confirm(verifier, "#verify-pass")
         verifier.wait_for_contains_text("#verify-message", code)
     except Exception:
