@@ -115,6 +115,10 @@ def photo_name(name: str | None) -> str:
 clientside_callback(
     ClientsideFunction(namespace="verifyTask", function_name="position"),
     Output(ids.VT_POSITION, "data"), Input(ids.VT_PHOTO, "contents"), prevent_initial_call=True)
+# The same for the handler's resolve photos; the workbench's resolve reads it as a State.
+clientside_callback(
+    ClientsideFunction(namespace="verifyTask", function_name="position"),
+    Output(ids.WB_PHOTO_POSITION, "data"), Input(ids.WB_PHOTOS, "contents"), prevent_initial_call=True)
 
 
 @callback(Output(ids.VT_ANSWER_MESSAGE, "children"), Output(ids.VT_VERSION, "data"), Output(ids.VT_PHOTO, "contents"),

@@ -316,6 +316,8 @@ VT_ANSWER_NOTE = "vt-answer-note"
 VT_PHOTO = "vt-photo"
 VT_PHOTO_NAME = "vt-photo-name"
 VT_POSITION = "vt-position"
+#: The device's position when the handler picks resolve photos on the workbench (kept with their provenance).
+WB_PHOTO_POSITION = "wb-photo-position"
 VT_ANSWER = "vt-answer"
 VT_ANSWER_MESSAGE = "vt-answer-message"
 VT_VERSION = "vt-version"

@@ -34,12 +34,11 @@ def verify_controls(lang: str) -> html.Section:
     ], className="verify-task", id="verify-task")
 
 
-def worker_tasks(lang: str) -> html.Section:
+def worker_tasks(lang: str) -> html.Div:
     """On /workbench: the grid worker's open verification tasks, and the answer — verdict, note, one photo.
-    Shown only while the user is a grid worker with an open task (the callback decides, on the server)."""
-    return html.Section([
-        dcc.Store(id=ids.VT_VERSION, data=0),
-        dcc.Store(id=ids.VT_POSITION),
+    The card shows only while the user is a grid worker with an open task (the callback decides, on the
+    server); the answer's message stays outside it, so it is read after the last task leaves."""
+    card = html.Section([
         html.H3(t("verify_task.my_tasks", lang)),
         dcc.RadioItems(id=ids.VT_TASKS, options=[], className="vt-tasks", labelClassName="vt-task"),
         html.Div(id=ids.VT_TASK_LINK, className="vt-task-link"),
@@ -54,8 +53,14 @@ def worker_tasks(lang: str) -> html.Section:
                    accept="image/jpeg,image/png,image/webp", className="upload"),
         html.Div(id=ids.VT_PHOTO_NAME, className="field-hint"),
         html.Button(t("verify_task.answer", lang), id=ids.VT_ANSWER, n_clicks=0, className="primary"),
-        html.Div(id=ids.VT_ANSWER_MESSAGE, className="queue-message", role="status"),
     ], className="verify-task wb-tasks", id=ids.VT_SECTION, hidden=True)
+    return html.Div([
+        dcc.Store(id=ids.VT_VERSION, data=0),
+        dcc.Store(id=ids.VT_POSITION),
+        dcc.Store(id=ids.WB_PHOTO_POSITION),  # where the device was when resolve photos were picked
+        card,
+        html.Div(id=ids.VT_ANSWER_MESSAGE, className="queue-message", role="status"),
+    ], className="vt-worker")
 
 
 def task_block(lang: str, task: Mapping[str, Any] | None) -> Any:
