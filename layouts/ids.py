@@ -34,13 +34,6 @@ INTAKE_FIELDS = ("category", "severity", "description", "location", "reporter_ph
 QUEUE = "queue"
 QUEUE_VERSION = "queue-version"
 QUEUE_PUSH = "queue-push"
-QUEUE_SELECT = "queue-select"
-QUEUE_DEPARTMENT = "queue-department"
-QUEUE_DISPATCH = "queue-dispatch"
-QUEUE_REJECT = "queue-reject"
-QUEUE_REJECT_CONFIRM = "queue-reject-confirm"
-QUEUE_REJECT_REASON = "queue-reject-reason"
-QUEUE_MESSAGE = "queue-message"
 
 
 def error(field: str) -> str:
@@ -142,22 +135,10 @@ REPORT_SUBMIT = "report-submit"
 REPORT_RESULT = "report-result"
 REPORT_GEO_ERROR = "report-geo-error"
 
-# suggested routing, redispatch (改派) and extension decisions on the operator console
-QUEUE_ASSIGNEE = "queue-assignee"
-QUEUE_SUGGESTION = "queue-suggestion"
+# the console's lists of running incidents (改派) and extension requests (延期); decisions are in the case file
 ROUTING_PUSH = "routing-push"
-REASSIGN_SELECT = "reassign-select"
-REASSIGN_DEPARTMENT = "reassign-department"
-REASSIGN_ASSIGNEE = "reassign-assignee"
-REASSIGN_REASON = "reassign-reason"
-REASSIGN_SUBMIT = "reassign-submit"
-REASSIGN_MESSAGE = "reassign-message"
+REASSIGN_LIST = "reassign-list"
 EXT_LIST = "ext-list"
-EXT_SELECT = "ext-select"
-EXT_REASON = "ext-reason"
-EXT_APPROVE = "ext-approve"
-EXT_REFUSE = "ext-refuse"
-EXT_MESSAGE = "ext-message"
 
 # administration (/admin)
 ADMIN_VERSION = "admin-version"
@@ -301,6 +282,27 @@ CASE_PINNED = "case-pinned"
 CASE_INSTRUCTION = "case-instruction"
 CASE_INSTRUCT = "case-instruct"
 CASE_MESSAGE = "case-message"
+CASE_BOX = "case-box"
+CASE_REFRESH = "case-refresh"
+CASE_VERSION = "case-version"
+CASE_NOTICE = "case-notice"
+CASE_DEPARTMENT = "case-department"
+CASE_ASSIGNEE = "case-assignee"
+CASE_DISPATCH = "case-dispatch"
+CASE_REJECT_REASON = "case-reject-reason"
+CASE_REJECT = "case-reject"
+CASE_REJECT_CONFIRM = "case-reject-confirm"
+CASE_REASSIGN_DEPARTMENT = "case-reassign-department"
+CASE_REASSIGN_ASSIGNEE = "case-reassign-assignee"
+CASE_REASSIGN_REASON = "case-reassign-reason"
+CASE_REASSIGN = "case-reassign"
+CASE_EXT_REASON = "case-ext-reason"
+CASE_EXT_APPROVE = "case-ext-approve"
+CASE_EXT_REFUSE = "case-ext-refuse"
+# the case drawer on every page: a case link or a list's row opens the case file beside the page
+CASE_DRAWER = "case-drawer"
+CASE_DRAWER_BODY = "case-drawer-body"
+CASE_OPEN = "case-open"  # {"code", "at"} set by assets/32_case.js
 
 # -- 核查任务: the verifier sends a grid worker to check on the spot; the worker answers on the workbench ------
 VT_WORKER = "vt-worker"

@@ -6,6 +6,7 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from i18n import t
+from layouts.case_file import case_drawer
 
 
 def logout_control(lang: str, csrf: str) -> html.Form:
@@ -35,6 +36,7 @@ def root(lang: str, user: str | None, role_label: str | None, links: list[tuple[
             ], className="session"),
         ], className="app-header"),
         html.Main(dash.page_container, className="app-main"),
+        *([case_drawer(lang)] if user else []),
     ], className=f"app lang-{lang}", lang="zh-CN" if lang == "zh" else "en"), forceColorScheme="dark",
         id="mantine-root")
 
