@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 #: Two photos whose dHashes differ in at most this many of 64 bits show the same picture.
 MAX_DISTANCE = 5
+#: Larger images are not hashed (a phone photo is 12–50 megapixels; the exact hash still applies).
+MAX_PIXELS = 80_000_000
 _SIGN = 1 << 63
 
 
@@ -29,6 +31,9 @@ def dhash(data: bytes) -> int | None:
 
     try:
         with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > MAX_PIXELS:  # a crafted giant would cost seconds and gigabytes
+                return None
+            img.draft("L", (64, 64))  # JPEG decodes at a fraction of its size: the hash needs 9×8
             small = img.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
             px = small.tobytes()  # mode L: one byte per pixel
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
