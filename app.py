@@ -46,6 +46,7 @@ class Services:
     reference_admin: Any = None  # auth.reference_admin.ReferenceAdminService: places, calendar, onspot, fallback
     exchange: Any = None  # dispatch.outbox.ExchangeService: connectors, outbox, dead letters
     case_files: Any = None  # dispatch.case_file.CaseFileService: the case file (案卷) as one viewer sees it
+    verify_tasks: Any = None  # dispatch.verify_task.VerifyTaskService: 核查任务 and the photo reuse check
     started_at: float = field(default_factory=_time.monotonic)
     background: list[Any] = field(default_factory=list)
 
@@ -93,6 +94,9 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     from dispatch.case_file import CaseFileService
 
     services.case_files = CaseFileService(incidents, reference, grid, db, services.handling)
+    from dispatch.verify_task import VerifyTaskService
+
+    services.verify_tasks = VerifyTaskService(incidents, services.handling, reference, db)
     from auth.admin import AdminService
     from dispatch.routing import RoutingService
 

@@ -23,6 +23,7 @@ from incidents.model import Actor, Incident
 PAYLOAD_KEYS: dict[str, str] = {
     "reason": "text", "note": "text", "remark": "text", "comment": "text", "result": "text",
     "satisfaction": "text", "external_id": "text", "hours": "number", "photo_urls": "urls",
+    "worker": "text", "verdict": "text",
 }
 MAX_TEXT = 2000
 MAX_URLS = 10
@@ -31,7 +32,11 @@ REFUSAL_FIELDS: dict[str, str] = {
     "reason_required": "note", "note_required": "note", "too_long": "note", "bad_hours": "payload.hours",
     "extension_pending": "action", "no_extension": "action", "not_yours": "code", "unknown_action": "action",
     "department": "department", "assignee": "assignee", "reason": "note", "unchanged": "department",
+    "task_open": "action", "no_task": "action", "task_worker": "payload.worker", "task_self": "payload.worker",
+    "task_verdict": "payload.verdict", "photo_required": "payload.photo_urls",
 }
+#: Refusals that are about the case's present state (a task already open, none to answer): 409 like a conflict.
+STATE_REFUSALS = ("extension_pending", "no_extension", "task_open", "no_task")
 #: Actions that only the routing service writes (they move a case between departments and people).
 ROUTED = ("dispatch", "reassign")
 
@@ -71,7 +76,7 @@ def checked_payload(raw: Any) -> dict[str, Any]:
 def refusal(exc: HandlingError | RoutingError) -> ApiError:
     """A service's refusal as the API's error: its catalog message (English), the field it is about."""
     prefix = "handling.error" if isinstance(exc, HandlingError) else "routing.error"
-    status = 403 if exc.key == "not_yours" else 409 if exc.key in ("extension_pending", "no_extension") else 422
+    status = 403 if exc.key == "not_yours" else 409 if exc.key in STATE_REFUSALS else 422
     return ApiError(status, exc.key, t(f"{prefix}.{exc.key}", "en"), REFUSAL_FIELDS.get(exc.key))
 
 
@@ -90,6 +95,14 @@ def perform(svc: Any, code: str, action: str, actor: Actor, version: int, now: d
     if action in ("verify_pass", "verify_fail"):
         return svc.handling.verify(code, actor, version, now, passed=action == "verify_pass", reason=text,
                                    extra=extra)
+    if action == "verify_task_sent":
+        return svc.verify_tasks.send(code, actor, version, now, payload.get("worker"), text, extra=extra)
+    if action == "verify_task_answered":
+        return svc.verify_tasks.answer(code, actor, version, now, payload.get("verdict"), text, extra=extra)
+    for name in ("worker", "verdict"):
+        if name in payload:
+            raise ApiError(422, "unknown_field", f"payload.{name} belongs to verify_task_sent/answered",
+                           f"payload.{name}")
     if action == "dispatch":
         return svc.routing.dispatch(code, actor, version, now, body.get("department"), body.get("assignee"))
     if action == "reassign":

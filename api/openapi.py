@@ -65,7 +65,9 @@ def document() -> dict[str, Any]:
     action_props["payload"] = {"type": "object", "additionalProperties": False,
                                "properties": {k: kinds[v] for k, v in PAYLOAD_KEYS.items()},
                                "description": "hours: an extension's working hours; reason/note: the text a return, "
-                                              "refusal or extension needs; photo_urls: the system's own http(s) links"}
+                                              "refusal or extension needs; photo_urls: the system's own http(s) links; "
+                                              "worker: the grid worker a verify_task_sent names (default: the cell's); "
+                                              "verdict: a verify_task_answered's resolved | unresolved"}
     action_props["note"] = {"type": "string", "maxLength": MAX_TEXT}
     code_param = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
     query = [

@@ -22,7 +22,7 @@ from auth.audit import VIEW_PHONE, record_access
 from dispatch.channels import IdempotencyMismatch
 from dispatch.handling import HandlingError
 from dispatch.routing import RoutingError
-from incidents.access import may_act, may_read, reach_of
+from incidents.access import TASK_ANSWER, may_act, may_answer_task, may_read, reach_of
 from incidents.consultation import ConsultationError
 from incidents.consultation_service import ConsultationService
 from incidents.intake import IntakeError
@@ -136,7 +136,7 @@ def act(code: str) -> Response:
         raise ApiError(422, "too_long", f"note must have at most {MAX_TEXT} characters", "note")
     payload = checked_payload(body.get("payload"))
     incident = readable(actor, code)
-    if not may_act(actor, incident):
+    if not may_act(actor, incident) and not (action == TASK_ANSWER and may_answer_task(actor, incident)):
         raise ApiError(403, "not_yours", f"{code} is not a case this token may act on", "code")
     if incident.version != version:  # a stale version is a conflict before anything else is judged
         raise ApiError(409, "conflict", f"{code} is at version {incident.version}, not {version}", "version",

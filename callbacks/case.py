@@ -15,6 +15,7 @@ from callbacks.access import lang, refused_transition, services
 from callbacks.case_decisions import decided_actions, decisions_view
 from callbacks.pages import PageSpec, base_url
 from callbacks.risk_column import risk_labels
+from callbacks.verify_task import case_extras
 from callbacks.workbench import countdown, local
 from dispatch.case_file import CaseFile
 from dispatch.handling import HandlingError
@@ -55,7 +56,8 @@ def _drawn(services: Any, code: str, actor: Any, lang: str, draw: Any) -> Any:
         return forbidden(lang)
     except NotFoundError:
         return view.not_found(lang, code)
-    return draw(lang, case_view(cf, services, lang), small_map(cf, services, lang))
+    extras = case_extras(services, cf, actor, lang)  # 核查任务's answer, reused photos (callbacks/verify_task.py)
+    return draw(lang, {**case_view(cf, services, lang), **extras}, small_map(cf, services, lang))
 
 
 PAGE = PageSpec("case", "/case", "CityOps · 案卷", build, template="/case/<code>")
@@ -98,6 +100,8 @@ def _step(s: Any, lang: str, tz: Any) -> dict[str, Any]:
 
 def _action(action: str, payload: dict[str, Any], lang: str) -> str:
     step = payload.get("step") if action == "escalate" else None
+    if action == "verify_task_answered" and payload.get("verdict") in ("resolved", "unresolved"):
+        return t(f"action.{action}", lang) + " · " + t(f"verify_task.verdict.{payload['verdict']}", lang)
     return t(f"action.{action}", lang) + (" · " + t(f"escalation.{step}", lang) if step else "")
 
 

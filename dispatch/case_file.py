@@ -28,7 +28,7 @@ from incidents.store import NotFoundError
 SAME_PLACE_DAYS = 30
 RELATED_MAX = 10
 #: Event actions whose photos show the result (after); photos of any other event show the problem (before).
-AFTER_ACTIONS = frozenset({"resolve"})
+AFTER_ACTIONS = frozenset({"resolve", "verify_task_answered"})  # the result, by its handler or the worker sent to check
 
 
 @dataclass(frozen=True)

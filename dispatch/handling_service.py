@@ -11,7 +11,7 @@ import re
 import secrets
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import select
 
@@ -19,9 +19,11 @@ from dispatch.handling import (
     CONTENT_TYPES, HANDLER_ROLES, HandlingError, Photo, extension_hours, may_handle, pending_extension,
     optional_reason, photo_kind, require_text,
 )
+from incidents import photos as photo_store
 from incidents import store
 from incidents.access import may_read
 from incidents.events import Event
+from incidents.photo_hash import Position
 from incidents.model import RUNNING_STATES, Actor, Incident, Role, State
 from incidents.records import EventRow, IncidentRow
 from incidents.service import IncidentService
@@ -84,10 +86,12 @@ class HandlingService:
     # -- handlers ----------------------------------------------------------------------------
 
     def act(self, code: str, action: str, actor: Actor, expected_version: int, now: datetime, *,
-            text: str | None = None, photos: Sequence[Photo] = (), extra: Mapping[str, Any] | None = None) -> Incident:
+            text: str | None = None, photos: Sequence[Photo] = (), extra: Mapping[str, Any] | None = None,
+            position: Position | None = None) -> Incident:
         """Acknowledge 签收, return 回退 (with a reason) or resolve 处置反馈 (with a note and photos).
 
-        ``extra``: what another system adds to the event's payload (which system, its own photo links)."""
+        ``extra``: what another system adds to the event's payload (which system, its own photo links);
+        ``position``: where the device said it was, kept with the photos' provenance."""
         if action not in HANDLER_ACTIONS:
             raise HandlingError("unknown_action")
         payload: dict[str, Any] = dict(extra or {})
@@ -103,7 +107,9 @@ class HandlingService:
                 incident = uow.get(code)
                 if not may_handle(actor, incident):
                     raise HandlingError("not_yours")
-                return uow.act(incident, action, actor, expected_version, payload=payload)
+                new = uow.act(incident, action, actor, expected_version, payload=payload)
+                self.record_photos(uow.session, code, action, actor, now, zip(saved, photos), position)
+                return new
         except BaseException:
             for name in saved:
                 (self.uploads_dir / code / name).unlink(missing_ok=True)
@@ -166,6 +172,23 @@ class HandlingService:
             (folder / name).write_bytes(photo.data)
             names.append(name)
         return names
+
+    def save_photos(self, code: str, photos: Sequence[Photo]) -> list[str]:
+        """Check every photo's bytes, then write them under the case's folder; the names written."""
+        return self._save_photos(code, photos)
+
+    def discard_photos(self, code: str, names: Sequence[str]) -> None:
+        """Remove photos written for a transaction that failed, so no file is left that no event names."""
+        for name in names:
+            (self.uploads_dir / code / name).unlink(missing_ok=True)
+
+    @staticmethod
+    def record_photos(session: Any, code: str, action: str, actor: Actor, now: datetime,
+                      saved: Iterable[tuple[str, Photo]], position: Position | None) -> None:
+        """Provenance of the photos an event names, in its transaction: receipt time, position, hashes."""
+        for name, photo in saved:
+            photo_store.record(photo.data, code=code, name=name, action=action, by=actor.name, at=now,
+                               position=position, session=session)
 
     def photo_file(self, code: str, name: str) -> tuple[Path, str] | None:
         """The stored file and its Content-Type, or ``None`` for any name we did not write."""

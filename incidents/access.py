@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from incidents.events import ANNOTATION_RULES
+from incidents.events import ANNOTATION_RULES, task_worker
 from incidents.lifecycle import allowed_actions
 from incidents.model import Actor, Incident, Role
 
@@ -84,8 +84,15 @@ def within(scope: Scope, actor: Actor, incident: Incident) -> bool:
 
 
 def may_read(actor: Actor, incident: Incident) -> bool:
-    """Whether ``actor`` may read ``incident``'s record (its facts, timeline and photos)."""
-    return within(access_of(actor.role).read, actor, incident)
+    """Whether ``actor`` may read ``incident``'s record (its facts, timeline and photos): its scope, or the
+    grid worker sent to check it on the spot while that task is open (they must see what they check)."""
+    return within(access_of(actor.role).read, actor, incident) or may_answer_task(actor, incident)
+
+
+def may_answer_task(actor: Actor, incident: Incident) -> bool:
+    """Only the grid worker a verification task (核查任务) names answers it, and only while it is open — not any
+    grid worker, not the case's handler: the check is worth something because the center chose who looks."""
+    return actor.role is Role.GRID_WORKER and task_worker(incident.extra) == actor.name
 
 
 def may_act(actor: Actor, incident: Incident) -> bool:
@@ -97,19 +104,26 @@ def actions_for(actor: Actor, incident: Incident) -> list[str]:
     """What ``actor`` may do to ``incident`` now: the lifecycle's transitions from its state for the role, then
     the annotations a person writes (extension requests and decisions, reassignment, callbacks, notes) —
     none when the case is not one the actor acts on. Drives which actions a case file offers."""
+    task = [TASK_ANSWER] if may_answer_task(actor, incident) and _annotation_open(TASK_ANSWER, actor, incident) else []
     if not may_act(actor, incident):
-        return [a for a in READER_ANNOTATIONS if may_read(actor, incident) and actor.role in ANNOTATION_RULES[a][1]]
+        return [a for a in READER_ANNOTATIONS if may_read(actor, incident) and actor.role in ANNOTATION_RULES[a][1]] + task
     out = allowed_actions(incident.state, actor.role)
     for action in PERSON_ANNOTATIONS:
-        states, roles = ANNOTATION_RULES[action]
-        if actor.role in roles and (states is None or incident.state in states):
-            out.append(action)
-    return out
+        if _annotation_open(action, actor, incident) and not (action == "verify_task_sent" and task_worker(incident.extra)):
+            out.append(action)  # one open verification task at a time
+    return out + task
+
+
+def _annotation_open(action: str, actor: Actor, incident: Incident) -> bool:
+    states, roles = ANNOTATION_RULES[action]
+    return actor.role in roles and (states is None or incident.state in states)
 
 
 #: Annotations a person writes from a case file, in the order they are offered.
 PERSON_ANNOTATIONS = ("reassign", "extension_request", "extension_approve", "extension_refuse", "callback", "note",
-                      "instruction")
+                      "instruction", "verify_task_sent")
+#: The answer to a verification task: offered to the worker it names alone (:func:`may_answer_task`).
+TASK_ANSWER = "verify_task_answered"
 #: Annotations written on any case one may read, not only those one acts on (a leader's 批示).
 READER_ANNOTATIONS = ("instruction",)
 
@@ -151,5 +165,5 @@ def reach_of(actor: Actor) -> Reach:
     return Reach(nothing=True)
 
 
-__all__ = ["Access", "POLICY", "PERSON_ANNOTATIONS", "READER_ANNOTATIONS", "Reach", "Scope", "access_of", "actions_for", "may_act", "may_read", "reach_of", "sees_wall",
+__all__ = ["Access", "POLICY", "PERSON_ANNOTATIONS", "READER_ANNOTATIONS", "TASK_ANSWER", "Reach", "may_answer_task", "Scope", "access_of", "actions_for", "may_act", "may_read", "reach_of", "sees_wall",
            "within"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from incidents.events import ANNOTATION_RULES, NON_VERSIONING, Event
+from incidents.events import ANNOTATION_RULES, NON_VERSIONING, TASK_CLOSERS, TASK_WORKER_KEY, Event
 from incidents.lifecycle import TRANSITIONS, TransitionError, transition
 from incidents.model import Actor, Channel, Incident, Role, Severity, State
 
@@ -74,6 +74,8 @@ def decide(
     elif action == "merge":
         if not payload.get("into"):
             raise ValueError("merge needs payload['into'], the primary incident's code")
+    elif action == "verify_task_sent" and not payload.get("worker"):
+        raise ValueError("verify_task_sent needs payload['worker'], the grid worker's username")
     version = incident.version + (0 if action in NON_VERSIONING else 1)
     return Event(
         incident_id=incident.id or 0, seq=seq, at=now, actor=actor.name, action=action,
@@ -125,6 +127,10 @@ def apply_event(incident: Incident | None, event: Event) -> Incident:
         changes["resolved_at"] = None
     elif event.action == "merge":
         changes["merged_into"] = event.payload["into"]
+    if event.action == "verify_task_sent":
+        changes["extra"] = {**incident.extra, TASK_WORKER_KEY: str(event.payload["worker"])}
+    elif event.action in TASK_CLOSERS and TASK_WORKER_KEY in incident.extra:
+        changes["extra"] = {k: v for k, v in incident.extra.items() if k != TASK_WORKER_KEY}
     return incident.evolve(**changes)
 
 

@@ -28,12 +28,24 @@ ANNOTATIONS: tuple[str, ...] = (
     "alert_acknowledged",
     "deadline_changed",
     "instruction",
+    "verify_task_sent",
+    "verify_task_answered",
 )
 EVENT_ACTIONS: frozenset[str] = frozenset(ACTIONS) | frozenset(ANNOTATIONS)
 
 #: Annotations written by the system that must not bump the version (DESIGN.md "Version").
 NON_VERSIONING: frozenset[str] = frozenset({"escalate", "alarm_repeat", "alarm_clear", "alert_acknowledged",
-                                           "instruction"})
+                                           "instruction", "verify_task_sent", "verify_task_answered"})
+
+#: 核查任务: the key of ``Incident.extra`` naming the grid worker whose on-the-spot check is open. The fold
+#: (``incidents.changes.apply_event``) sets it from ``verify_task_sent`` and clears it when the task is answered
+#: or the verifier decides, so the row never drifts from the events. A colon never passes intake's check on
+#: extra names, so no reporter or API client can write it and grant themselves a reader.
+TASK_WORKER_KEY = "verify:worker"
+#: Actions that end an open verification task: its answer, or the verifier's decision without waiting for it.
+TASK_CLOSERS: frozenset[str] = frozenset({"verify_task_answered", "verify_pass", "verify_fail", "reopen"})
+#: A grid worker's verdict on the spot: the handler's result is real (属实已解决), or it is not (未解决).
+TASK_VERDICTS: tuple[str, ...] = ("resolved", "unresolved")
 
 
 _R = Role
@@ -55,7 +67,18 @@ ANNOTATION_RULES: dict[str, tuple[frozenset[State] | None, frozenset[Role]]] = {
     "deadline_changed": (RUNNING_STATES, frozenset({_R.OPERATOR, _R.SYSTEM})),
     # 批示: a leader's instruction on a case they may read; changes nothing a handler acts on (no new version)
     "instruction": (None, frozenset({_R.LEADER, _R.ADMIN})),
+    # 核查任务: the center sends a grid worker to check a resolved case on the spot; only a grid worker answers
+    # (which one — the worker the task names — is the access policy's ``may_answer_task``). Neither changes
+    # what the handler acts on, so neither bumps the version.
+    "verify_task_sent": (frozenset({State.RESOLVED}), frozenset({_R.VERIFIER, _R.ADMIN})),
+    "verify_task_answered": (frozenset({State.RESOLVED}), frozenset({_R.GRID_WORKER})),
 }
+
+
+def task_worker(extra: dict[str, Any] | None) -> str | None:
+    """The grid worker with an open verification task on an incident whose ``extra`` this is, if any."""
+    who = (extra or {}).get(TASK_WORKER_KEY)
+    return who if isinstance(who, str) and who else None
 
 
 @dataclass(frozen=True)

@@ -586,3 +586,25 @@ class ConsultationEventRow(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(24))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PhotoRow(Base):
+    """Provenance of one stored photo: which case and event it came with, when the server received it, where
+    the device said it was (when the browser gave a position), and its content and perceptual hashes — so a
+    photo already attached to another case is found (reused "after" photos are a known fraud).
+
+    ``dhash`` is the 64-bit difference hash stored signed (BIGINT has no unsigned kind on either backend).
+    No foreign key: the row stays when its incident moves to the archive, like the milestones."""
+
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(13), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    dhash: Mapped[int | None] = mapped_column(BigInteger)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)

@@ -14,13 +14,16 @@ from dash import dcc, html
 from i18n import t
 from layouts import ids
 from layouts.case_decisions import forms as decision_forms
+from layouts.photo_flags import photo_flags, provenance
+from layouts.verify_task import task_block
 
 #: Where each action is taken today (its page); the case file names the action and links there.
 ACTION_PAGES = {
     "file": "/intake", "reject": "/intake", "merge": "/intake", "dispatch": "/intake", "reassign": "/intake",
     "reopen": "/intake", "callback": "/intake", "extension_approve": "/intake", "extension_refuse": "/intake",
     "return": "/workbench", "acknowledge": "/workbench", "resolve": "/workbench", "extension_request": "/workbench",
-    "verify_pass": "/verify", "verify_fail": "/verify",
+    "verify_pass": "/verify", "verify_fail": "/verify", "verify_task_sent": "/verify",
+    "verify_task_answered": "/workbench",
 }
 
 
@@ -63,9 +66,13 @@ def case_body(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Ar
                          [*decision_forms(lang, view.get("decisions") or {}),
                           _actions(lang, view["actions"], set(view.get("decided") or ()))]),
                 _section(t("case.photos_before", lang) + " / " + t("case.photos_after", lang), "case-photos",
-                         html.Div([_photos(lang, t("case.photos_before", lang), view["before"], "before"),
-                                   _photos(lang, t("case.photos_after", lang), view["after"], "after")],
-                                  className="case-photo-pair")),
+                         [html.Div([_photos(lang, t("case.photos_before", lang), view["before"], "before"),
+                                    _photos(lang, t("case.photos_after", lang), view["after"], "after")],
+                                   className="case-photo-pair"),
+                          # 核查: reused photos and each photo's receipt time and position (layouts/photo_flags.py)
+                          *_optional(photo_flags(lang, view.get("photo_flags") or []),
+                                     provenance(lang, view.get("provenance") or []))]),
+                *_optional(task_block(lang, view.get("task"))),  # 核查任务's answer (layouts/verify_task.py)
             ], className="case-col"),
             html.Div([
                 _section(t("case.place", lang), "case-place", [
@@ -86,6 +93,10 @@ def case_body(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Ar
             ], className="case-col"),
         ], className="case-body"),
     ], className="case-file", id="case-file", **{"data-code": code})
+
+
+def _optional(*parts: Any) -> list[Any]:
+    return [p for p in parts if p is not None]
 
 
 def pinned(lang: str, instructions: Sequence[Mapping[str, str]]) -> Any:

@@ -324,3 +324,22 @@ CONSULT_SUBMIT = "consult-submit"
 CONSULT_FIELDS = ("category", "description", "reporter_phone", "answer")
 INTAKE_ADD_CALLER_MESSAGE = "intake-add-caller-message"  # a refused "add the caller" shows beside its buttons
 AN_CONSULTATIONS = "an-consultations"
+# -- 核查任务: the verifier sends a grid worker to check on the spot; the worker answers on the workbench ------
+VT_WORKER = "vt-worker"
+VT_NOTE = "vt-note"
+VT_SEND = "vt-send"
+VT_SEND_CONFIRM = "vt-send-confirm"
+VT_MESSAGE = "vt-message"
+VT_SECTION = "vt-section"
+VT_TASKS = "vt-tasks"
+VT_TASK_LINK = "vt-task-link"
+VT_VERDICT = "vt-verdict"
+VT_ANSWER_NOTE = "vt-answer-note"
+VT_PHOTO = "vt-photo"
+VT_PHOTO_NAME = "vt-photo-name"
+VT_POSITION = "vt-position"
+#: The device's position when the handler picks resolve photos on the workbench (kept with their provenance).
+WB_PHOTO_POSITION = "wb-photo-position"
+VT_ANSWER = "vt-answer"
+VT_ANSWER_MESSAGE = "vt-answer-message"
+VT_VERSION = "vt-version"

@@ -12,7 +12,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from i18n import t
-from layouts import ids
+from layouts import ids, verify_task
 from layouts.case_file import case_link
 from layouts.components import dropdown, grid_locale, socket
 
@@ -44,6 +44,7 @@ def workbench(lang: str) -> html.Div:
         dcc.Store(id=ids.WB_PICKED),
         html.H2(t("workbench.title", lang)),
         html.Div(id=ids.WB_TOAST, className="toast", role="status"),
+        verify_task.worker_tasks(lang),  # 核查任务 sent to a grid worker, on top while one is open (layouts/verify_task.py)
         dag.AgGrid(id=ids.WB_GRID, columnDefs=columns, rowData=[], getRowId="params.data.code",
                    dashGridOptions={"rowSelection": {"mode": "singleRow"}, "overlayNoRowsTemplate": t("workbench.empty", lang),
                                    "localeText": grid_locale(lang)},
@@ -107,6 +108,7 @@ def verify(lang: str) -> html.Div:
                 id=ids.VERIFY_FAIL_CONFIRM, message=t("verify.confirm_fail", lang)),
         ], className="queue-actions"),
         html.Div(id=ids.VERIFY_MESSAGE, className="queue-message", role="status"),
+        verify_task.verify_controls(lang),  # 核查任务: send a grid worker (layouts/verify_task.py)
         html.Div(id=ids.VERIFY_CASE, className="verify-case"),  # the picked case's file: note, photos, place
     ], className="verify", id="verify")
 

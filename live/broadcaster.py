@@ -194,6 +194,9 @@ class Broadcaster:
             inc = m["incident"]
             pushed = {**m, "payload": payload_for(None, m.get("payload"))}  # handlers' rooms: no personal data
             rooms = push_rooms(inc)
+            worker = (m.get("payload") or {}).get("worker") if m["action"] == "verify_task_sent" else None
+            if worker:  # 核查任务: the worker sent to check it is not its assignee, so not in its rooms
+                rooms = [*rooms, user_room(str(worker))]
             if rooms:
                 self.socketio.emit("assignment", pushed, to=rooms)
             before = (m.get("payload") or {}).get("from_assignee")

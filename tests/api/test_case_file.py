@@ -58,7 +58,7 @@ def test_the_case_file_offers_exactly_the_actions_of_the_viewer_now(web):
         with as_user(web, user):
             return set(web.services.case_files.read(case.code, current_user.actor, web.services.clock()).actions)
 
-    assert offered("verifier") == {"verify_pass", "verify_fail", "note"}
+    assert offered("verifier") == {"verify_pass", "verify_fail", "verify_task_sent", "note"}  # 核查任务 too
     assert offered("dept_handler") == {"note"}  # resolved: nothing of the handler's is left but a note
     assert offered("leader") == {"instruction"}  # leaders read, and act through instructions (批示)
     with pytest.raises(HandlingError):

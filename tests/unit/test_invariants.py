@@ -26,7 +26,7 @@ from incidents import store
 from incidents.changes import apply_event, decide, replay
 from incidents.events import ANNOTATION_RULES, NON_VERSIONING
 from incidents.lifecycle import TRANSITIONS, TransitionError
-from incidents.model import Channel, Incident, Role, State
+from incidents.model import Actor, Channel, Incident, Role, State
 from incidents.taxonomy import Taxonomy
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -242,7 +242,7 @@ def test_the_whole_loop_with_return_rework_and_reopen_replays_to_the_stored_row(
     assert stored.closed_at is None and stored.resolved_at is None  # reopened
 
 
-@pytest.mark.parametrize("action", sorted(NON_VERSIONING))
+@pytest.mark.parametrize("action", sorted(NON_VERSIONING - {"verify_task_sent", "verify_task_answered"}))
 def test_annotations_that_change_nothing_never_make_a_handler_conflict(action):
     inc = f.incident(T0, state=State.DISPATCHED, department="CGJ")
     actor = {"alert_acknowledged": f.operator(), "instruction": f.ACTORS[Role.LEADER]}.get(action, f.system())
@@ -251,3 +251,14 @@ def test_annotations_that_change_nothing_never_make_a_handler_conflict(action):
     assert annotated.version == inc.version
     acked = decide(annotated, "acknowledge", f.ACTORS[Role.DEPT_HANDLER], T0, seq=3)
     assert acked.version == 2
+
+
+def test_a_verification_task_and_its_answer_never_make_the_verifier_conflict():
+    inc = f.incident(T0, state=State.RESOLVED, department="CGJ", assignee="h1")
+    sent = apply_event(inc, decide(inc, "verify_task_sent", f.ACTORS[Role.VERIFIER], T0, seq=2,
+                                   payload={"worker": "gw1"}))
+    gw = Actor("gw1", Role.GRID_WORKER)
+    answered = apply_event(sent, decide(sent, "verify_task_answered", gw, T0, seq=3, payload={"verdict": "resolved"}))
+    assert answered.version == inc.version
+    passed = decide(answered, "verify_pass", f.ACTORS[Role.VERIFIER], T0, seq=4)
+    assert passed.version == inc.version + 1
