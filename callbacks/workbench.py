@@ -20,6 +20,7 @@ from callbacks.risk_column import risk_labels
 from dispatch.handling import HandlingError, Photo
 from geo.figures import display_datum, pin_map
 from i18n import t
+from incidents.photo_hash import position_of
 from incidents.access import actions_for
 from incidents.model import Role
 from incidents.store import NotFoundError
@@ -173,24 +174,26 @@ def show_photo_names(names: list[str] | None) -> str:
     [Input(ids.wb_action(a), "n_clicks") for a in ids.WB_ACTIONS],
     State(ids.WB_SELECTED, "data"), State(ids.WB_TEXT, "value"), State(ids.WB_HOURS, "value"),
     State(ids.WB_PHOTOS, "contents"), State(ids.WB_PHOTOS, "filename"), State(ids.WB_VERSION, "data"),
+    State(ids.WB_PHOTO_POSITION, "data"),
     prevent_initial_call=True,
 )
 def act(*args: Any) -> tuple[Any, Any, Any]:
-    selected, text, hours, contents, names, version = args[len(ids.WB_ACTIONS):]
+    selected, text, hours, contents, names, version, position = args[len(ids.WB_ACTIONS):]
     action = str(ctx.triggered_id or "").removeprefix("wb-")
-    message, bumped = handle(action, selected, text, hours, contents, names, version)
+    message, bumped = handle(action, selected, text, hours, contents, names, version, position=position)
     return message, bumped, None
 
 
 def handle(action: str, selected: str | None, text: str | None, hours: Any, contents: list[str] | None,
-           names: list[str] | None, version: int | None) -> tuple[str, Any]:
-    """One handler action on the incident at the version the handler saw; errors become messages."""
+           names: list[str] | None, version: int | None, *, position: Any = None) -> tuple[str, Any]:
+    """One handler action on the incident at the version the handler saw; errors become messages.
+    ``position``: where the browser said the device was when the photos were picked (kept with them)."""
     def run(user: Any, svc: Any, code: str, seen: int) -> str:
         if action == "extension":
             svc.handling.request_extension(code, user.actor, seen, svc.clock(), hours, text)
         else:
             svc.handling.act(code, action, user.actor, seen, svc.clock(), text=text,
-                             photos=decode_photos(contents, names))
+                             photos=decode_photos(contents, names), position=position_of(position))
         return t("workbench.done", lang(), code=code, action=t(f"workbench.action.{action}", lang()))
 
     return act_on_selection(selected, version, HANDLERS, run, keyed_alone=True)
