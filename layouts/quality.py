@@ -41,10 +41,10 @@ def layout(lang: str, rows: Sequence[Mapping[str, Any]], weeks: int) -> Any:
         html.H2(t("quality.title", lang)),
         html.P(t("quality.hint", lang), className="muted"),
         html.Div([
-            html.Label(t("quality.freq", lang)),
+            html.Label(t("quality.freq", lang), htmlFor=ids.QUALITY_FREQ),
             dropdown(lang, id=ids.QUALITY_FREQ, value="week", clearable=False, style={"width": "10em"},
                          options=[{"label": t(f"quality.{k}", lang), "value": k} for k in ("week", "day")]),
-            html.Label(t("quality.weeks", lang)),
+            html.Label(t("quality.weeks", lang), htmlFor=ids.QUALITY_WEEKS),
             dcc.Input(id=ids.QUALITY_WEEKS, type="number", min=1, max=26, value=weeks, style={"width": "5em"}),
             html.Button(t("quality.export", lang), id=ids.QUALITY_EXPORT),
             dcc.Download(id=ids.QUALITY_DOWNLOAD),

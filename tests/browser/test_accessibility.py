@@ -75,7 +75,7 @@ class Scan:
 
 def _open_category_dropdown(b: Any) -> None:
     b.wait_for_element("#intake-category").click()
-    _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "[role=option]") if o.is_displayed()])
+    _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option") if o.is_displayed()])
 
 
 def _pick_case(code: str) -> Callable[[Any], None]:

@@ -159,7 +159,7 @@ def test_grid_worker_reports_with_photo_preview_location_and_a_map_tap(phone: An
         b.driver.save_screenshot(str(ROOT / "docs" / "grid-worker-390x844.png"))
         b.find_element("#report-category").click()
         b.driver.switch_to.active_element.send_keys("20102")  # 暴露垃圾: grid work, routed to this worker
-        _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, "[role=option]"))[0].click()
+        _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option"))[0].click()
         b.find_element("#report-note").send_keys("路边垃圾堆放")
         b.find_element("#report-submit").click()
         text = _wait(lambda: re.search(r"\d{13}", b.find_element("#report-result").text) and b.find_element("#report-result").text)

@@ -31,7 +31,7 @@ def test_operator_report_appears_on_the_wall_without_reload(live_app: str) -> No
         operator.wait_for_element("#intake-category").click()
         search = operator.driver.switch_to.active_element
         search.send_keys(CATEGORY)
-        _wait(lambda: operator.driver.find_elements(By.CSS_SELECTOR, "[role=option]"))[0].click()
+        _wait(lambda: operator.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option"))[0].click()
         operator.find_element("#intake-description").send_keys("人民大街井盖缺失，行人有坠落危险")
         operator.find_element("#intake-lon").send_keys(str(LON))
         operator.find_element("#intake-lat").send_keys(str(LAT))

@@ -166,7 +166,7 @@ def pick(b: Any, dropdown: str, text: str) -> None:
     options re-render while the list loads, so a stale or covered option is looked up again."""
     def chosen() -> bool:
         try:
-            options = [o for o in b.driver.find_elements(By.CSS_SELECTOR, "[role=option]") if text in o.text]
+            options = [o for o in b.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option") if text in o.text]
             if not options:
                 return False
             options[0].click()
