@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from auth.roles import PAGE_ROLES
 from harness import ARTIFACTS, GRID_WORKER, app_process, login, make_browser, pick_row, seeded_env
@@ -61,6 +62,9 @@ class Scan:
     role: str
     path: str
     prepare: Callable[[Any], None] | None = None
+    #: what ``<html lang>`` must say: the UI's language
+    lang: str = "zh-CN"
+    seen_lang: str = ""
     violations: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
     seconds: float = 0.0
@@ -74,8 +78,19 @@ class Scan:
 
 
 def _open_category_dropdown(b: Any) -> None:
-    b.wait_for_element("#intake-category").click()
+    """Opened from the keyboard: the drop-down's button is a tab stop of its own."""
+    button = b.wait_for_element("#intake-category")
+    assert button.get_attribute("tabindex") == "0", "the drop-down cannot be reached with Tab"
+    button.send_keys(Keys.ENTER)
     _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option") if o.is_displayed()])
+
+
+def _in_english(b: Any) -> None:
+    """The language switch, as the header's link does it: the page comes back in English."""
+    here = urlparse(b.driver.current_url)
+    b.driver.get(f"{here.scheme}://{here.netloc}/lang/en?next={here.path}")
+    _wait(lambda: b.driver.execute_script("return document.documentElement.lang") == "en"
+          and b.driver.find_elements(By.CSS_SELECTOR, "#_pages_content > *"))
 
 
 def _pick_case(code: str) -> Callable[[Any], None]:
@@ -95,6 +110,7 @@ def scans(code: str) -> list[Scan]:
         Scan("/case/<code>", "operator", f"/case/{code}"),
         Scan("/intake dropdown open", "operator", "/intake", _open_category_dropdown),
         Scan("/workbench case picked", "dept_handler", "/workbench", _pick_case(code)),
+        Scan("/wall in English", "wall", "/wall", _in_english, lang="en"),
     ]
     return out
 
@@ -152,31 +168,36 @@ def navigate(b: Any, path: str) -> None:
     _wait(lambda: not b.driver.execute_script("return !!document.querySelector('[data-a11y-left]')"), step=0.1)
 
 
-def run_role(base: str, role: str, todo: list[Scan], source: str, browsers: list[Any]) -> None:
-    """One browser for ``role``: log in, then each page in turn (the anonymous login scan comes first)."""
+def run_role(base: str, role: str, todo: list[Scan], source: str) -> None:
+    """One browser for ``role``: log in, then each page in turn (the anonymous login scan comes first). The
+    browser quits as soon as its pages are done: a page left open (the wall above all) keeps drawing and
+    would slow the browsers still working."""
     b = make_browser(1920, 1080)
-    browsers.append(b)
     logged_in = False
-    for scan in todo:
-        start = time.monotonic()
-        try:
-            if scan.role == "anonymous":
-                b.driver.get(base + scan.path)
-                b.wait_for_element("#login-submit")
-            elif not logged_in:
-                login(b, base, USERS.get(role, role), scan.path)
-                logged_in = True
-                _wait(lambda: scan.path in b.driver.current_url and "/login" not in b.driver.current_url)
-            elif urlparse(b.driver.current_url).path != scan.path:
-                navigate(b, scan.path)
-            settle(b)
-            if scan.prepare:
-                scan.prepare(b)
-                settle(b, 2.0)
-            scan.violations = run_axe(b, source)
-        except Exception as exc:  # reported by the scan's own test
-            scan.error = f"{type(exc).__name__}: {exc}"
-        scan.seconds = time.monotonic() - start
+    try:
+        for scan in todo:
+            start = time.monotonic()
+            try:
+                if scan.role == "anonymous":
+                    b.driver.get(base + scan.path)
+                    b.wait_for_element("#login-submit")
+                elif not logged_in:
+                    login(b, base, USERS.get(role, role), scan.path)
+                    logged_in = True
+                    _wait(lambda: scan.path in b.driver.current_url and "/login" not in b.driver.current_url)
+                elif urlparse(b.driver.current_url).path != scan.path:
+                    navigate(b, scan.path)
+                settle(b)
+                if scan.prepare:
+                    scan.prepare(b)
+                    settle(b, 2.0)
+                scan.seen_lang = b.driver.execute_script("return document.documentElement.lang")
+                scan.violations = run_axe(b, source)
+            except Exception as exc:  # reported by the scan's own test
+                scan.error = f"{type(exc).__name__}: {exc}"
+            scan.seconds = time.monotonic() - start
+    finally:
+        b.driver.quit()
 
 
 def _create_incident(base: str) -> str:
@@ -206,7 +227,6 @@ def results(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterato
     source = axe_source()
     tmp = tmp_path_factory.mktemp("a11y")
     env = seeded_env(tmp, CITYOPS_API_TOKENS=f"a11ytest:operator:{TOKEN}")
-    browsers: list[Any] = []
     with app_process(env, tmp / "app.log") as base:
         todo = scans(_create_incident(base))
         by_role: dict[str, list[Scan]] = {}
@@ -214,18 +234,16 @@ def results(tmp_path_factory: pytest.TempPathFactory, chromium: None) -> Iterato
             by_role.setdefault(s.role, []).append(s)
         anonymous = by_role.pop("anonymous")
         by_role["operator"] = anonymous + by_role["operator"]
-        try:
-            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-                for f in [pool.submit(run_role, base, role, items, source, browsers) for role, items in by_role.items()]:
-                    f.result()
-            print_table(todo)
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)  # every finding in full, for fixing them
-            (ARTIFACTS / "axe.json").write_text(json.dumps({s.key: s.violations for s in todo}, ensure_ascii=False,
-                                                           indent=1), encoding="utf-8")
-            yield {s.key: s for s in todo}
-        finally:
-            for b in browsers:
-                b.driver.quit()
+        # The roles with the most pages start first, so no browser is left working alone at the end.
+        order = sorted(by_role.items(), key=lambda item: -len(item[1]))
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            for f in [pool.submit(run_role, base, role, items, source) for role, items in order]:
+                f.result()
+        print_table(todo)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)  # every finding in full, for fixing them
+        (ARTIFACTS / "axe.json").write_text(json.dumps({s.key: s.violations for s in todo}, ensure_ascii=False,
+                                                       indent=1), encoding="utf-8")
+        yield {s.key: s for s in todo}
 
 
 def describe(v: dict[str, Any]) -> str:
@@ -237,5 +255,6 @@ def describe(v: dict[str, Any]) -> str:
 def test_no_critical_or_serious_wcag_violation(results: dict[str, Scan], key: str) -> None:
     scan = results[key]
     assert not scan.error, f"{key} could not be scanned: {scan.error}"
+    assert scan.seen_lang == scan.lang, f"{key}: <html lang> is {scan.seen_lang!r}, the UI is in {scan.lang!r}"
     bad = [v for v in scan.violations if v.get("impact") in BLOCKING]
     assert not bad, f"{key}: {len(bad)} critical/serious WCAG violations\n" + "\n".join(map(describe, bad))
