@@ -7,8 +7,8 @@ so nothing is downloaded at test time and Playwright is never imported. Selenium
 it through the DevTools protocol, which the page's Content-Security-Policy does not govern, so the policy
 the app sends stays exactly as production has it (conftest.py still fails any test that hits it).
 
-One app process for the module and one browser per role; the scans run in one thread per role while the
-tests only read their results, so the whole module stays inside its time budget. Run with ``-s`` to see
+One app process for the module and one browser per role; the browsers work side by side (a few threads)
+while the tests only read their results, so the whole module stays inside its time budget. Run with ``-s`` to see
 the table of counts per page and role.
 """
 from __future__ import annotations
@@ -36,13 +36,16 @@ pytestmark = pytest.mark.browser
 #: WCAG 2.0/2.1 level A and AA: the rules the city's pages must pass.
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("critical", "serious")
-#: Browsers working at once: more than the machine's two cores only makes each slower.
+#: Browsers working at once: one more than the machine's two cores, since a browser often waits on the app;
+#: more only makes each slower.
 WORKERS = 3
 IMPACTS = ("critical", "serious", "moderate")
 TOKEN = "a11y-test-secret-0123456789"
 LON, LAT, CATEGORY = 124.3505, 43.1702, "10101"  # urban 铁西区, water manhole cover → SWJ (the handler's dept)
 #: The login name of each role's seeded user (harness.seeded_env).
 USERS = {"grid_worker": GRID_WORKER}
+#: The screen each role works on: the office's 1080p, except the grid worker's phone.
+SCREENS = {"grid_worker": (390, 844)}
 
 
 def axe_source() -> str:
@@ -144,6 +147,8 @@ axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['
 
 
 def run_axe(b: Any, source: str) -> list[dict[str, Any]]:
+    """The page's violations. axe-core is injected once per page load: the bundle declares ``axe`` in the
+    injected function's scope, so it is also put on ``window`` for the asynchronous run that follows."""
     if not b.driver.execute_script("return !!window.axe"):
         b.driver.execute_script(source + "\nwindow.axe = axe;")
     b.driver.set_script_timeout(30)
@@ -172,7 +177,7 @@ def run_role(base: str, role: str, todo: list[Scan], source: str) -> None:
     """One browser for ``role``: log in, then each page in turn (the anonymous login scan comes first). The
     browser quits as soon as its pages are done: a page left open (the wall above all) keeps drawing and
     would slow the browsers still working."""
-    b = make_browser(1920, 1080)
+    b = make_browser(*SCREENS.get(role, (1920, 1080)))
     logged_in = False
     try:
         for scan in todo:
