@@ -88,6 +88,21 @@ def _open_category_dropdown(b: Any) -> None:
     _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option") if o.is_displayed()])
 
 
+def _open_drawer(code: str) -> Callable[[Any], None]:
+    def open_(b: Any) -> None:
+        """The console's case file, opened from its row with the keyboard (rows redraw on pushes: look again)."""
+        def opened() -> bool:
+            try:
+                row = b.driver.find_element(By.CSS_SELECTOR, f'#reassign-list tr[data-case-row="{code}"]')
+                b.driver.execute_script("arguments[0].focus()", row)
+                row.send_keys(Keys.ENTER)
+                return code in b.find_element(".case-drawer .case-title").text
+            except Exception:  # not drawn yet, or redrawn under the key
+                return False
+        _wait(opened, step=0.3)
+    return open_
+
+
 def _in_english(b: Any) -> None:
     """The language switch, as the header's link does it: the page comes back in English."""
     here = urlparse(b.driver.current_url)
@@ -112,6 +127,7 @@ def scans(code: str) -> list[Scan]:
         Scan("/case/<code>", "leader", f"/case/{code}"),
         Scan("/case/<code>", "operator", f"/case/{code}"),
         Scan("/intake dropdown open", "operator", "/intake", _open_category_dropdown),
+        Scan("/intake case drawer open", "operator", "/intake", _open_drawer(code)),
         Scan("/workbench case picked", "dept_handler", "/workbench", _pick_case(code)),
         Scan("/wall in English", "wall", "/wall", _in_english, lang="en"),
     ]
