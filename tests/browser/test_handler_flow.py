@@ -91,6 +91,7 @@ def test_handler_resolves_verifier_closes_and_the_wall_follows(live_app: str) ->
         verifier.wait_for_contains_text("#verify-list", code)
         verifier.wait_for_element("#verify-select").click()
         _wait(lambda: verifier.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option"))[0].click()
+        verifier.wait_for_contains_text("#verify-case", code)  # the pick has reached the server's confirmation
         assert code in confirm(verifier, "#verify-pass")  # "确认案件 … 核查通过并结案？"
         verifier.wait_for_contains_text("#verify-message", code)
 
