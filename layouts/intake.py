@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
-from layouts.components import dropdown, field, socket
+from layouts.components import field, select, socket
 from layouts.operator_tools import callback_section, duplicates_section, search_section
 from layouts.queue import queue_section
 from layouts.alerts import alerts_section
@@ -19,13 +19,13 @@ def layout(
     sev = [{"label": t(f"severity.{s}", lang), "value": s} for s in ("urgent", "high", "normal")]
     form = html.Div([
         html.H2(t("intake.title", lang)),
-        field(t("intake.category", lang), dropdown(lang, id=ids.INTAKE_CATEGORY, options=list(categories),
+        field(t("intake.category", lang), select(lang, id=ids.INTAKE_CATEGORY, options=list(categories),
               placeholder=t("intake.category_placeholder", lang), searchable=True, clearable=True), "category"),
         field(t("intake.severity", lang), dcc.RadioItems(id=ids.INTAKE_SEVERITY, options=sev, value="normal",
               inline=True, className="radio-row"), "severity"),
         field(t("intake.description", lang), dcc.Textarea(id=ids.INTAKE_DESCRIPTION, maxLength=4000,
               placeholder=t("intake.description_placeholder", lang), className="textarea"), "description"),
-        _bare(t("place.label", lang), dropdown(lang, id=ids.INTAKE_PLACE, options=[], searchable=True, clearable=True,
+        _bare(t("place.label", lang), select(lang, id=ids.INTAKE_PLACE, options=[], searchable=True, clearable=True,
               placeholder=t("place.placeholder", lang), className="place-dropdown")),
         _bare(t("intake.address", lang), dcc.Input(id=ids.INTAKE_ADDRESS, type="text")),
         html.Div([

@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
-from layouts.components import dropdown
+from layouts.components import select
 
 
 def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]], max_mb: int) -> html.Div:
@@ -27,7 +27,7 @@ def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]], max_mb:
             dcc.Input(id=ids.REPORT_LON, type="number", step="any", placeholder=t("report.lon", lang)),
             dcc.Input(id=ids.REPORT_LAT, type="number", step="any", placeholder=t("report.lat", lang)),
         ], className="coord-row"),
-        dropdown(lang, id=ids.REPORT_CATEGORY, options=list(categories), placeholder=t("report.category", lang),
+        select(lang, id=ids.REPORT_CATEGORY, options=list(categories), placeholder=t("report.category", lang),
                      searchable=True),
         dcc.Textarea(id=ids.REPORT_NOTE, placeholder=t("report.note", lang), maxLength=4000, className="textarea"),
         dcc.Checklist(id=ids.REPORT_ONSPOT, options=[{"label": t("report.onspot", lang), "value": "yes"}], value=[]),

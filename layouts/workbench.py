@@ -9,7 +9,7 @@ from dash import dcc, html
 from i18n import t
 from layouts import ids
 from layouts.case_file import case_link
-from layouts.components import dropdown, grid_locale, socket
+from layouts.components import grid_locale, grid_options, select, socket
 
 GRID_COLUMNS = ("code", "category", "address", "deadline", "countdown", "state", "risk")
 
@@ -38,9 +38,9 @@ def workbench(lang: str) -> html.Div:
         html.H2(t("workbench.title", lang)),
         html.Div(id=ids.WB_TOAST, className="toast", role="status"),
         dag.AgGrid(id=ids.WB_GRID, columnDefs=columns, rowData=[], getRowId="params.data.code",
-                   dashGridOptions={"rowSelection": {"mode": "singleRow"}, "overlayNoRowsTemplate": t("workbench.empty", lang),
-                                   "localeText": grid_locale(lang)},
-                   columnSize="sizeToFit", className="ag-theme-alpine", style={"height": "320px"}),
+                   dashGridOptions=grid_options(lang, rowSelection={"mode": "singleRow"},
+                                                localeText=grid_locale(lang) | {"noRowsToShow": t("workbench.empty", lang)}),
+                   columnSize="sizeToFit", className="cityops-grid", style={"height": "320px"}),
         html.Div([html.Div(id=ids.WB_DETAIL, className="wb-detail"), controls], className="wb-lower"),
     ], className="workbench", id="workbench")
 
@@ -66,12 +66,12 @@ def verify(lang: str) -> html.Div:
         socket("verify-socket", ["delta"]),
         dcc.Store(id=ids.VERIFY_VERSION, data=0),
         html.H2(t("verify.title", lang)),
-        html.Div([dropdown(lang, id=i, placeholder=t(f"verify.filter.{k}", lang), className="verify-filter")
+        html.Div([select(lang, id=i, placeholder=t(f"verify.filter.{k}", lang), className="verify-filter")
                   for i, k in ((ids.VERIFY_DEPARTMENT, "department"), (ids.VERIFY_CATEGORY, "category"),
                                (ids.VERIFY_DISTRICT, "district"))], className="verify-filters"),
         html.Div(id=ids.VERIFY_LIST, className="queue"),
         html.Div([
-            dropdown(lang, id=ids.VERIFY_SELECT, placeholder=t("verify.select", lang), className="queue-select"),
+            select(lang, id=ids.VERIFY_SELECT, placeholder=t("verify.select", lang), className="queue-select"),
             dcc.Input(id=ids.VERIFY_REASON, type="text", placeholder=t("verify.reason", lang)),
             dcc.ConfirmDialogProvider(  # closing or sending back is asked once more: "确认…?"
                 html.Button(t("verify.pass", lang), id=ids.VERIFY_PASS, n_clicks=0, className="primary"),
