@@ -47,8 +47,10 @@ def show_admin(_version: int) -> tuple[Any, Any, Any]:
     users = adm.users()
     yes, no = t("admin.yes", lg), t("admin.no", lg)
     head = [t(f"admin.{c}", lg) for c in ("username", "display", "role", "department", "district", "active")]
-    rows = [(u.username, u.display_name, t(f"role.{u.role}", lg), u.department, u.district, yes if u.active else no)
-            for u in users]
+    depts = services().reference.get().departments  # names people read, the code after them
+    dept = {c: f"{d.name(lg)} · {c}" for c, d in depts.items()}
+    rows = [(u.username, u.display_name, t(f"role.{u.role}", lg), dept.get(u.department or "", u.department),
+             u.district, yes if u.active else no) for u in users]
     audit_head = [t(f"admin.col_{c}", lg) for c in ("at", "actor", "action", "target", "detail")]
     audit = [(_local(a.at), a.actor, a.action, a.target, a.detail) for a in adm.audit(100)]
     return (view.table(head, rows), [{"label": f"{u.display_name} · {u.username}", "value": u.username} for u in users],

@@ -41,8 +41,8 @@ def _operator() -> Any:
           prevent_initial_call=True)
 def place_options(query: str | None, value: str | None) -> Any:
     """Type-ahead: the gazetteer's best matches; keeps the chosen option while the box is empty."""
-    if not query or (value and query == value.split(SEP)[-1]):  # the box shows the chosen name
-        return no_update
+    if not query or " · " in query or (value and query == value.split(SEP)[-1]):
+        return no_update  # the box shows a chosen option's label, not a search
     try:
         _operator()
     except Forbidden:

@@ -46,13 +46,14 @@ def select(lang: str, *, options: Sequence[Any] = (), value: Any = None, multi: 
            searchable: bool = True, clearable: bool = True, **props: Any) -> dmc.Select | dmc.MultiSelect:
     """The design system's select: typing filters the options (searchable by default, as people pick from
     long lists of categories and departments), and its one word of its own ("nothing found") comes from the
-    catalog. ``multi`` gives a ``MultiSelect`` (its value a list). Values are strings (see ``select_data``)."""
+    catalog. Picking the chosen option again keeps it (clearing is the clear button's job). ``multi`` gives
+    a ``MultiSelect`` (its value a list). Values are strings (see ``select_data``)."""
     data = select_data(options)
     common = dict(data=data, searchable=searchable, clearable=clearable,
                   nothingFoundMessage=t("dropdown.no_options_found", lang), **props)
     if multi:
         return dmc.MultiSelect(value=[str(v) for v in value or []], **common)
-    return dmc.Select(value=None if value is None else str(value), **common)
+    return dmc.Select(value=None if value is None else str(value), allowDeselect=False, **common)
 
 
 def date_input(lang: str, *, range_: bool = False, **props: Any) -> dmc.DatePickerInput:
@@ -60,6 +61,21 @@ def date_input(lang: str, *, range_: bool = False, **props: Any) -> dmc.DatePick
     ``DatesProvider`` (Chinese in the Chinese UI)."""
     return dmc.DatePickerInput(type="range" if range_ else "default", valueFormat="YYYY-MM-DD",
                                allowSingleDateInRange=range_, **props)
+
+
+#: Badge colours by kind (Okabe–Ito, the wall's palette), each with black text: ≥ 5:1 on every one of them
+#: (white would be ~3.5:1 on the orange and the green).
+BADGE_COLORS = {"severity-urgent": "#D55E00", "severity-high": "#E69F00", "overdue": "#CC79A7",
+                "state-closed": "#009E73", "risk": "#F0E442"}
+
+
+def badge(text: str, kind: str) -> dmc.Badge:
+    """A state, severity or warning as a badge: filled for the kinds above, the neutral one otherwise."""
+    color = BADGE_COLORS.get(kind)
+    if color:
+        return dmc.Badge(text, color=color, variant="filled", c="#000000", size="lg", radius="xl",
+                         className=f"badge-{kind}")
+    return dmc.Badge(text, variant="default", size="lg", radius="xl", className=f"badge-{kind}")
 
 
 def grid_options(lang: str, **options: Any) -> dict[str, Any]:

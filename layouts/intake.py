@@ -26,7 +26,8 @@ def layout(
         field(t("intake.description", lang), dcc.Textarea(id=ids.INTAKE_DESCRIPTION, maxLength=4000,
               placeholder=t("intake.description_placeholder", lang), className="textarea"), "description"),
         _bare(t("place.label", lang), select(lang, id=ids.INTAKE_PLACE, options=[], searchable=True, clearable=True,
-              placeholder=t("place.placeholder", lang), className="place-dropdown")),
+              placeholder=t("place.placeholder", lang), className="place-dropdown",
+              filter={"function": "serverFiltered"})),
         _bare(t("intake.address", lang), dcc.Input(id=ids.INTAKE_ADDRESS, type="text")),
         html.Div([
             _bare(t("intake.lon", lang), dcc.Input(id=ids.INTAKE_LON, type="number", step="any")),

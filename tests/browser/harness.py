@@ -147,11 +147,11 @@ def wait_until(predicate: Any, timeout: float = 20.0, step: float = 0.05) -> Any
 
 def choose(browser: Any, selector: str, text: str) -> None:
     """Pick the option whose label contains ``text`` from the searchable select ``selector`` (a Mantine
-    Select: its id is the input a person types into). The options re-render while the server answers a
-    typed query, so a stale or covered option is looked up again."""
-    from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
+    Select: its id is the input a person types into), and wait until the box shows it. Options re-render
+    while the server answers a typed query or a push refreshes the list, so a stale, covered or vanished
+    option is looked up again (and the list reopened) until the choice holds."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-
     from selenium.webdriver.common.keys import Keys
 
     box = browser.find_element(selector)
@@ -160,15 +160,21 @@ def choose(browser: Any, selector: str, text: str) -> None:
     box.send_keys(Keys.DELETE)
     box.send_keys(text)
 
+    def shown() -> list[Any]:  # Mantine's options (Dash's radio and check lists use role=option too)
+        return [o for o in browser.driver.find_elements(By.CSS_SELECTOR, "[data-combobox-option]") if o.is_displayed()]
+
     def chosen() -> bool:
         try:
-            options = [o for o in browser.driver.find_elements(By.CSS_SELECTOR, "[role=option]") if text in o.text]
-            if not options:
-                return False
-            options[0].click()
-            return True
-        except (StaleElementReferenceException, ElementClickInterceptedException):
-            return False
+            if text in (browser.find_element(selector).get_attribute("value") or "") and not shown():
+                return True
+            options = [o for o in shown() if text in o.text]
+            if options:
+                options[0].click()
+            elif not shown():
+                browser.find_element(selector).click()  # the list closed under a refresh: open it again
+        except WebDriverException:
+            pass
+        return False
 
     wait_until(chosen, step=0.2)
 

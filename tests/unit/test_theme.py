@@ -104,3 +104,34 @@ def test_pages_use_the_design_systems_selects_and_dates() -> None:
         text = path.read_text(encoding="utf-8")
         for old in ("dcc.Dropdown(", "dropdown(lang", "DatePickerRange(", "DatePickerSingle("):
             assert old not in text or path.stem == "components", f"{path.name} still builds {old}"
+
+
+def _contrast(a: str, b: str) -> float:
+    def lum(h: str) -> float:
+        c = [int(h[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_filled_badges_keep_their_label_legible() -> None:
+    for kind, fill in components.BADGE_COLORS.items():
+        b = components.badge("紧急", kind)
+        assert b.variant == "filled" and _contrast(b.c, fill) >= 4.5, kind
+
+
+def test_theme_tokens_meet_the_contrast_floor_in_both_schemes() -> None:
+    """The CSS tokens' text colours against the backgrounds they are used on (assets/00_theme.css)."""
+    import pathlib
+    import re
+
+    css = (pathlib.Path(components.__file__).parents[1] / "assets" / "00_theme.css").read_text(encoding="utf-8")
+    blocks = re.findall(r"\n([^\n{]*)\{([^}]*--bg:[^}]*)\}", css)
+    assert len(blocks) == 2
+    for _selector, body in blocks:
+        tok = dict(re.findall(r"--([a-z0-9-]+):\s*(#[0-9a-fA-F]{6})", body))
+        for fg in ("text", "muted", "link", "error"):
+            for bg in ("bg", "panel", "panel-2", "input-bg"):
+                assert _contrast(tok[fg], tok[bg]) >= 4.5, (fg, bg, _selector)
+        assert _contrast(tok["on-accent"], tok["accent"]) >= 4.5
