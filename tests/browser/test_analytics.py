@@ -102,7 +102,8 @@ def test_the_chosen_scheme_persists_follows_the_page_and_stays_legible(analytics
                 b.wait_for_element("#an-indicator-table")
             html_scheme = b.driver.execute_script("return document.documentElement.dataset.mantineColorScheme")
             assert html_scheme == scheme
-            low = {sel: round(contrast(b, sel), 2) for sel in LEGIBLE if contrast(b, sel) < 4.5}
+            ratios = {sel: round(contrast(b, sel), 2) for sel in LEGIBLE}
+            low = {sel: r for sel, r in ratios.items() if r < 4.5}
             assert low == {}, f"{scheme}: text under 4.5:1 {low}"
             assert contrast(b, "#an-category", placeholder=True) >= 4.5
         # The choice is the browser's: a fresh load is light from its first frame.
