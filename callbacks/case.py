@@ -12,7 +12,9 @@ from dash import Input, Output, State, callback, html, no_update
 from flask_login import current_user
 
 from callbacks.access import lang, refused_transition, services
+from callbacks.case_decisions import decided_actions, decisions_view
 from callbacks.pages import PageSpec, base_url
+from callbacks.risk_column import risk_labels
 from callbacks.workbench import countdown, local
 from dispatch.case_file import CaseFile
 from dispatch.handling import HandlingError
@@ -38,13 +40,22 @@ def build(services: Any, lang: str, code: str = "", **_query: Any) -> Any:
 
 def case_panel(services: Any, code: str, actor: Any, lang: str) -> Any:
     """The case file component of ``code`` for ``actor`` — wherever a case is shown — or why not."""
+    return _drawn(services, code, actor, lang, view.case_file)
+
+
+def case_body(services: Any, code: str, actor: Any, lang: str) -> Any:
+    """The case redrawn inside an open case file (after an action taken in it)."""
+    return _drawn(services, code, actor, lang, view.case_body)
+
+
+def _drawn(services: Any, code: str, actor: Any, lang: str, draw: Any) -> Any:
     try:
         cf = services.case_files.read(code, actor, services.clock(), lang)
     except HandlingError:
         return forbidden(lang)
     except NotFoundError:
         return view.not_found(lang, code)
-    return view.case_file(lang, case_view(cf, services, lang), small_map(cf, services, lang))
+    return draw(lang, case_view(cf, services, lang), small_map(cf, services, lang))
 
 
 PAGE = PageSpec("case", "/case", "CityOps · 案卷", build, template="/case/<code>")
@@ -53,22 +64,31 @@ PAGE = PageSpec("case", "/case", "CityOps · 案卷", build, template="/case/<co
 def case_view(cf: CaseFile, services: Any, lang: str) -> dict[str, Any]:
     """The case file as the strings the layout shows, in ``lang`` and the city's zone."""
     i, tz, now = cf.incident, services.settings.tz, services.clock()
-    deadline = local(i.deadline, tz)
-    if i.deadline is not None and i.state.value in ("dispatched", "in_progress"):
-        deadline += f" ({countdown(i.deadline, now, lang)})"
+    running = i.deadline is not None and i.state.value in ("dispatched", "in_progress")
+    decisions = decisions_view(cf, services, lang)
     return {
         "code": i.code, "category": cf.category, "state": i.state.value, "state_name": t(f"state.{i.state.value}", lang),
         "severity": i.severity.value, "severity_name": t(f"severity.{i.severity.value}", lang), "overdue": cf.overdue,
         "description": i.description, "address": i.address, "channel": t(f"channel.{i.channel.value}", lang),
         "reported_at": local(i.reported_at, tz), "phone": cf.phone,
         "department": cf.department or t("case.unassigned", lang), "assignee": cf.assignee or t("case.unassigned", lang),
-        "deadline": deadline, "place": list(cf.place), "before": list(cf.before), "after": list(cf.after),
+        "deadline": local(i.deadline, tz), "version": i.version,
+        "left_ms": int((i.deadline - now).total_seconds() * 1000) if running else None,
+        "countdown": countdown(i.deadline, now, lang) if running else "",
+        "risk": _risk(services, i.code, now, lang) if running else None,
+        "decisions": decisions, "decided": decided_actions(decisions), "place": list(cf.place), "before": list(cf.before), "after": list(cf.after),
         "steps": [_step(s, lang, tz) for s in cf.steps],
         "related": [{"code": r.code, "relation": r.relation, "category": r.category,
                      "state": t(f"state.{r.state}", lang), "reported_at": local(r.reported_at, tz)} for r in cf.related],
         "actions": list(cf.actions),
         "instructions": [_step(s, lang, tz) for s in cf.instructions],
     }
+
+
+def _risk(services: Any, code: str, now: Any, lang: str) -> str | None:
+    """The model's chance of missing the deadline as "37%", or None where the model cannot tell."""
+    label = risk_labels(getattr(services, "analytics", None), now, [code], lang).get(code)
+    return None if label in (None, t("risk_column.none", lang)) else label
 
 
 def _step(s: Any, lang: str, tz: Any) -> dict[str, Any]:
@@ -114,26 +134,55 @@ def register_case_route(server: Any) -> None:
         return None if may_read(current_user.actor, incident) else forbidden_page()
 
 
-__all__ = ["PAGE", "build", "case_panel", "case_view", "instruct", "register_case_route", "small_map"]
+__all__ = ["PAGE", "build", "case_body", "case_panel", "case_view", "instruct", "register_case_route", "small_map"]
 
 
-@callback(Output(ids.CASE_MESSAGE, "children"), Output(ids.CASE_PINNED, "children"),
-          Output(ids.CASE_INSTRUCTION, "value"), Input(ids.CASE_INSTRUCT, "n_clicks"), State(ids.CASE_INSTRUCTION, "value"), State(ids.CASE_CODE, "data"),
+@callback(Output(ids.CASE_DRAWER, "opened"), Output(ids.CASE_DRAWER_BODY, "children"), Input(ids.CASE_OPEN, "data"),
           prevent_initial_call=True)
-def instruct(_n: int, text: str | None, code: str | None) -> tuple[Any, Any, Any]:
-    """批示 from the case file: checked on the server (the lifecycle's roles, the access policy's reach)."""
+def open_in_drawer(request: dict[str, Any] | None) -> tuple[Any, Any]:
+    """A case link or a list's row was clicked: its case file in the drawer, as far as the viewer may see it
+    (the access policy decides, as for the deep link)."""
+    code = str((request or {}).get("code") or "")
+    if not code:
+        return no_update, no_update
+    lg = lang()
+    if not current_user.is_authenticated:
+        return True, forbidden(lg)
+    return True, view.drawer_contents(lg, code, case_panel(services(), code, current_user.actor, lg))
+
+
+@callback(Output(ids.CASE_DRAWER, "opened", allow_duplicate=True), Input("url", "pathname"),
+          prevent_initial_call=True)
+def close_on_navigation(_path: str | None) -> bool:
+    """Following a link (the case's own page, a related case's) leaves the drawer behind."""
+    return False
+
+
+@callback(Output(ids.CASE_BOX, "children"), Input(ids.CASE_REFRESH, "data"), State(ids.CASE_CODE, "data"),
+          prevent_initial_call=True)
+def redraw(_n: int, code: str | None) -> Any:
+    """The case as it stands after an action taken in its file: state, timeline, the actions now offered."""
+    if not current_user.is_authenticated or not code:
+        return forbidden(lang())
+    return case_body(services(), code, current_user.actor, lang())
+
+
+@callback(Output(ids.CASE_NOTICE, "children"), Output(ids.CASE_REFRESH, "data"),
+          Input(ids.CASE_INSTRUCT, "n_clicks"), State(ids.CASE_INSTRUCTION, "value"), State(ids.CASE_CODE, "data"),
+          State(ids.CASE_REFRESH, "data"), prevent_initial_call=True)
+def instruct(_n: int, text: str | None, code: str | None, refresh: int | None) -> tuple[Any, Any]:
+    """批示 from the case file: checked on the server (the lifecycle's roles, the access policy's reach); the
+    case is redrawn so the instruction shows pinned and in the timeline."""
     lg = lang()
     if not current_user.is_authenticated or not code:
-        return t("error.forbidden", lg), no_update, no_update
+        return t("error.forbidden", lg), no_update
     svc = services()
     try:
         svc.case_files.instruct(code, current_user.actor, svc.clock(), text)
-        cf = svc.case_files.read(code, current_user.actor, svc.clock(), lg)
     except HandlingError as e:
-        return t(f"handling.error.{e.key}", lg), no_update, no_update
+        return t(f"handling.error.{e.key}", lg), no_update
     except TransitionError as e:
-        return refused_transition(e, lg), no_update, no_update
+        return refused_transition(e, lg), no_update
     except NotFoundError:
-        return t("case.not_found", lg, code=code), no_update, no_update
-    return (t("case.instructed", lg), view.pinned(lg, [_step(s, lg, svc.settings.tz) for s in cf.instructions]),
-            "")
+        return t("case.not_found", lg, code=code), no_update
+    return t("case.instructed", lg), (refresh or 0) + 1

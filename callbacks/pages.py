@@ -117,11 +117,11 @@ def wall_page(services: Any, lang: str) -> Any:
 
 def intake_page(services: Any, lang: str) -> Any:
     ref = services.reference.get()
-    categories, departments = category_options(ref, lang), department_options(ref, lang)
+    categories = category_options(ref, lang)
     st = services.settings
     fig = city_map([], severity_names(lang), base_url=base_url(), dark=False, tile_url=st.tile_url,
                    center=CORE_CENTER, zoom=11.5, uirevision="intake", datum=display_datum(st.tile_datum, st.tile_url))
-    return intake_layout.layout(lang, fig, categories, departments)
+    return intake_layout.layout(lang, fig, categories)
 
 
 __all__ = ["PageSpec", "wall_page", "intake_page"]

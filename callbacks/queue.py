@@ -1,31 +1,27 @@
-"""The dispatch queue on the operator console: waiting incidents with their suggested routing, dispatch
-or reject them; redispatch 改派 running incidents; approve or refuse extension requests 延期.
+"""The console's dispatch lists: incidents waiting for an operator (with the routing the rules and the
+workload balance suggest), running incidents (to redispatch, 改派) and open extension requests (延期). A row
+opens the case file in the drawer beside the lists, where the decision is taken (callbacks/case_decisions.py).
 
-Its own module (the console's form lives in callbacks/intake.py) so routing work and intake work can
-grow apart. Refreshed on the operator's own actions and on pushes that touch waiting or running incidents.
-Every callback checks the operator role on the server and calls one service.
+Its own module (the console's form lives in callbacks/intake.py) so routing work and intake work can grow
+apart. The lists refresh on the operator's own actions (the drawer closing) and on pushes that touch waiting
+or running incidents. Every callback checks the operator role on the server.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html, no_update
 
-from callbacks.access import Forbidden, act_on_selection, lang, services, user_with
-from dispatch.handling import require_text
+from callbacks.access import Forbidden, lang, services, user_with
+from callbacks.case_decisions import dept_name, local, who
 from i18n import t
 from incidents.model import RUNNING_STATES, Role, State as IState
-from incidents.store import NotFoundError
 from layouts import ids
-from layouts.case_file import case_link
+from layouts.queue import case_table
 
 WAITING = (IState.REPORTED, IState.ACCEPTED)
-
-
-def _local(dt: datetime | None, tz: Any) -> str:
-    return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M") if dt else "–"
-
+#: Running incidents listed for 改派, the nearest deadline first (the others are one search away).
+RUNNING_MAX = 100
 
 clientside_callback(
     ClientsideFunction("cityops", "queueTouched"),
@@ -41,246 +37,80 @@ clientside_callback(
 )
 
 
-def _who(assignee: str | None, lg: str) -> str:
-    return f" · {assignee}" if assignee else t("routing.to_department", lg)
+def _empty(key: str, lg: str) -> html.Div:
+    return html.Div(t(key, lg), className="queue-empty")
 
 
-def _dept_name(ref: Any, code: str | None, lg: str) -> str:
-    dept = ref.departments.get(code or "")
-    return dept.name(lg) if dept else (code or "–")
-
-
-@callback(
-    Output(ids.QUEUE, "children"), Output(ids.QUEUE_SELECT, "options"),
-    Input(ids.QUEUE_VERSION, "data"), Input(ids.QUEUE_PUSH, "data"),
-)
-def show_queue(_version: int, _push: int) -> tuple[Any, Any]:
+@callback(Output(ids.QUEUE, "children"), Input(ids.QUEUE_VERSION, "data"), Input(ids.QUEUE_PUSH, "data"))
+def show_queue(_version: int, _push: int) -> Any:
     """Incidents waiting for an operator (reported, or accepted after a return), oldest first, each with
     the routing the rules and the workload balance suggest."""
     lg = lang()
     try:
         user_with(Role.OPERATOR)
     except Forbidden:
-        return html.Div(t("error.forbidden", lg)), []
+        return html.Div(t("error.forbidden", lg))
     svc = services()
     ref = svc.reference.get()
     waiting = sorted(svc.incidents.list(states=WAITING, limit=200), key=lambda i: i.reported_at)
     if not waiting:
-        return html.Div(t("queue.empty", lg), className="queue-empty"), []
+        return _empty("queue.empty", lg)
     suggested = svc.routing.suggest(waiting, svc.clock())
 
     def hint(code: str) -> str:
         s = suggested.get(code)
-        return f"{_dept_name(ref, s.department, lg)}{_who(s.assignee, lg)}" if s else "–"
+        return f"{dept_name(ref, s.department, lg)}{who(s.assignee, lg)}" if s else "–"
 
-    cols = ("code", "category", "severity", "state", "reported", "grid")
-    head = html.Tr([html.Th(t(f"queue.col.{c}", lg)) for c in cols] + [html.Th(t("routing.suggested", lg))])
-    body = [html.Tr([
-        html.Td(case_link(i.code)), html.Td(ref.taxonomy.get(i.category).name(lg)), html.Td(t(f"severity.{i.severity.value}", lg)),
-        html.Td(t(f"state.{i.state.value}", lg)), html.Td(_local(i.reported_at, svc.settings.tz)), html.Td(i.grid),
-        html.Td(hint(i.code), className="queue-suggested"),
-    ], className=f"queue-row sev-{i.severity.value}") for i in waiting]
-    options = [{"label": f"{i.code} {ref.taxonomy.get(i.category).name(lg)}", "value": f"{i.code}@{i.version}"}
-               for i in waiting]
-    return html.Table([html.Thead(head), html.Tbody(body)], className="queue-table"), options
+    return case_table(lg, "queue", ("code", "category", "severity", "state", "reported", "suggested"), [
+        (i.code, i.severity.value, [i.code, ref.taxonomy.get(i.category).name(lg), t(f"severity.{i.severity.value}", lg),
+                                    t(f"state.{i.state.value}", lg), local(i.reported_at, svc.settings.tz),
+                                    hint(i.code)]) for i in waiting])
 
 
-def assignee_options(department: str | None, lg: str, keep: str | None = None) -> list[dict[str, str]]:
-    """The department's handlers, least loaded first, labelled with their open workload."""
-    if not department:
-        return []
-    opts = [{"label": t("routing.load", lg, name=name, n=n), "value": name}
-            for name, n in services().routing.handlers(department)]
-    if keep and keep not in {o["value"] for o in opts}:  # e.g. the cell's grid worker the rules name
-        opts.insert(0, {"label": keep, "value": keep})
-    return opts
-
-
-@callback(
-    Output(ids.QUEUE_DEPARTMENT, "value"), Output(ids.QUEUE_ASSIGNEE, "options"), Output(ids.QUEUE_ASSIGNEE, "value"),
-    Output(ids.QUEUE_SUGGESTION, "children"),
-    Input(ids.QUEUE_SELECT, "value"), Input(ids.QUEUE_DEPARTMENT, "value"),
-    prevent_initial_call=True,
-)
-def prefill_dispatch(selected: str | None, department: str | None) -> tuple[Any, Any, Any, Any]:
-    """Choosing an incident fills in the suggestion; choosing another department its least-loaded handler."""
+@callback(Output(ids.REASSIGN_LIST, "children"), Input(ids.QUEUE_VERSION, "data"), Input(ids.ROUTING_PUSH, "data"))
+def show_running(_version: int, _push: int) -> Any:
+    """Running incidents the operator may redispatch, the nearest deadline first."""
     lg = lang()
     try:
         user_with(Role.OPERATOR)
     except Forbidden:
-        return no_update, [], None, t("error.forbidden", lg)
+        return html.Div(t("error.forbidden", lg))
     svc = services()
-    if ctx.triggered_id == ids.QUEUE_DEPARTMENT:
-        opts = assignee_options(department, lg)
-        return no_update, opts, (opts[0]["value"] if opts else None), no_update
-    if not selected or "@" not in selected:
-        return None, [], None, ""
-    code = selected.rsplit("@", 1)[0]
-    try:
-        s = svc.routing.suggest([svc.incidents.get(code)], svc.clock())[code]
-    except NotFoundError:
-        return None, [], None, ""
-    if s is None:
-        return None, [], None, t("routing.no_suggestion", lg, code=code)
-    text = t("routing.suggestion", lg, code=code, department=_dept_name(svc.reference.get(), s.department, lg),
-             assignee=_who(s.assignee, lg), deadline=_local(s.deadline, svc.settings.tz))
-    return s.department, assignee_options(s.department, lg, keep=s.assignee), s.assignee, text
+    ref, tz = svc.reference.get(), svc.settings.tz
+    running = sorted(svc.incidents.list(states=RUNNING_STATES, limit=500),
+                     key=lambda i: (i.deadline is None, i.deadline or i.reported_at))[:RUNNING_MAX]
+    if not running:
+        return _empty("routing.running_empty", lg)
+    return case_table(lg, "running", ("code", "category", "state", "handler", "deadline"), [
+        (i.code, i.severity.value, [i.code, ref.taxonomy.get(i.category).name(lg), t(f"state.{i.state.value}", lg),
+                                    f"{dept_name(ref, i.department, lg)}{who(i.assignee, lg)}",
+                                    local(i.deadline, tz)]) for i in running])
 
 
-@callback(
-    Output(ids.QUEUE_MESSAGE, "children"), Output(ids.QUEUE_VERSION, "data", allow_duplicate=True),
-    Input(ids.QUEUE_DISPATCH, "n_clicks"), Input(ids.QUEUE_REJECT_CONFIRM, "submit_n_clicks"),
-    State(ids.QUEUE_SELECT, "value"), State(ids.QUEUE_DEPARTMENT, "value"), State(ids.QUEUE_VERSION, "data"),
-    State(ids.QUEUE_ASSIGNEE, "value"), State(ids.QUEUE_REJECT_REASON, "value"),
-    prevent_initial_call=True,
-)
-def act_on_queue(_d: int, _r: int, selected: str | None, department: str | None, version: int | None,
-                 assignee: str | None, reason: str | None) -> tuple[Any, Any]:
-    """Dispatch, or reject once the operator confirmed the dialog."""
-    action = "reject" if ctx.triggered_id == ids.QUEUE_REJECT_CONFIRM else "dispatch"
-    return queue_action(action, selected, department, version, assignee, reason=reason)
-
-
-def queue_action(action: str, selected: str | None, department: str | None, version: int | None,
-                 assignee: str | None = None, *, reason: str | None = None) -> tuple[Any, Any]:
-    """Dispatch (filing first if needed) or reject (with a reason) the selected incident at the version the
-    operator saw.
-
-    No department = the suggestion (rules + balance); a department without an assignee = the whole department.
-    """
-    def run(user: Any, svc: Any, code: str, seen: int) -> str:
-        lg = lang()
-        if action == "reject":
-            svc.incidents.act(code, "reject", user.actor, seen, svc.clock(),
-                              payload={"reason": require_text(reason, "reason_required")})
-            return t("queue.rejected", lg, code=code)
-        inc = svc.routing.dispatch(code, user.actor, seen, svc.clock(), department=department or None,
-                                   assignee=assignee or None)
-        return t("routing.dispatched", lg, code=code, department=inc.department, assignee=_who(inc.assignee, lg),
-                 deadline=_local(inc.deadline, svc.settings.tz))
-
-    return act_on_selection(selected, version, (Role.OPERATOR,), run)
-
-
-# -- redispatch 改派 ---------------------------------------------------------------------------
-
-
-@callback(
-    Output(ids.REASSIGN_SELECT, "options"),
-    Input(ids.QUEUE_VERSION, "data"), Input(ids.ROUTING_PUSH, "data"),
-)
-def show_running(_version: int, _push: int) -> list[dict[str, str]]:
-    """Running incidents the operator may redispatch, newest first (value = code@version seen)."""
-    try:
-        user_with(Role.OPERATOR)
-    except Forbidden:
-        return []
-    lg = lang()
-    svc = services()
-    ref = svc.reference.get()
-    running = svc.incidents.list(states=RUNNING_STATES, limit=500)
-    depts = ref.departments
-    return [{"label": f"{i.code} {ref.taxonomy.get(i.category).name(lg)} → "
-                      f"{depts[i.department].name(lg) if i.department in depts else i.department}{_who(i.assignee, lg)}",
-             "value": f"{i.code}@{i.version}"} for i in running]
-
-
-@callback(
-    Output(ids.REASSIGN_DEPARTMENT, "value"), Output(ids.REASSIGN_ASSIGNEE, "options"),
-    Output(ids.REASSIGN_ASSIGNEE, "value"),
-    Input(ids.REASSIGN_SELECT, "value"), Input(ids.REASSIGN_DEPARTMENT, "value"),
-    prevent_initial_call=True,
-)
-def prefill_reassign(selected: str | None, department: str | None) -> tuple[Any, Any, Any]:
-    """Choosing an incident shows its department; the handler defaults to the least-loaded other one."""
-    try:
-        user_with(Role.OPERATOR)
-    except Forbidden:
-        return no_update, [], None
-    lg = lang()
-    current = None
-    if ctx.triggered_id == ids.REASSIGN_SELECT:
-        if not selected or "@" not in selected:
-            return None, [], None
-        try:
-            inc = services().incidents.get(selected.rsplit("@", 1)[0])
-        except NotFoundError:
-            return None, [], None
-        department, current = inc.department, inc.assignee
-    opts = assignee_options(department, lg)
-    other = next((o["value"] for o in opts if o["value"] != current), None)
-    return (department if ctx.triggered_id == ids.REASSIGN_SELECT else no_update), opts, other
-
-
-@callback(
-    Output(ids.REASSIGN_MESSAGE, "children"), Output(ids.QUEUE_VERSION, "data", allow_duplicate=True),
-    Input(ids.REASSIGN_SUBMIT, "n_clicks"),
-    State(ids.REASSIGN_SELECT, "value"), State(ids.REASSIGN_DEPARTMENT, "value"),
-    State(ids.REASSIGN_ASSIGNEE, "value"), State(ids.REASSIGN_REASON, "value"), State(ids.QUEUE_VERSION, "data"),
-    prevent_initial_call=True,
-)
-def reassign(_n: int, selected: str | None, department: str | None, assignee: str | None, reason: str | None,
-             version: int | None) -> tuple[Any, Any]:
-    """改派 at the version the operator saw; the running deadline is kept (dispatch.routing)."""
-    def run(user: Any, svc: Any, code: str, seen: int) -> str:
-        lg = lang()
-        inc = svc.routing.reassign(code, user.actor, seen, svc.clock(), department=department, assignee=assignee,
-                                   reason=reason)
-        return t("routing.reassigned", lg, code=code, department=inc.department, assignee=_who(inc.assignee, lg),
-                 deadline=_local(inc.deadline, svc.settings.tz))
-
-    return act_on_selection(selected, version, (Role.OPERATOR,), run)
-
-
-# -- extension requests 延期 -------------------------------------------------------------------
-
-
-@callback(
-    Output(ids.EXT_LIST, "children"), Output(ids.EXT_SELECT, "options"),
-    Input(ids.QUEUE_VERSION, "data"), Input(ids.ROUTING_PUSH, "data"),
-)
-def show_extensions(_version: int, _push: int) -> tuple[Any, Any]:
-    """Open extension requests, oldest first (value = code@version seen)."""
+@callback(Output(ids.EXT_LIST, "children"), Input(ids.QUEUE_VERSION, "data"), Input(ids.ROUTING_PUSH, "data"))
+def show_extensions(_version: int, _push: int) -> Any:
+    """Open extension requests, oldest first."""
     lg = lang()
     try:
         user_with(Role.OPERATOR)
     except Forbidden:
-        return html.Div(t("error.forbidden", lg)), []
+        return html.Div(t("error.forbidden", lg))
     svc = services()
     pending = svc.handling.pending_extensions()
     if not pending:
-        return html.Div(t("extension.empty", lg), className="queue-empty"), []
-    items = [html.Li(t("extension.item", lg, code=i.code, who=e.actor, hours=f"{float(e.payload.get('hours', 0)):g}",
-                       reason=e.payload.get("reason", ""), deadline=_local(i.deadline, svc.settings.tz)))
-             for i, e in pending]
-    options = [{"label": f"{i.code} (+{float(e.payload.get('hours', 0)):g} h)", "value": f"{i.code}@{i.version}"}
-               for i, e in pending]
-    return html.Ul(items, className="ext-items"), options
+        return _empty("extension.empty", lg)
+    names = svc.case_files.display_names(e.actor for _, e in pending)
+    return case_table(lg, "extension", ("code", "requested_by", "hours", "reason", "deadline"), [
+        (i.code, i.severity.value, [i.code, names.get(e.actor, e.actor), f"{float(e.payload.get('hours', 0)):g}",
+                                    str(e.payload.get("reason", "")), local(i.deadline, svc.settings.tz)])
+        for i, e in pending])
 
 
-@callback(
-    Output(ids.EXT_MESSAGE, "children"), Output(ids.QUEUE_VERSION, "data", allow_duplicate=True),
-    Input(ids.EXT_APPROVE, "n_clicks"), Input(ids.EXT_REFUSE, "n_clicks"),
-    State(ids.EXT_SELECT, "value"), State(ids.EXT_REASON, "value"), State(ids.QUEUE_VERSION, "data"),
-    prevent_initial_call=True,
-)
-def decide_extension(_a: int, _r: int, selected: str | None, reason: str | None, version: int | None) -> tuple[Any, Any]:
-    return extension_action(ctx.triggered_id == ids.EXT_APPROVE, selected, reason, version)
+@callback(Output(ids.QUEUE_VERSION, "data", allow_duplicate=True), Input(ids.CASE_DRAWER, "opened"),
+          State(ids.QUEUE_VERSION, "data"), prevent_initial_call=True)
+def drawer_closed(opened: bool, version: int | None) -> Any:
+    """Back from the case file: the lists show what the operator just did."""
+    return no_update if opened else (version or 0) + 1
 
 
-def extension_action(approve: bool, selected: str | None, reason: str | None, version: int | None) -> tuple[Any, Any]:
-    """Approve (the deadline moves by the requested working hours) or refuse (with a reason)."""
-    def run(user: Any, svc: Any, code: str, seen: int) -> str:
-        lg = lang()
-        inc = svc.handling.decide_extension(code, user.actor, seen, svc.clock(), approve=approve, reason=reason)
-        return (t("extension.approved", lg, code=code, deadline=_local(inc.deadline, svc.settings.tz)) if approve
-                else t("extension.refused", lg, code=code))
-
-    return act_on_selection(selected, version, (Role.OPERATOR,), run)
-
-
-@callback(Output(ids.QUEUE_REJECT_CONFIRM, "message"), Input(ids.QUEUE_SELECT, "value"))
-def reject_confirmation(selected: str | None) -> str:
-    """The confirmation names the report it rejects."""
-    code = selected.rsplit("@", 1)[0] if selected and "@" in selected else ""
-    return t("queue.reject_confirm", lang(), code=code)
+__all__ = ["drawer_closed", "show_extensions", "show_queue", "show_running"]

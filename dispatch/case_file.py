@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
-from dispatch.handling import HandlingError, require_text
+from dispatch.handling import HandlingError, pending_extension, require_text
 from incidents.access import actions_for, may_read, reach_of
 from incidents.events import Event
 from incidents.model import Actor, Incident
@@ -67,6 +67,8 @@ class CaseFile:
     steps: tuple[Step, ...]
     related: tuple[Related, ...]
     actions: tuple[str, ...]
+    #: the handler's open extension request (延期申请) the center has yet to decide, if any
+    extension: Step | None = None
 
     @property
     def instructions(self) -> tuple[Step, ...]:
@@ -99,6 +101,8 @@ class CaseFileService:
             payload = payload_for(actor.role, e.payload)
             steps.append(Step(e.at, names.get(e.actor, e.actor), e.action, _text(payload), tuple(photos), payload))
         dept = ref.departments.get(incident.department) if incident.department else None
+        pending = pending_extension(events)
+        extension = next((st for e, st in zip(events, steps) if e is pending), None)
         return CaseFile(
             incident=incident, category=_category(ref, incident.category, lang),
             department=dept.name(lang) if dept else incident.department,
@@ -106,7 +110,7 @@ class CaseFileService:
             place=self._place(incident.grid), phone=phone_for(actor.role, incident.reporter_phone),
             overdue=incident.is_overdue(now), before=tuple(before), after=tuple(after), steps=tuple(steps),
             related=tuple(self._related(incident, events, actor, now, lang)),
-            actions=tuple(actions_for(actor, incident)),
+            actions=tuple(actions_for(actor, incident)), extension=extension,
         )
 
     def instruct(self, code: str, actor: Actor, now: datetime, text: str | None) -> Incident:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+import dash_mantine_components as dmc
 from dash import dcc, html
 
 from i18n import t
 from layouts import ids
+from layouts.case_decisions import forms as decision_forms
 
 #: Where each action is taken today (its page); the case file names the action and links there.
 ACTION_PAGES = {
@@ -22,8 +24,21 @@ ACTION_PAGES = {
 }
 
 
-def case_file(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Article:
-    """The whole case file; ``view`` as ``callbacks.case.case_view`` makes it."""
+def case_file(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Div:
+    """The whole case file; ``view`` as ``callbacks.case.case_view`` makes it.
+
+    The stores and the notice sit outside the box the case is drawn in, so an action redraws the case (its
+    state, timeline and the actions now offered) without losing what it said."""
+    return html.Div([
+        dcc.Store(id=ids.CASE_CODE, data=view["code"]),
+        dcc.Store(id=ids.CASE_REFRESH, data=0),
+        html.Div(id=ids.CASE_NOTICE, role="status", className="case-notice"),
+        html.Div(case_body(lang, view, figure), id=ids.CASE_BOX),
+    ], className="case-file-frame")
+
+
+def case_body(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Article:
+    """The case itself, redrawn after every action taken in it."""
     code = view["code"]
     return html.Article([
         html.Header([
@@ -33,7 +48,7 @@ def case_file(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Ar
                       *([_badge(t("wall.overdue", lang), "overdue")] if view["overdue"] else [])],
                      className="case-badges"),
         ], className="case-head"),
-        dcc.Store(id=ids.CASE_CODE, data=code),
+        dcc.Store(id=ids.CASE_VERSION, data=f"{code}@{view['version']}"),
         html.Div(pinned(lang, view["instructions"]), id=ids.CASE_PINNED, className="case-pinned-box"),
         *([instruction_form(lang)] if "instruction" in view["actions"] else []),
         html.Div([
@@ -43,8 +58,10 @@ def case_file(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Ar
                     ("channel", view["channel"]), ("reported_at", view["reported_at"]), ("phone", view["phone"])])),
                 _section(t("case.handling", lang), "case-handling", _facts(lang, [
                     ("department", view["department"]), ("assignee", view["assignee"]),
-                    ("deadline", view["deadline"])])),
-                _section(t("case.actions", lang), "case-actions", _actions(lang, view["actions"])),
+                    ("deadline", _deadline(lang, view))])),
+                _section(t("case.actions", lang), "case-actions",
+                         [*decision_forms(lang, view.get("decisions") or {}),
+                          _actions(lang, view["actions"], set(view.get("decided") or ()))]),
                 _section(t("case.photos_before", lang) + " / " + t("case.photos_after", lang), "case-photos",
                          html.Div([_photos(lang, t("case.photos_before", lang), view["before"], "before"),
                                    _photos(lang, t("case.photos_after", lang), view["after"], "after")],
@@ -85,8 +102,22 @@ def instruction_form(lang: str) -> html.Section:
         html.Label(t("case.instruct_label", lang), htmlFor=ids.CASE_INSTRUCTION),
         dcc.Textarea(id=ids.CASE_INSTRUCTION, maxLength=2000, className="textarea"),
         html.Button(t("case.instruct", lang), id=ids.CASE_INSTRUCT, n_clicks=0, className="primary"),
-        html.Div(id=ids.CASE_MESSAGE, role="status", className="queue-message"),
     ], className="case-section case-instruct")
+
+
+def _deadline(lang: str, view: Mapping[str, Any]) -> Any:
+    """The deadline, the time left counting down in the browser (assets/32_case.js) while the case runs, and
+    the model's breach risk."""
+    if not view.get("left_ms") and view.get("left_ms") != 0:
+        return view["deadline"]
+    return html.Span([
+        view["deadline"], " (",
+        html.Span(view["countdown"], className="countdown", **{
+            "data-left-ms": str(view["left_ms"]), "data-left": t("workbench.left", lang),
+            "data-over": t("workbench.overdue_by", lang)}),
+        ")",
+        *([" ", _badge(t("case.risk", lang, risk=view["risk"]), "risk")] if view.get("risk") else []),  # known only
+    ])
 
 
 def _badge(text: str, kind: str) -> html.Span:
@@ -110,8 +141,12 @@ def _photos(lang: str, title: str, srcs: Sequence[str], kind: str) -> html.Figur
                        className=f"case-photos-{kind}")
 
 
-def _actions(lang: str, actions: Sequence[str]) -> Any:
-    actions = [a for a in actions if a != "instruction"]  # written in its own form above
+def _actions(lang: str, actions: Sequence[str], decided: set[str]) -> Any:
+    """Actions taken elsewhere (the workbench, verification), named with a link there; those with a form
+    in this case file (``decided``) and the instruction (its own form above) are left out."""
+    actions = [a for a in actions if a in ACTION_PAGES and a not in decided]
+    if decided and not actions:
+        return None
     if not actions:
         return html.P(t("case.no_actions", lang), className="muted")
     return html.Ul([html.Li([html.Span(t(f"action.{a}", lang), className="case-action"), " ",
@@ -129,12 +164,30 @@ def _related(lang: str, related: Sequence[Mapping[str, str]]) -> Any:
 
 
 def case_link(code: str, text: str | None = None) -> dcc.Link:
-    """A case's code (or ``text``) that opens its case file."""
+    """A case's code (or ``text``) that opens its case file: in the drawer beside the page on a plain click
+    (assets/32_case.js), on its own page from a new tab or without scripts."""
     return dcc.Link(text or code, href=f"/case/{code}", className="case-link")
+
+
+def case_drawer(lang: str) -> Any:
+    """The drawer every page opens a case file in (focus moves into it; Escape closes it). ``CASE_OPEN`` is
+    set by the browser with the code to open."""
+    return html.Div([
+        dcc.Store(id=ids.CASE_OPEN),
+        dmc.Drawer(html.Div(id=ids.CASE_DRAWER_BODY), id=ids.CASE_DRAWER, opened=False, position="right",
+                   size="min(1180px, 72vw)", title=t("case.drawer_title", lang), padding="md",
+                   closeButtonProps={"aria-label": t("case.close", lang)}, className="case-drawer"),
+    ], id="case-drawer-host")
+
+
+def drawer_contents(lang: str, code: str, panel: Any) -> html.Div:
+    """The drawer's case file, under the link to its own page (the link a leader sends)."""
+    return html.Div([html.P(dcc.Link(t("case.open_page", lang), href=f"/case/{code}", className="case-page-link"),
+                            className="case-deep-link"), panel])
 
 
 def not_found(lang: str, code: str) -> html.Div:
     return html.Div(html.P(t("case.not_found", lang, code=code)), className="case-file case-missing")
 
 
-__all__ = ["ACTION_PAGES", "case_file", "case_link", "instruction_form", "not_found", "pinned"]
+__all__ = ["ACTION_PAGES", "case_body", "case_drawer", "case_file", "drawer_contents", "case_link", "instruction_form", "not_found", "pinned"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import dash_mantine_components as dmc
-from dash import dcc, html
+from dash import html
 from dash_socketio import DashSocketIO
 
 from i18n import t
@@ -20,13 +20,6 @@ def field(label: str, control: Any, name: str, hint: str = "") -> html.Div:
         html.Div(hint, className="field-hint") if hint else None,
         html.Div(id=ids.error(name), className="field-error", role="alert"),
     ], className="field")
-
-
-def dropdown(lang: str, **props: Any) -> dcc.Dropdown:
-    """``dcc.Dropdown`` whose own words (its search box, "no options", select all, clear) come from the
-    catalog: Dash 4 writes them in English otherwise ("Search" in the Chinese UI). New controls use
-    ``select``; this stays for the controls whose callbacks still feed ``options``."""
-    return dcc.Dropdown(labels={k: t(f"dropdown.{k}", lang) for k in DROPDOWN_LABELS}, **props)
 
 
 def select_data(options: Sequence[Any]) -> list[dict[str, Any]]:
@@ -105,10 +98,6 @@ GRID_LOCALE_KEYS = (
     "resetFilter", "clearFilter", "cancelFilter", "before", "after", "empty", "columns", "pinColumn", "pinLeft",
     "pinRight", "noPin", "autosizeThisColumn", "autosizeAllColumns", "resetColumns", "sortAscending", "sortDescending",
     "sortUnSort", "page", "of", "to", "nextPage", "previousPage", "firstPage", "lastPage")
-#: The words a Dash 4 dropdown writes itself (its ``labels`` prop).
-DROPDOWN_LABELS = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection",
-                   "no_options_found")
-
 
 def kpi_tile(key: str, label: str) -> html.Div:
     return html.Div([

@@ -13,9 +13,7 @@ from layouts.queue import queue_section
 from layouts.alerts import alerts_section
 
 
-def layout(
-    lang: str, figure: Any, categories: Sequence[dict[str, str]], departments: Sequence[dict[str, str]],
-) -> html.Div:
+def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]]) -> html.Div:
     sev = [{"label": t(f"severity.{s}", lang), "value": s} for s in ("urgent", "high", "normal")]
     form = html.Div([
         html.H2(t("intake.title", lang)),
@@ -42,7 +40,7 @@ def layout(
         html.Div(id=ids.INTAKE_RESULT, className="intake-result", role="status"),
         duplicates_section(lang),
     ], className="intake-form")
-    queue = html.Div([alerts_section(lang), queue_section(lang, departments)])
+    queue = html.Div([alerts_section(lang), queue_section(lang)])
     return html.Div([
         socket(ids.INTAKE_SOCKET, ["delta"]),
         dcc.Store(id=ids.INTAKE_MAP_CLICK),

@@ -1,64 +1,46 @@
-"""The dispatch queue's section of the operator console: waiting incidents with their suggested
-routing, dispatch (with the suggestion or another department/assignee), redispatch 改派 of running
-incidents with a reason, and the extension requests (延期) the center decides."""
+"""The dispatch section of the operator console: the incidents waiting for an operator (with the routing
+the rules suggest), the running ones (for 改派) and the open extension requests (延期申请) — three lists whose
+rows open the case file in a drawer beside them, where every decision is taken with the whole case in view.
+"""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from dash import dcc, html
 
 from i18n import t
 from layouts import ids
-from layouts.extensions import extensions_section
-from layouts.components import dropdown
 
 
-def queue_section(lang: str, departments: Sequence[dict[str, str]]) -> html.Div:
+def queue_section(lang: str) -> html.Div:
     return html.Div([
+        dcc.Store(id=ids.QUEUE_VERSION, data=0),
+        dcc.Store(id=ids.QUEUE_PUSH, data=0),
+        dcc.Store(id=ids.ROUTING_PUSH, data=0),
         html.Section([
             html.H2(t("queue.title", lang)),
-            dcc.Store(id=ids.QUEUE_VERSION, data=0),
-            dcc.Store(id=ids.QUEUE_PUSH, data=0),
-            dcc.Store(id=ids.ROUTING_PUSH, data=0),
+            html.P(t("queue.open_hint", lang), className="field-hint"),
             html.Div(id=ids.QUEUE, className="queue"),
-            html.Div([
-                dropdown(lang, id=ids.QUEUE_SELECT, placeholder=t("queue.select", lang), className="queue-select"),
-                dropdown(lang, id=ids.QUEUE_DEPARTMENT, options=list(departments),
-                             placeholder=t("queue.department", lang), className="queue-department"),
-                dropdown(lang, id=ids.QUEUE_ASSIGNEE, options=[], placeholder=t("routing.assignee", lang),
-                             className="queue-assignee"),
-                html.Button(t("queue.dispatch", lang), id=ids.QUEUE_DISPATCH, n_clicks=0, className="primary"),
-            ], className="queue-actions"),
-            html.Div([  # 不予立案: a reason, and a confirmation (a rejected report is final)
-                dcc.Input(id=ids.QUEUE_REJECT_REASON, type="text", maxLength=2000,
-                          placeholder=t("queue.reject_reason", lang)),
-                dcc.ConfirmDialogProvider(
-                    html.Button(t("queue.reject", lang), id=ids.QUEUE_REJECT, n_clicks=0, className="danger"),
-                    id=ids.QUEUE_REJECT_CONFIRM, message=t("queue.reject_confirm", lang)),
-            ], className="queue-actions queue-reject-row"),
-            html.Div(id=ids.QUEUE_SUGGESTION, className="queue-suggestion"),
-            html.Div(id=ids.QUEUE_MESSAGE, className="queue-message", role="status"),
         ], className="intake-queue"),
-        reassign_section(lang, departments),
-        extensions_section(lang),
-    ])
+        html.Section([
+            html.H3(t("routing.running_title", lang)),
+            html.Div(id=ids.REASSIGN_LIST, className="queue queue-running"),
+        ], className="intake-queue intake-reassign"),
+        html.Section([
+            html.H3(t("extension.title", lang)),
+            html.Div(id=ids.EXT_LIST, className="queue ext-list"),
+        ], className="intake-queue intake-extensions"),
+    ], className="intake-lists")
 
 
-def reassign_section(lang: str, departments: Sequence[dict[str, str]]) -> html.Section:
-    """改派: move a dispatched or in-progress incident to another department or handler, with a reason."""
-    return html.Section([
-        html.H3(t("routing.reassign_title", lang)),
-        html.Div(t("routing.reassign_hint", lang), className="field-hint"),
-        html.Div([
-            dropdown(lang, id=ids.REASSIGN_SELECT, options=[], placeholder=t("routing.reassign_select", lang),
-                         searchable=True, className="reassign-select"),
-            dropdown(lang, id=ids.REASSIGN_DEPARTMENT, options=list(departments),
-                         placeholder=t("routing.department", lang), className="reassign-department"),
-            dropdown(lang, id=ids.REASSIGN_ASSIGNEE, options=[], placeholder=t("routing.assignee", lang),
-                         className="reassign-assignee"),
-            dcc.Input(id=ids.REASSIGN_REASON, type="text", maxLength=2000, placeholder=t("routing.reason", lang),
-                      className="reassign-reason"),
-            html.Button(t("routing.reassign", lang), id=ids.REASSIGN_SUBMIT, n_clicks=0, className="primary"),
-        ], className="queue-actions"),
-        html.Div(id=ids.REASSIGN_MESSAGE, className="queue-message", role="status"),
-    ], className="intake-reassign")
+def case_table(lang: str, where: str, cols: Sequence[str], rows: Sequence[tuple[str, str, Sequence[Any]]]) -> Any:
+    """A list whose rows open their case in the case drawer: ``rows`` are (code, severity, cells). Rows take
+    the keyboard focus and open on Enter or Space as they do on a click (assets/32_case.js)."""
+    head = html.Tr([html.Th(t(f"queue.col.{c}", lang), scope="col") for c in cols])
+    body = [html.Tr([html.Td(c) for c in cells], tabIndex=0, className=f"queue-row case-opener sev-{severity}",
+                    **{"data-case-row": code, "data-list": where})
+            for code, severity, cells in rows]
+    return html.Table([html.Thead(head), html.Tbody(body)], className="queue-table")
+
+
+__all__ = ["case_table", "queue_section"]

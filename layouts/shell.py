@@ -6,6 +6,7 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from i18n import t
+from layouts.case_file import case_drawer
 from layouts.theme import DEFAULT_THEME, MANTINE_THEME
 
 
@@ -50,6 +51,7 @@ def root(lang: str, user: str | None, role_label: str | None, links: list[tuple[
             ], className="session"),
         ], className="app-header"),
         html.Main(dash.page_container, className="app-main"),
+        *([case_drawer(lang)] if user else []),
     ], className=f"app lang-{lang} theme-{theme}", lang="zh-CN" if lang == "zh" else "en"),
         settings={"locale": "zh-cn" if lang == "zh" else "en", "firstDayOfWeek": 1}),
         forceColorScheme=theme, theme=MANTINE_THEME, id="mantine-root")

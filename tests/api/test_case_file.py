@@ -95,18 +95,20 @@ def test_a_leaders_instruction_is_pinned_in_the_timeline_and_pushed_to_the_handl
     handler = web.socketio.test_client(web.server, flask_test_client=_logged_in(web, "dept_handler"))
     handler.get_received()
     with as_user(web, "leader"):
-        message, pinned, cleared = case_cb.instruct(1, "今天下班前处理完毕，注意安全", inc.code)
-    assert message == "已批示，已推送给承办人" and "今天下班前处理完毕" in _text(pinned) and cleared == ""
+        message, refresh = case_cb.instruct(1, "今天下班前处理完毕，注意安全", inc.code, 0)
+        redrawn = case_cb.redraw(refresh, inc.code)  # the case redraws: pinned on top and in the timeline
+    assert message == "已批示，已推送给承办人" and refresh == 1
+    assert _text(redrawn).count("今天下班前处理完毕") == 2
     pushed = [m["args"][0] for m in handler.get_received() if m["name"] == "assignment"]
     assert [(m["action"], m["incident"]["code"]) for m in pushed] == [("instruction", inc.code)]
     assert svc.incidents.get(inc.code).version == inc.version  # a handler's next action does not conflict
     seen = _page(web, "dept_handler", inc.code)
     assert "今天下班前处理完毕" in seen and "领导批示" in seen and "case-instruct" not in seen
     with as_user(web, "dept_handler"):
-        refused, _, _ = case_cb.instruct(1, "我也批示", inc.code)  # not a leader's: refused on the server
+        refused, _ = case_cb.instruct(1, "我也批示", inc.code, 0)  # not a leader's: refused on the server
     assert refused == "您的角色不能领导批示"
     with as_user(web, "leader"):
-        empty, _, _ = case_cb.instruct(1, "  ", inc.code)
+        empty, _ = case_cb.instruct(1, "  ", inc.code, 0)
     assert empty != "已批示，已推送给承办人"
 
 

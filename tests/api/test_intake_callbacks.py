@@ -1,11 +1,14 @@
 """The console's callbacks called directly as functions, inside a request of a logged-in user."""
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from dash import no_update
 
 from callbacks import intake as cb
+from callbacks import case_decisions as cd
 from callbacks import queue as qcb
 from factories import GARBAGE, OTHER_EVENT, RURAL_CELL, WATER_COVER, point
 from incidents.model import State
@@ -56,11 +59,9 @@ def test_ambiguous_report_waits_in_the_queue_and_the_operator_dispatches_it(web:
     with as_user(web, "operator"):
         out = _submit(GARBAGE, lon, lat)
         assert "待派遣队列" in str(out[N].to_plotly_json())
-        table, options = qcb.show_queue(1, 0)
-        assert len(options) == 1
-        code_version = options[0]["value"]
-        message, _ = qcb.queue_action("dispatch", code_version, "CGJ", 1)
-    code = code_version.split("@")[0]
+        [code] = re.findall(r"data-case-row='([0-9]+)'", repr(qcb.show_queue(1, 0)))
+        version = web.services.incidents.get(code).version
+        message, _ = cd.dispatch(1, f"{code}@{version}", "CGJ", None, 1)
     assert code in message
     assert web.services.incidents.get(code).state == State.DISPATCHED
 
@@ -69,12 +70,12 @@ def test_dispatch_from_a_stale_queue_is_refused_as_a_conflict(web: Any) -> None:
     lon, lat = point()
     with as_user(web, "operator"):
         _submit(OTHER_EVENT, lon, lat)
-        _, options = qcb.show_queue(1, 0)
-        code, version = options[0]["value"].split("@")
-        refused, _ = qcb.queue_action("reject", f"{code}@{version}", None, 1)  # 不予立案 needs a reason
+        [code] = re.findall(r"data-case-row='([0-9]+)'", repr(qcb.show_queue(1, 0)))
+        version = web.services.incidents.get(code).version
+        refused, _ = cd.reject(1, f"{code}@{version}", None, 1)  # 不予立案 needs a reason
         assert "原因" in refused or "理由" in refused
-        qcb.queue_action("reject", f"{code}@{version}", None, 1, reason="重复来电，已答复")  # rejected at this version
-        message, _ = qcb.queue_action("dispatch", f"{code}@{version}", "CGJ", 2)  # the old version again
+        cd.reject(1, f"{code}@{version}", "重复来电，已答复", 1)  # rejected at this version
+        message, _ = cd.dispatch(1, f"{code}@{version}", "CGJ", None, 2)  # the old version again
     assert "已被他人更新" in message
     assert web.services.incidents.get(code).state == State.REJECTED
     assert web.services.incidents.timeline(code)[-1].payload["reason"] == "重复来电，已答复"  # kept in the trail
@@ -84,7 +85,7 @@ def test_callbacks_refuse_a_user_whose_role_may_not_report(web: Any) -> None:
     lon, lat = point()
     with as_user(web, "wall"):
         out = _submit(WATER_COVER, lon, lat)
-        message, _ = qcb.queue_action("dispatch", "2026031000001@1", "CGJ", 0)
+        message, _ = cd.dispatch(1, "2026031000001@1", "CGJ", None, 0)
     assert "无权" in str(out[N].to_plotly_json()) and "无权" in message
     assert web.services.incidents.list() == []
 
@@ -93,6 +94,6 @@ def test_user_text_is_rendered_as_text_not_html(web: Any) -> None:
     lon, lat = point()
     with as_user(web, "operator"):
         _submit(OTHER_EVENT, lon, lat, description="<img src=x onerror=alert(1)>")
-        table, _ = qcb.show_queue(1, 0)
+        table = qcb.show_queue(1, 0)
     # Dash components carry text as props; no component here renders markup (no dangerously_allow_html).
     assert "dangerously" not in str(table.to_plotly_json())

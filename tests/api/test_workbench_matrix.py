@@ -6,6 +6,7 @@ from typing import Any, Callable
 import pytest
 
 from callbacks import admin as acb
+from callbacks import case_decisions as cd
 from callbacks import queue as qcb
 from callbacks import verify as vcb
 from callbacks import workbench as wcb
@@ -29,9 +30,11 @@ ACTIONS: dict[str, tuple[set[Role], Callable[[], Any]]] = {
     "workbench.detail": ({R.DEPT_HANDLER, R.GRID_WORKER, R.DEPT_HEAD}, lambda: wcb.show_detail(None, 0)[0]),
     "verify.act": ({R.VERIFIER}, lambda: vcb.verify_action(True, None, None, 0)[0]),
     "verify.list": ({R.VERIFIER}, lambda: str(vcb.show_waiting(0, None)[0])),
-    "queue.dispatch": ({R.OPERATOR}, lambda: qcb.queue_action("dispatch", None, None, 0)[0]),
-    "queue.reassign": ({R.OPERATOR}, lambda: qcb.reassign(1, None, None, None, None, 0)[0]),
-    "extension.decide": ({R.OPERATOR}, lambda: qcb.extension_action(True, None, None, 0)[0]),
+    "case.dispatch": ({R.OPERATOR}, lambda: cd.dispatch(1, None, None, None, 0)[0]),
+    "case.reassign": ({R.OPERATOR}, lambda: cd.reassign(1, None, None, None, None, 0)[0]),
+    "case.reject": ({R.OPERATOR}, lambda: cd.reject(1, None, None, 0)[0]),
+    "case.extension": ({R.OPERATOR}, lambda: cd.decide_extension(1, 0, None, None, 0)[0]),
+    "queue.list": ({R.OPERATOR}, lambda: str(qcb.show_queue(0, 0).to_plotly_json())),
     "admin.act": ({R.ADMIN}, lambda: acb.admin_action("rule", {}, 0)[0]),
     "admin.list": ({R.ADMIN}, lambda: str(acb.show_admin(0)[0])),
 }

@@ -26,13 +26,41 @@ def _api_token() -> Iterator[None]:
         yield
 
 
-def _create(base: str) -> str:
-    body = json.dumps({"category": CATEGORY, "description": "人民大街井盖缺失", "lon": LON, "lat": LAT}).encode()
+def _create(base: str, category: str = CATEGORY, state: str = "dispatched", east: float = 0.0) -> str:
+    """A report over the API at the module's point, ``east`` degrees further east (a report at the same
+    place as an open one waits as a likely duplicate)."""
+    body = json.dumps({"category": category, "description": "人民大街井盖缺失", "lon": LON + east, "lat": LAT}).encode()
     req = urllib.request.Request(base + "/api/v1/incidents", data=body, method="POST", headers={
         "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
     made = json.load(urllib.request.urlopen(req))
-    assert made["state"] == "dispatched" and made["department"] == "SWJ", made
+    assert made["state"] == state, made
     return made["code"]
+
+
+def _open_row(b: Any, list_id: str, code: str) -> None:
+    """Click the list's row of ``code`` (lists redraw on pushes: look again when the row went stale)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def clicked() -> bool:
+        try:
+            b.driver.find_element(By.CSS_SELECTOR, f'{list_id} tr[data-case-row="{code}"]').click()
+            return True
+        except (StaleElementReferenceException, Exception):  # not drawn yet, or redrawn under the click
+            return False
+
+    _wait(clicked, step=0.2)
+    b.wait_for_contains_text(".case-drawer .case-title", code)
+
+
+def _pick(b: Any, select_id: str, text: str) -> None:
+    """Choose the option containing ``text`` in a searchable Mantine select."""
+    from selenium.webdriver.common.keys import Keys
+
+    field = b.find_element(f"#{select_id}")
+    field.click()
+    field.send_keys(Keys.CONTROL, "a")  # replace what is chosen now (a search over the old label finds nothing)
+    field.send_keys(text)
+    _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "[role=option]") if text in o.text])[0].click()
 
 
 def test_handler_resolves_verifier_closes_and_the_wall_follows(live_app: str) -> None:
@@ -98,7 +126,7 @@ def test_console_sections_and_admin_page_render_in_a_browser(live_app: str) -> N
     try:
         login(operator, live_app, "operator", "/intake")
         operator.wait_for_contains_text("#ext-list", "延期")
-        operator.wait_for_element("#reassign-select")
+        operator.wait_for_element("#reassign-list")
         login(admin, live_app, "admin", "/admin")
         admin.wait_for_contains_text("#admin-users", "dept_handler")
         assert _severe(operator) == [] and _severe(admin) == []
@@ -142,7 +170,8 @@ def test_a_leader_opens_a_case_from_its_deep_link_and_a_grid_worker_may_not(live
         leader.find_element("#case-instruction").send_keys("今天下班前处理完毕")
         leader.find_element("#case-instruct").click()  # 批示: pinned at the top, pushed to the handler
         leader.wait_for_contains_text("#case-pinned", "今天下班前处理完毕")
-        leader.wait_for_contains_text("#case-message", "已批示")
+        leader.wait_for_contains_text("#case-notice", "已批示")
+        leader.wait_for_contains_text(".case-timeline", "批示")  # the case redrew: the instruction is in its trail
         assert foreign_requests(leader, live_app) == []
         leader.driver.save_screenshot(str(ROOT / "docs" / "case-file-1080p.png"))
         worker = make_browser(1280, 800)
@@ -157,3 +186,41 @@ def test_a_leader_opens_a_case_from_its_deep_link_and_a_grid_worker_may_not(live
         leader.driver.quit()
         if worker is not None:
             worker.driver.quit()
+
+
+def test_operator_decides_in_the_case_file_opened_from_the_console_lists(live_app: str) -> None:
+    """The console's rows open the case file in a drawer (by click or from the keyboard); dispatch and 改派
+    are taken there, with the suggestion filled in, and the case redraws in its new state."""
+    waiting = _create(live_app, "20601", "reported", east=0.02)  # 其他事件: no rule names a department
+    running = _create(live_app, east=0.03)
+    op = make_browser(1920, 1080)
+    try:
+        login(op, live_app, "operator", "/intake")
+        op.wait_for_element(f'#queue tr[data-case-row="{waiting}"]')
+        row = op.driver.find_element(By.CSS_SELECTOR, f'#queue tr[data-case-row="{waiting}"]')
+        op.driver.execute_script("arguments[0].focus()", row)
+        row.send_keys("\n")  # Enter on a focused row opens it, as a click does
+        op.wait_for_contains_text(".case-drawer .case-title", waiting)
+        op.wait_for_contains_text(".case-drawer", "人民大街井盖缺失")
+        _pick(op, "case-department", "城市管理局")
+        op.find_element("#case-dispatch").click()
+        op.wait_for_contains_text("#case-notice", waiting)
+        op.wait_for_contains_text(".case-drawer .case-badges", "已派遣")
+        op.driver.find_element(By.CSS_SELECTOR, ".case-drawer button[aria-label='关闭案卷']").click()
+        _wait(lambda: not op.driver.find_elements(By.CSS_SELECTOR, f'#queue tr[data-case-row="{waiting}"]'))
+
+        _open_row(op, "#reassign-list", running)
+        _pick(op, "case-reassign-department", "城市管理局")
+        op.find_element("#case-reassign").click()
+        op.wait_for_contains_text("#case-notice", "请填写改派原因")  # refused in words; nothing changed
+        op.find_element("#case-reassign-reason").send_keys("地下管线属城管")
+        op.find_element("#case-reassign").click()
+        op.wait_for_contains_text("#case-notice", "已改派")
+        op.wait_for_contains_text(".case-drawer .case-timeline", "地下管线属城管")
+        assert foreign_requests(op, live_app) == []
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        op.driver.save_screenshot(str(ARTIFACTS / "fail-case-drawer.png"))
+        raise
+    finally:
+        op.driver.quit()

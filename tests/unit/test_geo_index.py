@@ -107,11 +107,13 @@ def test_cell_lookup_and_accessors(index):
                                220323: "伊通满族自治县", 220382: "双辽市"}
 
 
-def test_index_loads_quickly_in_a_fresh_process():
+def test_index_loads_in_a_fresh_process_without_the_heavy_data_libraries():
+    """Why it starts fast (its load time is the locate benchmark's business, not a timed test's): loading
+    the prebuilt index never pulls in pandas, geopandas or plotly."""
     code = (
-        "import time; t = time.perf_counter(); from geo.index import GridIndex;"
-        "GridIndex.load(); print(time.perf_counter() - t)"
+        "import sys; from geo.index import GridIndex; GridIndex.load();"
+        "print(','.join(m for m in ('pandas', 'geopandas', 'plotly') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True)
-    assert float(out.stdout) < 1.5
+    assert out.stdout.strip() == ""
