@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.actions import MAX_TEXT, MAX_URLS, PAYLOAD_KEYS
-from api.rest import ACTION_FIELDS, CREATE_FIELDS, MAX_PAGE
+from api.rest import ACTION_FIELDS, CONSULTATION_FIELDS, CREATE_FIELDS, MAX_PAGE
 from incidents.events import EVENT_ACTIONS
 from incidents.model import Severity, State
 
@@ -140,6 +140,17 @@ def document() -> dict[str, Any]:
                                        "422": _resp("every alarm refused", "AlarmResults"),
                                        **{k: v for k, v in _ERRORS.items() if k != "422"}}},
             },
+            "/api/v1/consultations": {
+                "post": {"operationId": "answerConsultation", "security": [{"bearer": []}],
+                         "description": "A question answered on the call (咨询, 即时办结): recorded and closed at once, "
+                                        "counted apart from incidents. Operator (or system) tokens only.",
+                         "requestBody": {"required": True, "content": {_JSON: {"schema": {
+                             "type": "object", "additionalProperties": False, "required": ["question", "answer"],
+                             "properties": {**{k: _type(v) for k, v in CONSULTATION_FIELDS.items()},
+                                            "question": {"type": "string", "maxLength": 4000},
+                                            "answer": {"type": "string", "maxLength": 4000}}}}}},
+                         "responses": {"201": _resp("recorded and closed", "Consultation"), **_ERRORS}},
+            },
             "/api/v1/openapi.json": {"get": {"operationId": "openapi", "security": [],
                                              "responses": {"200": {"description": "this document"}}}},
             "/api/v1/docs": {"get": {"operationId": "docs", "security": [],
@@ -171,6 +182,11 @@ def document() -> dict[str, Any]:
                          "properties": {"intake_today": {"type": "integer"}, "open": {"type": "integer"},
                                         "overdue": {"type": "integer"}, "closed_today": {"type": "integer"},
                                         "ontime_rate": {"type": ["number", "null"]}}},
+                "Consultation": {"type": "object", "required": ["code", "channel", "category", "question", "answer",
+                                                                "closed_at"], "properties": {
+                    "code": {"type": "string", "pattern": "^ZX[0-9]{14,}$"}, "channel": {"type": "string"},
+                    "category": _NULLABLE_STR, "question": {"type": "string"}, "answer": {"type": "string"},
+                    "closed_at": {"type": "string", "format": "date-time"}}},
                 "Alarm": {"type": "object", "required": ["device_id", "type", "level"], "properties": {
                     "device_id": {"type": "string", "maxLength": 64}, "type": {"type": "string"},
                     "level": {"enum": ["warning", "major", "critical", "clear"]},

@@ -23,6 +23,8 @@ from dispatch.channels import IdempotencyMismatch
 from dispatch.handling import HandlingError
 from dispatch.routing import RoutingError
 from incidents.access import may_act, may_read, reach_of
+from incidents.consultation import ConsultationError
+from incidents.consultation_service import ConsultationService
 from incidents.intake import IntakeError
 from incidents.lifecycle import TransitionError
 from incidents.model import Actor, Channel, State
@@ -197,6 +199,29 @@ def alarms() -> tuple[Response, int]:
         results.append(item)
     failed = sum(1 for r in results if r["result"] == "error")
     return jsonify(results=results), (207 if 0 < failed < len(results) else 422 if failed else 200)
+
+
+#: A consultation's body (咨询, 即时办结): the question and the answer given, closed at once; no case is made.
+CONSULTATION_FIELDS: dict[str, tuple[type, ...]] = {
+    "question": (str,), "answer": (str,), "category": (str,), "caller_phone": (str,),
+}
+
+
+@bp.post("/consultations")
+def create_consultation() -> tuple[Response, int]:
+    """A hotline system's question answered on the call: recorded closed, counted apart from incidents."""
+    actor = writer()
+    body = json_object(CONSULTATION_FIELDS)
+    svc = services()
+    try:
+        done = ConsultationService(svc.db, svc.settings.tz).record(
+            body, actor, Channel.API, svc.clock(), taxonomy=svc.reference.get().taxonomy)
+    except IntakeError as exc:
+        raise ApiError(422, exc.code, exc.message, exc.field) from None
+    except ConsultationError as exc:
+        raise ApiError(403, "forbidden", str(exc), None) from None
+    return jsonify(code=done.code, channel=done.channel.value, category=done.category, question=done.question,
+                   answer=done.answer, closed_at=done.closed_at.isoformat()), 201
 
 
 def readable(actor: Actor, code: str) -> Any:

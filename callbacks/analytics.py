@@ -291,7 +291,7 @@ def drill_view(source: str, click: dict[str, Any] | None, *filters: Any) -> tupl
     rows = drill_rows(svc, q, spec)
     values = _list_values(rows, user.role, svc, lg)
     return (view.drill_list(values, [r["code"] for r in rows], _list_head(lg),
-                            t("analytics.drill_count", lg, n=len(rows), limit=DRILL_LIMIT)), spec)
+                            t("analytics.drill_count", lg, n=len(rows), limit=DRILL_LIMIT), t("case.open", lg)), spec)
 
 
 @callback(Output(ids.AN_TIMELINE, "children"), Input({"type": ids.AN_CODE, "code": ALL}, "n_clicks"),

@@ -12,7 +12,8 @@ from dash import ALL, Input, Output, Patch, State, callback, ctx, html, no_updat
 
 from auth.audit import VIEW_PHONE, record_access
 from callbacks.access import Forbidden, lang, services, user_with
-from i18n import t
+from i18n import has, t
+from incidents.consultation_service import ConsultationService
 from incidents.followup import FollowupError, FollowupService
 from incidents.lifecycle import TransitionError
 from incidents.intake import IntakeError
@@ -82,7 +83,8 @@ def caller_history(phone: str | None) -> Any:
         return t("error.forbidden", lg)
     svc = services()
     cases = SearchService(svc.db).caller_history(phone, limit=20)
-    if not cases:
+    asked = ConsultationService(svc.db, svc.settings.tz).for_caller(normalise_phone(phone), limit=5)
+    if not cases and not asked:
         return html.Div(t("caller.none", lg), className="caller-none")
     ref = svc.reference.get()
     _audit_phones(user, svc, [c.incident.code for c in cases], "caller_history")
@@ -96,6 +98,9 @@ def caller_history(phone: str | None) -> Any:
             outcome += f" · {t('caller.callback', lg)}: {t('callback.' + c.callback['satisfaction'], lg)}"
         items.append(html.Li([html.B(case_link(i.code)), f" {_local(i.reported_at, svc.settings.tz)} ",
                               ref.taxonomy.get(i.category).name(lg), f" — {outcome}"], className="caller-case"))
+    for q in asked:  # earlier questions answered on the spot: often the same question again
+        items.append(html.Li([html.B(q.code), f" {_local(q.closed_at, svc.settings.tz)} {t('consult.history', lg)}: ",
+                              q.question[:60]], className="caller-consultation"))
     return html.Div([html.Div(t("caller.title", lg) + f" ({phone_for(user.role, normalise_phone(phone))})", className="caller-title"),
                      html.Ul(items)])
 
@@ -291,38 +296,45 @@ def show_likely_duplicates(category: str | None, lon: Any, lat: Any) -> Any:
 
 @callback(Output(ids.INTAKE_RESULT, "children", allow_duplicate=True),
           Output(ids.QUEUE_VERSION, "data", allow_duplicate=True),
+          Output(ids.INTAKE_ADD_CALLER_MESSAGE, "children"),
           Input({"type": ids.INTAKE_ADD_CALLER, "code": ALL}, "n_clicks"),
           State(ids.INTAKE_CATEGORY, "value"), State(ids.INTAKE_SEVERITY, "value"),
           State(ids.INTAKE_DESCRIPTION, "value"), State(ids.INTAKE_ADDRESS, "value"), State(ids.INTAKE_LON, "value"),
           State(ids.INTAKE_LAT, "value"), State(ids.INTAKE_PHONE, "value"), State(ids.QUEUE_VERSION, "data"),
           prevent_initial_call=True)
 def add_caller(clicks: list[int], category: str | None, severity: str | None, description: str | None,
-               address: str | None, lon: Any, lat: Any, phone: str | None, version: int | None) -> tuple[Any, Any]:
+               address: str | None, lon: Any, lat: Any, phone: str | None,
+               version: int | None) -> tuple[Any, Any, Any]:
     """The caller joins the chosen open case (``reporter_added``): the form is checked as a submit would be,
-    and nothing new is stored."""
+    and nothing new is stored. A refusal is said beside the case's button, where the operator is looking."""
     trigger = ctx.triggered_id
     if not isinstance(trigger, dict) or not any(clicks or []):
-        return no_update, no_update
+        return no_update, no_update, no_update
     return add_caller_to(trigger["code"], {"category": category, "severity": severity, "description": description,
                                            "address": address, "lon": lon, "lat": lat, "reporter_phone": phone},
                          version)
 
 
-def add_caller_to(code: str, raw: dict[str, Any], version: int | None) -> tuple[Any, Any]:
+def add_caller_to(code: str, raw: dict[str, Any], version: int | None) -> tuple[Any, Any, Any]:
+    """``(result under the form, queue version, refusal beside the button)``: success fills the first two and
+    empties the third; a refusal fills only the third."""
     lg = lang()
     try:
         user = _operator()
     except Forbidden:
-        return t("error.forbidden", lg), no_update
+        return no_update, no_update, t("error.forbidden", lg)
     svc = services()
     try:
         draft = svc.dispatch.parse(raw, Channel.HOTLINE, svc.clock())
         FollowupService(svc.incidents, svc.settings.reopen_days).add_caller(code, draft, user.actor, svc.clock())
     except IntakeError as e:
-        return html.Div(t(f"error.{e.code}", lg, **e.params), className="field-error", role="alert"), no_update
+        field = f"dup.field_{e.field}"
+        reason = t(f"error.{e.code}", lg, **e.params)
+        reason = f"{t(field, lg)} · {reason}" if has(field, lg) else reason
+        return no_update, no_update, t("dup.add_caller_refused", lg, code=code, reason=reason)
     except FollowupError as e:
-        return html.Div(t(f"error.{e.code}", lg), className="field-error", role="alert"), no_update
+        return no_update, no_update, t("dup.add_caller_refused", lg, code=code, reason=t(f"error.{e.code}", lg))
     except NotFoundError:
-        return t("case.not_found", lg, code=code), no_update
+        return no_update, no_update, t("case.not_found", lg, code=code)
     return html.Div([t("dup.caller_added", lg, code=code), " ", case_link(code, t("case.open", lg))],
-                    className="result waiting-no"), (version or 0) + 1
+                    className="result waiting-no"), (version or 0) + 1, ""

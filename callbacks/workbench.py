@@ -11,13 +11,14 @@ import binascii
 from datetime import datetime
 from typing import Any
 
-from dash import Input, Output, State, callback, ctx, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
 from flask_login import current_user
 
 from callbacks.access import Forbidden, act_on_selection, lang, services, user_with
-from callbacks.pages import PageSpec
+from callbacks.pages import PageSpec, base_url
 from callbacks.risk_column import risk_labels
 from dispatch.handling import HandlingError, Photo
+from geo.figures import display_datum, pin_map
 from i18n import t
 from incidents.access import actions_for
 from incidents.model import Role
@@ -44,6 +45,18 @@ def countdown(deadline: datetime | None, now: datetime, lg: str) -> str:
     return t(key, lg, h=h, m=m)
 
 
+def where(svc: Any, incident: Any) -> str:
+    """The address as reported, else the cell's place in names (a handler reads 铁西区 › 第1街道 › 第1社区,
+    not a 15-digit code), else the code."""
+    if incident.address:
+        return str(incident.address)
+    try:
+        c = svc.grid.cell(incident.grid)
+    except (KeyError, TypeError):
+        return str(incident.grid or "–")
+    return f"{c.district_name} › {c.street_name} › {c.community_name}"
+
+
 @callback(Output(ids.WB_GRID, "rowData"), Input(ids.WB_VERSION, "data"))
 def show_queue(_version: int) -> list[dict[str, Any]]:
     lg = lang()
@@ -56,10 +69,27 @@ def show_queue(_version: int) -> list[dict[str, Any]]:
     queue = svc.handling.queue(user.actor)
     risk = risk_labels(getattr(svc, "analytics", None), now, [i.code for i in queue], lg)
     return [{
-        "code": i.code, "category": ref.taxonomy.get(i.category).name(lg), "address": i.address or i.grid,
+        "code": i.code, "category": ref.taxonomy.get(i.category).name(lg), "address": where(svc, i),
         "deadline": local(i.deadline, tz), "countdown": countdown(i.deadline, now, lg),
         "state": t(f"state.{i.state.value}", lg), "risk": risk[i.code],
     } for i in queue]
+
+
+@callback(Output(ids.WB_CARDS, "children"), Input(ids.WB_GRID, "rowData"))
+def show_cards(rows: list[dict[str, Any]] | None) -> Any:
+    """The same queue as cards, for a phone (the stylesheet shows one or the other by the screen's width)."""
+    return view.cards(lang(), rows or [])
+
+
+# A grid row or a card picks the assignment (in the browser: no round trip before the detail is asked for).
+clientside_callback(ClientsideFunction("cityops_phone", "pickRow"), Output(ids.WB_PICKED, "data"),
+                    Input(ids.WB_GRID, "selectedRows"), prevent_initial_call=True)
+clientside_callback(ClientsideFunction("cityops_phone", "pickCard"), Output(ids.WB_PICKED, "data", allow_duplicate=True),
+                    Input({"type": ids.WB_CARD, "code": ALL}, "n_clicks"), prevent_initial_call=True)
+clientside_callback(ClientsideFunction("cityops_phone", "markCard"), Output({"type": ids.WB_CARD, "code": ALL}, "className"),
+                    Input(ids.WB_PICKED, "data"), State({"type": ids.WB_CARD, "code": ALL}, "id"))
+clientside_callback(ClientsideFunction("cityops_phone", "previews"), Output(ids.WB_PREVIEW, "children"),
+                    Input(ids.WB_PHOTOS, "contents"), State(ids.WB_PHOTOS, "filename"))
 
 
 #: The workbench's buttons and the action each takes (``extension`` writes an extension request).
@@ -69,7 +99,7 @@ BUTTON_ACTIONS = {"acknowledge": "acknowledge", "return": "return", "extension":
 
 @callback(Output(ids.WB_DETAIL, "children"), Output(ids.WB_SELECTED, "data"),
           *[Output(ids.wb_action(a), "disabled") for a in ids.WB_ACTIONS],
-          Input(ids.WB_GRID, "selectedRows"), Input(ids.WB_VERSION, "data"))
+          Input(ids.WB_PICKED, "data"), Input(ids.WB_VERSION, "data"))
 def on_pick(rows: list[dict[str, Any]] | None, version: int) -> tuple[Any, ...]:
     """The picked assignment's detail, and only the buttons of what the user may do to it now (the lifecycle
     table and the access policy decide) enabled — in the same answer, so no click lands on a stale button."""
@@ -104,7 +134,7 @@ def pick(rows: list[dict[str, Any]] | None) -> tuple[Any, str | None, Any]:
 def detail_view(svc: Any, incident: Any, events: list[Any], lg: str) -> Any:
     tz, ref = svc.settings.tz, svc.reference.get()
     fields = [("code", incident.code), ("category", ref.taxonomy.get(incident.category).name(lg)),
-              ("address", incident.address or incident.grid), ("deadline", local(incident.deadline, tz)),
+              ("address", where(svc, incident)), ("deadline", local(incident.deadline, tz)),
               ("state", t(f"state.{incident.state.value}", lg)), ("description", incident.description)]
     timeline = []
     photos = []
@@ -115,7 +145,21 @@ def detail_view(svc: Any, incident: Any, events: list[Any], lg: str) -> Any:
         timeline.append((local(e.at, tz), e.actor, what, str(p.get("reason") or p.get("note") or "")))
         photos += [f"/uploads/{incident.code}/{name}" for name in p.get("photos") or []
                    if isinstance(name, str) and svc.handling.photo_file(incident.code, name) is not None]
-    return view.detail(lg, fields, timeline, photos)
+    return view.detail(lg, fields, timeline, photos, pin_figure(svc, incident, lg))
+
+
+#: Close enough to see the street the case is on, far enough to see where that is.
+PIN_ZOOM = 15
+
+
+def pin_figure(svc: Any, incident: Any, lg: str) -> Any:
+    """The assignment's pin on the light map, centred on it (None for a case without a point)."""
+    if incident.lon is None or incident.lat is None:
+        return None
+    st = svc.settings
+    return pin_map({"lon": incident.lon, "lat": incident.lat}, base_url=base_url(), zoom=PIN_ZOOM,
+                   tile_url=st.tile_url, datum=display_datum(st.tile_datum, st.tile_url, st.map_style_url),
+                   name=t("mobile.wb.where", lg), uirevision=incident.code)
 
 
 @callback(Output(ids.WB_PHOTO_NAMES, "children"), Input(ids.WB_PHOTOS, "filename"), prevent_initial_call=True)

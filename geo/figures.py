@@ -13,6 +13,7 @@ Without tiles or a style every layer is our own WGS84 GeoJSON and nothing is shi
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -258,3 +259,86 @@ def wall_map(
 def _world_box() -> dict[str, Any]:
     return {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
         [[100, 30], [150, 30], [150, 55], [100, 55], [100, 30]]]}}
+
+
+#: MapLibre's world is 512 px wide at zoom 0 (its tiles are 512 px), doubling with each zoom level.
+WORLD_PX = 512
+#: The click layer's spacing: a tap is at most ``spacing / √2`` px from a point, well inside Plotly's
+#: default hover distance (20 px), so every tap on the map answers; the point it answers with is within
+#: about 8 px of the finger (≈ 14 m at zoom 15 in Siping).
+CLICK_SPACING_PX = 12
+#: How far beyond the visible map the layer reaches (in screens), so a short pan still lands on points
+#: before the layer is rebuilt around the new view.
+CLICK_MARGIN = 0.5
+PIN_COLOR = "#D55E00"
+
+
+def _mercator_y(lat: float) -> float:
+    s = math.sin(math.radians(max(min(lat, 85.0), -85.0)))
+    return 0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)
+
+
+def _mercator_lat(y: float) -> float:
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y))))
+
+
+def click_grid(center: Mapping[str, float], zoom: float, width_px: int, height_px: int,
+               spacing_px: int = CLICK_SPACING_PX, margin: float = CLICK_MARGIN) -> tuple[list[float], list[float]]:
+    """Points every ``spacing_px`` screen pixels over a ``width_px``×``height_px`` view at ``center``/``zoom``
+    (plus ``margin`` screens each side), in the map's own coordinates.
+
+    Why: Plotly's public click event answers only on a trace's points, and a report's place is usually
+    empty map; an invisible, screen-dense layer of points turns any tap into a point near the finger,
+    without reaching into Plotly's private map object."""
+    world = WORLD_PX * 2.0 ** zoom
+    cx = (center["lon"] + 180.0) / 360.0 * world
+    cy = _mercator_y(center["lat"]) * world
+    half_w, half_h = width_px * (0.5 + margin), height_px * (0.5 + margin)
+    nx, ny = int(2 * half_w // spacing_px) + 1, int(2 * half_h // spacing_px) + 1
+    lats = [round(_mercator_lat((cy - half_h + j * spacing_px) / world), 6) for j in range(ny)]
+    lons = [round((cx - half_w + i * spacing_px) / world * 360.0 - 180.0, 6) for i in range(nx)]
+    return [x for _ in lats for x in lons], [y for y in lats for _ in lons]
+
+
+def pick_map(point: Mapping[str, float] | None, *, base_url: str, view_px: tuple[int, int], zoom: float,
+             center: Mapping[str, float] = CORE_CENTER, tile_url: str | None = None, datum: str = "wgs84",
+             name: str = "", uirevision: str = "pick") -> go.Figure:
+    """A small light map to place one point: the click layer (trace 0, see :func:`click_grid`), then the pin
+    (traces 1 and 2: a white ring under an orange dot, findable on any ground). ``point``, ``center``: WGS84."""
+    c = to_display([center["lon"]], [center["lat"]], datum)
+    view = {"lon": c[0][0], "lat": c[1][0]}
+    lons, lats = click_grid(view, zoom, *view_px)
+    fig = go.Figure([
+        go.Scattermap(lon=lons, lat=lats, mode="markers", marker={"size": 1, "color": "rgba(0,0,0,0)"},
+                      hoverinfo="none", showlegend=False, name="click"),
+        *pin_traces(point, datum, name),
+    ])
+    fig.update_layout(
+        map={"style": "white-bg", "layers": base_layers(False, base_url, tile_url, datum=datum), "center": view,
+             "zoom": zoom},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False, uirevision=uirevision, clickmode="event",
+        hovermode="closest", hoverdistance=20, paper_bgcolor="#ffffff", font={"color": "#1b2430"},
+    )
+    return fig
+
+
+def pin_traces(point: Mapping[str, float] | None, datum: str = "wgs84", name: str = "") -> list[go.Scattermap]:
+    """The pin at ``point`` (WGS84; none drawn without one) as a white ring and an orange dot."""
+    lon, lat = to_display([point["lon"]], [point["lat"]], datum) if point else ([], [])
+    return [go.Scattermap(lon=lon, lat=lat, mode="markers", marker={"size": size, "color": color},
+                          hoverinfo="skip", showlegend=False, name=name)
+            for size, color in ((30, "#ffffff"), (20, PIN_COLOR))]
+
+
+def pin_map(point: Mapping[str, float], *, base_url: str, zoom: float = 15, tile_url: str | None = None,
+            datum: str = "wgs84", name: str = "", uirevision: str = "pin") -> go.Figure:
+    """A small light map centred on one pin (a handler's assignment), to see where it is at a glance."""
+    c = to_display([point["lon"]], [point["lat"]], datum)
+    fig = go.Figure(pin_traces(point, datum, name))
+    fig.update_layout(
+        map={"style": "white-bg", "layers": base_layers(False, base_url, tile_url, datum=datum),
+             "center": {"lon": c[0][0], "lat": c[1][0]}, "zoom": zoom},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False, uirevision=uirevision,
+        paper_bgcolor="#ffffff", font={"color": "#1b2430"},
+    )
+    return fig

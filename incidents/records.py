@@ -552,3 +552,37 @@ class AsofMonthRow(Base):
     __tablename__ = "analytics_asof_months"
     asof: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     state: Mapped[str] = mapped_column(String(8))
+
+
+class ConsultationRow(Base):
+    """A question answered on the spot (咨询, 即时办结): received and closed in one transaction.
+
+    A table of its own rather than an incident, so no indicator that reads ``incidents`` can count it as a
+    case (see incidents/consultation.py); its count is read from here, apart.
+    """
+
+    __tablename__ = "consultations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    caller_phone: Mapped[str] = mapped_column(String(32), default="", index=True)
+    category: Mapped[str | None] = mapped_column(String(5))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    operator: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+    closed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ConsultationEventRow(Base):
+    """The audit trail of a consultation (``received``, ``answered``), like an incident's events."""
+
+    __tablename__ = "consultation_events"
+    __table_args__ = (UniqueConstraint("consultation_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(24))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

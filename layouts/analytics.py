@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
+from layouts.case_file import case_link
 from layouts.components import date_input, select
 
 LINE = "#0072B2"
@@ -100,6 +101,9 @@ def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str
         ], className="an-filters"),
         html.Div([
             section(t("analytics.trend", lang), _graph(ids.AN_TREND), wide=True),
+            # 即时办结: questions answered on the spot, counted apart (never inside the case indicators)
+            section(t("consult.count_title", lang), html.P(t("consult.count_rule", lang), className="field-hint"),
+                    html.Div(id=ids.AN_CONSULTATIONS, className="an-consultations"), wide=True),
             section(t("analytics.mix", lang), _graph(ids.AN_MIX)),
             section(t("analytics.ranking", lang), _graph(ids.AN_RANKING)),
             section(t("analytics.district_map", lang), _graph(ids.AN_DISTRICT_MAP, height=360)),
@@ -182,11 +186,15 @@ def indicator_table(rows: Sequence[Mapping[str, Any]], group_key: str, group_nam
     return html.Table([html.Thead(html.Tr(head)), html.Tbody(body)], className="an-table", id="an-indicator-table")
 
 
-def drill_list(rows: Sequence[Sequence[Any]], codes: Sequence[str], head: Sequence[str], summary: str) -> html.Div:
-    """The incident list: the code cell is a button that opens the timeline."""
+def drill_list(rows: Sequence[Sequence[Any]], codes: Sequence[str], head: Sequence[str], summary: str,
+               open_label: str = "") -> html.Div:
+    """The incident list: the code cell is a button that opens the timeline below, the last cell
+    (``open_label``) opens the whole case file in the drawer."""
     body = [html.Tr([html.Td(html.Button(code, id=ids.an_code(code), n_clicks=0, className="link-button"))]
-                    + [html.Td(c) for c in r[1:]]) for code, r in zip(codes, rows)]
-    return html.Div([html.P(summary), html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
+                    + [html.Td(c) for c in r[1:]] + ([html.Td(case_link(code, open_label))] if open_label else []))
+            for code, r in zip(codes, rows)]
+    head_row = html.Tr([html.Th(h) for h in head] + ([html.Th(open_label)] if open_label else []))
+    return html.Div([html.P(summary), html.Table([html.Thead(head_row), html.Tbody(body)],
                                                  className="an-table", id="an-drill-table")])
 
 

@@ -78,6 +78,16 @@ WB_PHOTO_NAMES = "wb-photo-names"
 WB_MESSAGE = "wb-message"
 WB_TOAST = "wb-toast"
 WB_ACTIONS = ("acknowledge", "return", "extension", "resolve")
+WB_MAP = "wb-map"  # the picked assignment's pin
+WB_CARDS = "wb-cards"  # the queue as cards on a phone (the grid on wider screens)
+WB_PICKED = "wb-picked"  # the picked code, from a grid row or a card
+WB_CARD = "wb-card"
+WB_PREVIEW = "wb-preview"  # the photos chosen for a resolve, shown before they are sent
+
+
+def wb_card(code: str) -> dict[str, str]:
+    """The id of one assignment's card on a phone."""
+    return {"type": WB_CARD, "code": code}
 VERIFY_SELECT = "verify-select"
 VERIFY_LIST = "verify-list"
 VERIFY_REASON = "verify-reason"
@@ -127,7 +137,10 @@ REPORT_LOCATE = "report-locate"
 REPORT_LON = "report-lon"
 REPORT_LAT = "report-lat"
 REPORT_MAP = "report-map"
-REPORT_MAP_CLICK = "report-map-click"
+REPORT_MAP_BOX = "report-map-box"  # holds the map; a new map is drawn in it to go to the phone's position
+REPORT_GPS = "report-gps"  # the phone's position, from "use my location"
+REPORT_PLACE = "report-place"  # where the pin is, in names
+REPORT_PREVIEW = "report-preview"  # the chosen photo, shown before it is sent
 REPORT_CATEGORY = "report-category"
 REPORT_NOTE = "report-note"
 REPORT_ONSPOT = "report-onspot"
@@ -304,3 +317,11 @@ CASE_EXT_REFUSE = "case-ext-refuse"
 CASE_DRAWER = "case-drawer"
 CASE_DRAWER_BODY = "case-drawer-body"
 CASE_OPEN = "case-open"  # {"code", "at"} set by assets/32_case.js
+
+
+# 咨询即时办结 on the console, and its count on /analytics
+CONSULT_ANSWER = "consult-answer"
+CONSULT_SUBMIT = "consult-submit"
+CONSULT_FIELDS = ("category", "description", "reporter_phone", "answer")
+INTAKE_ADD_CALLER_MESSAGE = "intake-add-caller-message"  # a refused "add the caller" shows beside its buttons
+AN_CONSULTATIONS = "an-consultations"

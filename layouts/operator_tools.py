@@ -73,7 +73,9 @@ def likely_duplicates(lang: str, rows: list[dict[str, str]]) -> Any:
 
 
 def callback_due(lang: str, rows: list[dict[str, Any]]) -> Any:
-    """待回访: the closed cases awaiting their callback, longest waiting first; "回访" picks one into the form."""
+    """待回访: the closed cases awaiting their callback, longest waiting first. A row's code opens its case file
+    (in the drawer, as every case link does); "回访" picks the case into the form, so the callback is recorded
+    without typing its code."""
     if not rows:
         return html.P(t("callback.due_none", lang), className="muted")
     head = [t(f"callback.due_col.{c}", lang) for c in ("code", "category", "closed", "phone", "pick")]

@@ -1,4 +1,9 @@
-"""The handler workbench (处置工作台) and the verifier's page (核查): pure component trees."""
+"""The handler workbench (处置工作台) and the verifier's page (核查): pure component trees.
+
+The workbench is one page for an office screen and a grid worker's phone: the queue is a grid on wide
+screens and a list of cards on narrow ones (assets/13_phone.css picks), both picking into one store; the
+picked case's pin sits on a small map in its detail, and on a phone the action buttons stay at the bottom
+of the screen, under the thumb."""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -23,35 +28,56 @@ def workbench(lang: str) -> html.Div:
             html.Label(t("workbench.hours", lang), htmlFor=ids.WB_HOURS),
             dcc.Input(id=ids.WB_HOURS, type="number", min=0.5, max=240, step=0.5, value=8),
         ], className="field"),
-        dcc.Upload(id=ids.WB_PHOTOS, children=html.Div(t("workbench.photos", lang)), multiple=True,
+        dcc.Upload(id=ids.WB_PHOTOS, children=html.Div(t("workbench.photos", lang), id="wb-photos-label"), multiple=True,
                    accept="image/jpeg,image/png,image/webp", className="upload"),
+        html.Div(id=ids.WB_PREVIEW, className="wb-previews"),
         html.Div(id=ids.WB_PHOTO_NAMES, className="field-hint"),
         html.Div([html.Button(t(f"workbench.action.{a}", lang), id=ids.wb_action(a), n_clicks=0, disabled=True,
                               className="primary" if a in ("acknowledge", "resolve") else "")
-                  for a in ids.WB_ACTIONS], className="queue-actions"),
+                  for a in ids.WB_ACTIONS], className="queue-actions wb-actions"),
         html.Div(id=ids.WB_MESSAGE, className="queue-message", role="status"),
     ], className="wb-controls")
     return html.Div([
         socket(ids.WB_SOCKET, ["assignment"]),
         dcc.Store(id=ids.WB_VERSION, data=0),
         dcc.Store(id=ids.WB_SELECTED),
+        dcc.Store(id=ids.WB_PICKED),
         html.H2(t("workbench.title", lang)),
         html.Div(id=ids.WB_TOAST, className="toast", role="status"),
         dag.AgGrid(id=ids.WB_GRID, columnDefs=columns, rowData=[], getRowId="params.data.code",
                    dashGridOptions=grid_options(lang, rowSelection={"mode": "singleRow"},
                                                 localeText=grid_locale(lang) | {"noRowsToShow": t("workbench.empty", lang)}),
                    columnSize="sizeToFit", className="cityops-grid", style={"height": "320px"}),
+        html.Div(id=ids.WB_CARDS, className="wb-cards", role="group", **{"aria-label": t("mobile.wb.cards", lang)}),
         html.Div([html.Div(id=ids.WB_DETAIL, className="wb-detail"), controls], className="wb-lower"),
     ], className="workbench", id="workbench")
 
 
+def cards(lang: str, rows: Sequence[dict[str, Any]]) -> list[html.Button] | html.Div:
+    """The queue as cards a thumb can pick (the grid's rows, already in words): what and where first, then
+    the time left and the state. User text goes in as text, never as markup."""
+    if not rows:
+        return html.Div(t("workbench.empty", lang), className="field-hint")
+    return [html.Button([
+        html.Div([html.Strong(r.get("category", "")), html.Span(r.get("state", ""), className="wb-card-state")],
+                 className="wb-card-head"),
+        html.Div(r.get("address", ""), className="wb-card-address"),
+        html.Div([html.Span(r.get("countdown", "")), html.Span(r.get("code", ""), className="wb-card-code")],
+                 className="wb-card-foot"),
+    ], id=ids.wb_card(str(r.get("code", ""))), n_clicks=0, className="wb-card") for r in rows]
+
+
 def detail(lang: str, fields: Sequence[tuple[str, str]], timeline: Sequence[tuple[str, str, str, str]],
-           photos: Sequence[str]) -> html.Div:
-    """An incident's facts, its timeline (time, who, what, note) and its photos (served by the app), with a
-    link to its whole case file."""
+           photos: Sequence[str], figure: Any = None) -> html.Div:
+    """An incident's facts, its pin on a small map (``figure``, when it has a place), its timeline (time, who,
+    what, note) and its photos (served by the app), with a link to its whole case file."""
     code = dict(fields).get("code", "")
     return html.Div([
         case_link(code, t("case.open", lang)) if code else None,
+        html.Div(dcc.Graph(id=ids.WB_MAP, figure=figure, responsive=True,
+                           config={"displayModeBar": False, "scrollZoom": False, "staticPlot": False},
+                           className="wb-map", style={"height": "220px"}),
+                 role="group", **{"aria-label": t("mobile.wb.map_label", lang)}) if figure is not None else None,
         html.Dl([item for k, v in fields for item in (html.Dt(t(f"workbench.col.{k}", lang)), html.Dd(v))]),
         html.H3(t("workbench.timeline", lang)),
         html.Ol([html.Li([html.Span(at, className="tl-at"), " ", html.Span(who, className="tl-who"), " ",
@@ -90,4 +116,4 @@ def table(head: Sequence[str], rows: Sequence[Sequence[Any]]) -> html.Table:
                        html.Tbody([html.Tr([html.Td(c) for c in r]) for r in rows])], className="queue-table")
 
 
-__all__ = ["GRID_COLUMNS", "detail", "table", "verify", "workbench"]
+__all__ = ["GRID_COLUMNS", "cards", "detail", "table", "verify", "workbench"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dash import no_update
+
 
 import factories as f
 from callbacks import intake as cb
@@ -129,6 +131,7 @@ def test_the_callbacks_due_list_picks_a_case_into_the_form_and_empties_when_call
     with as_user(web, "operator"):
         shown = str(tools.show_callbacks_due(None))
         assert shown.index(closed[0].code) < shown.index(closed[1].code) and "13800138000" in shown
+        assert f"/case/{closed[0].code}" in shown  # a row's code opens its case file
         with triggered(f'{{"code":"{closed[0].code}","type":"callback-pick"}}', "n_clicks"):
             assert tools.pick_callback([1, 0]) == closed[0].code
         tools.record_callback(1, closed[0].code, ["yes"], "satisfied", "", [])
@@ -154,13 +157,14 @@ def test_a_repeat_call_is_offered_before_submit_and_the_caller_joins_the_open_ca
         assert tools.show_likely_duplicates(f.GARBAGE, lon, lat) is None  # another category: nothing to join
         with svc.db.read() as s:
             before = s.scalar(select(func.count()).select_from(IncidentRow))
-        refused, _ = tools.add_caller_to(first.code, {"category": f.WATER_COVER, "severity": "normal",
-                                                      "description": "", "lon": lon, "lat": lat}, 0)
-        assert "必填" in str(refused)  # the form is checked as a submit would be
-        message, version = tools.add_caller_to(first.code, {
+        kept, _, refused = tools.add_caller_to(first.code, {"category": f.WATER_COVER, "severity": "normal",
+                                                            "description": "", "lon": lon, "lat": lat}, 0)
+        # the form is checked as a submit would be; the refusal names the field, beside the button
+        assert "必填" in refused and "问题描述" in refused and first.code in refused and kept is no_update
+        message, version, beside = tools.add_caller_to(first.code, {
             "category": f.WATER_COVER, "severity": "normal", "description": "又一位市民反映井盖丢失",
             "address": "", "lon": lon, "lat": lat, "reporter_phone": "13912345678"}, 0)
-    assert first.code in str(message) and version == 1
+    assert first.code in str(message) and version == 1 and beside == ""
     with svc.db.read() as s:
         assert s.scalar(select(func.count()).select_from(IncidentRow)) == before
     added = svc.incidents.timeline(first.code)[-1]

@@ -1,21 +1,15 @@
-"""Operator and field tools in the browser: the console's address type-ahead, a patrol report from a phone."""
+"""Operator tools in the browser: the console's address type-ahead (the grid worker's phone: test_grid_worker_phone.py)."""
 from __future__ import annotations
 
-import base64
 import re
 
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import ARTIFACTS, GRID_WORKER, choose, login, make_browser
+from harness import ARTIFACTS, choose, login, make_browser
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
-
-# A 1×1 PNG: the patrol page checks a photo by its content, not its name.
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-
 
 def test_console_address_type_ahead_fills_address_and_point(live_app: str) -> None:
     """The type-ahead fills address and point; a repeat call is offered the open case before it is stored."""
@@ -51,32 +45,33 @@ def test_console_address_type_ahead_fills_address_and_point(live_app: str) -> No
         b.driver.quit()
 
 
-def test_grid_worker_reports_from_a_phone_with_photo_and_location(live_app: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    photo = tmp_path / "pothole.png"
-    photo.write_bytes(PNG)
-    b = make_browser(360, 640)
+def test_operator_answers_a_question_on_the_spot_on_a_console_that_fits_the_screen(live_app: str) -> None:
+    """即时办结: number, question, answer, one click — a ``ZX`` record, no case; the console never scrolls."""
+    b = make_browser(1920, 1080)
     try:
-        # The phone's GPS, as the browser's geolocation API reports it (WGS84): a point in 铁西区's core.
-        b.driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": live_app, "permissions": ["geolocation"]})
-        b.driver.execute_cdp_cmd("Emulation.setGeolocationOverride",
-                                 {"latitude": 43.1702, "longitude": 124.3505, "accuracy": 10})
-        login(b, live_app, GRID_WORKER, "/report")
-        b.wait_for_element("#report-submit")
-        width = b.driver.execute_script("return document.documentElement.scrollWidth")
-        assert width <= 360, f"the page scrolls sideways on a 360 px phone ({width} px)"
-        b.driver.find_element(By.CSS_SELECTOR, "#report-photo input[type=file]").send_keys(str(photo))
-        _wait(lambda: "pothole.png" in b.find_element("#report-photo-name").text)
-        b.find_element("#report-locate").click()
-        assert abs(float(_wait(lambda: b.find_element("#report-lon").get_attribute("value"))) - 124.3505) < 1e-4
-        choose(b, "#report-category", "非法小广告")  # 20201: the rules allow 自行处置
-        assert "非法小广告" in b.find_element("#report-category").get_attribute("value")
-        b.find_element("#report-note").send_keys("电线杆上的小广告已清除")
-        b.driver.find_element(By.CSS_SELECTOR, "#report-onspot input").click()
-        b.find_element("#report-submit").click()
-        text = _wait(lambda: b.find_element("#report-result").text)
-        assert re.search(r"\d{13}", text), text
-        assert "自行处置" in text
+        login(b, live_app, "operator", "/intake")
+        phone = b.wait_for_element("#intake-phone")
+        height, inner = b.driver.execute_script(
+            "return [document.scrollingElement.scrollHeight, window.innerHeight]")
+        assert height <= inner, f"the console scrolls at 1920×1080 ({height} > {inner} px)"
+        submit = b.find_element("#intake-submit").rect
+        assert submit["y"] + submit["height"] <= inner  # the main path ends on screen
+        phone.send_keys("13700001111\t")
+        _wait(lambda: b.find_element("#caller-history").text)
+        b.find_element("#intake-description").send_keys("冬季供暖费在哪里缴纳？")
+        b.find_element("#consult-answer").send_keys("可到热力公司营业厅或在线缴纳")
+        b.find_element("#consult-submit").click()
+        code = re.search(r"ZX\d{14}", _wait(lambda: re.search(r"ZX\d{14}", b.find_element("#intake-result").text)
+                                             and b.find_element("#intake-result").text)).group(0)
+        assert not b.find_element("#consult-answer").get_attribute("value")  # ready for the next call
+        assert not b.find_element("#intake-phone").get_attribute("value")
+        b.driver.save_screenshot(str(ARTIFACTS / "console-consultation.png"))
+        phone = b.find_element("#intake-phone")  # the next call from the same number sees the question
+        phone.send_keys("13700001111\t")
+        b.wait_for_contains_text("#caller-history", code)
+    except Exception:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        b.driver.save_screenshot(str(ARTIFACTS / "patrol-360x640.png"))
+        b.driver.save_screenshot(str(ARTIFACTS / "fail-console-consultation.png"))
+        raise
     finally:
         b.driver.quit()
