@@ -251,6 +251,9 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     server.extensions["cityops"] = services
     install_production(server, services)
     auth_login.install(server, services)
+    from auth.preferences import install as install_preferences
+
+    install_preferences(server)  # /theme/<dark|light>: the colour scheme, per browser
     from ops.html_lang import install as install_html_lang
 
     install_html_lang(server, auth_login.current_lang)  # <html lang> of Dash's index page per visitor
@@ -385,6 +388,7 @@ def _root_layout() -> Any:
 
     from auth.csrf import csrf_token
     from auth.login import current_lang
+    from auth.preferences import current_theme, is_kiosk
     from auth.roles import PAGE_ROLES, may_open
     from i18n import t
     from layouts.shell import root
@@ -394,7 +398,7 @@ def _root_layout() -> Any:
     lang = current_lang()
     links = [(path, t(f"nav.{path.strip('/')}", lang)) for path in PAGE_ROLES if may_open(current_user.role, path)]
     return root(lang, current_user.display_name, t(f"role.{current_user.role.value}", lang), links,
-                csrf=csrf_token())
+                csrf=csrf_token(), theme=current_theme(), switchable=not is_kiosk(current_user))
 
 
 def wall_snapshot(services: Services) -> dict[str, Any]:

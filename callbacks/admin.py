@@ -34,7 +34,7 @@ def _local(dt: Any) -> str:
     return dt.astimezone(services().settings.tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
-@callback(Output(ids.ADMIN_USERS, "children"), Output(ids.ADMIN_USER_SELECT, "options"),
+@callback(Output(ids.ADMIN_USERS, "children"), Output(ids.ADMIN_USER_SELECT, "data"),
           Output(ids.ADMIN_AUDIT, "children"), Input(ids.ADMIN_VERSION, "data"))
 def show_admin(_version: int) -> tuple[Any, Any, Any]:
     """Users and the latest audit entries (who, when, what)."""
@@ -47,11 +47,13 @@ def show_admin(_version: int) -> tuple[Any, Any, Any]:
     users = adm.users()
     yes, no = t("admin.yes", lg), t("admin.no", lg)
     head = [t(f"admin.{c}", lg) for c in ("username", "display", "role", "department", "district", "active")]
-    rows = [(u.username, u.display_name, t(f"role.{u.role}", lg), u.department, u.district, yes if u.active else no)
-            for u in users]
+    depts = services().reference.get().departments  # names people read, the code after them
+    dept = {c: f"{d.name(lg)} · {c}" for c, d in depts.items()}
+    rows = [(u.username, u.display_name, t(f"role.{u.role}", lg), dept.get(u.department or "", u.department),
+             u.district, yes if u.active else no) for u in users]
     audit_head = [t(f"admin.col_{c}", lg) for c in ("at", "actor", "action", "target", "detail")]
     audit = [(_local(a.at), a.actor, a.action, a.target, a.detail) for a in adm.audit(100)]
-    return (view.table(head, rows), [{"label": u.username, "value": u.username} for u in users],
+    return (view.table(head, rows), [{"label": f"{u.display_name} · {u.username}", "value": u.username} for u in users],
             view.table(audit_head, audit))
 
 
@@ -163,7 +165,7 @@ def admin_action(action: str, form: dict[str, Any], version: int | None) -> tupl
 # -- kiosks' device logins ---------------------------------------------------------------------------
 
 
-@callback(Output(ids.ADMIN_DEVICES, "children"), Output(ids.ADMIN_DEVICE_USER, "options"),
+@callback(Output(ids.ADMIN_DEVICES, "children"), Output(ids.ADMIN_DEVICE_USER, "data"),
           Input(ids.ADMIN_DEVICE_VERSION, "data"), Input(ids.ADMIN_VERSION, "data"))
 def show_devices(_version: int, _users_version: int) -> tuple[Any, Any]:
     """The device logins (newest first) and the wall users one can be made for."""
@@ -176,7 +178,7 @@ def show_devices(_version: int, _users_version: int) -> tuple[Any, Any]:
     rows = [dict(id=d.id, name=d.name, username=d.username, created=_local(d.created_at), by=d.created_by,
                  seen=_local(d.last_seen_at) if d.last_seen_at else "",
                  revoked=_local(d.revoked_at) if d.revoked_at else "") for d in svc.devices.devices()]
-    walls = [{"label": u.username, "value": u.username} for u in svc.admin.users()
+    walls = [{"label": f"{u.display_name} · {u.username}", "value": u.username} for u in svc.admin.users()
              if u.role == Role.WALL.value and u.active]
     return view.device_table(lg, rows), walls
 

@@ -28,7 +28,7 @@ def _admin() -> bool:
     return True
 
 
-@callback(Output(ids.ADMIN_PLACES, "children"), Output(ids.ADMIN_PLACE_SELECT, "options"),
+@callback(Output(ids.ADMIN_PLACES, "children"), Output(ids.ADMIN_PLACE_SELECT, "data"),
           Input(ids.ADMIN_VERSION, "data"), Input(ids.ADMIN_PLACE_QUERY, "value"))
 def show_places(_version: int, query: str | None) -> tuple[Any, Any]:
     """Matching places (50 at most) as a table and as the edit selector's options."""
@@ -38,7 +38,7 @@ def show_places(_version: int, query: str | None) -> tuple[Any, Any]:
     found = services().reference_admin.places(query or "")
     head = [t(f"{K}place_{c}", lg) for c in ("kind", "name", "alias", "lon", "lat", "grid")]
     rows = [(t(f"{K}kind_{p.kind}", lg), p.name, p.alias, f"{p.lon:.6f}", f"{p.lat:.6f}", p.grid) for p in found]
-    return view.table(head, rows), [{"label": f"{p.name} ({t(K + 'kind_' + p.kind, lg)})", "value": p.id}
+    return view.table(head, rows), [{"label": f"{p.name} ({t(K + 'kind_' + p.kind, lg)})", "value": str(p.id)}
                                     for p in found]
 
 

@@ -12,9 +12,11 @@ from typing import Any
 
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from flask import has_request_context
+import plotly.graph_objects as go
 from flask_login import current_user
 
 from auth.audit import EXPORT, record_access
+from auth.preferences import current_theme
 from callbacks.access import Forbidden, lang, services, user_with
 from callbacks.pages import PageSpec, base_url, category_options, department_options
 from geo.choropleth import add_points, choropleth
@@ -108,9 +110,9 @@ def analytics_page(svc: Any, lg: str) -> Any:
 
 PAGE = PageSpec("analytics", "/analytics", "CityOps · 决策分析", analytics_page)
 
-_FILTERS = [State(ids.AN_PERIOD, "start_date"), State(ids.AN_PERIOD, "end_date"), State(ids.AN_FREQ, "value"),
+_FILTERS = [State(ids.AN_PERIOD, "value"), State(ids.AN_PERIOD_END, "value"), State(ids.AN_FREQ, "value"),
             State(ids.AN_DISTRICT, "value"), State(ids.AN_CATEGORY, "value"), State(ids.AN_DEPARTMENT, "value"),
-            State(ids.AN_AS_OF, "date"), State(ids.AN_INDICATOR, "value")]
+            State(ids.AN_AS_OF, "value"), State(ids.AN_INDICATOR, "value")]
 _DASH_OUTPUTS = [Output(ids.AN_TREND, "figure"), Output(ids.AN_MIX, "figure"), Output(ids.AN_RANKING, "figure"),
                  Output(ids.AN_DISTRICT_MAP, "figure"), Output(ids.AN_GRID_MAP, "figure"),
                  Output(ids.AN_SLA, "figure"), Output(ids.AN_TABLE, "children"), Output(ids.AN_HOT_MAP, "figure"),
@@ -138,7 +140,9 @@ def render(start_date: str | None, end_date: str | None, freq: str | None, distr
     data = an.dashboard(q.start, q.end, q.freq, q.as_of, q.filters)
     hot = an.hotspots(q.as_of, q.filters)
     rec = an.recurrences(q.as_of, q.filters, top=RECURRENCE_MAPPED, examples=RECURRENCE_EXAMPLES)
-    return render_dashboard(svc, lg, q, data, hot, rec)
+    out = render_dashboard(svc, lg, q, data, hot, rec)
+    theme = current_theme()
+    return tuple(view.themed(o, theme) if isinstance(o, go.Figure) else o for o in out)
 
 
 def render_dashboard(svc: Any, lg: str, q: Query, data: dict[str, Any], hot: list[Any], rec: list[Any]) -> tuple[Any, ...]:

@@ -89,9 +89,9 @@ def report_href(fmt: str, start: str | None, end: str | None, freq: str | None, 
 
 
 @callback(Output(ids.AN_REPORT_PDF, "href"), Output(ids.AN_REPORT_PNG, "href"),
-          Input(ids.AN_PERIOD, "start_date"), Input(ids.AN_PERIOD, "end_date"), Input(ids.AN_FREQ, "value"),
+          Input(ids.AN_PERIOD, "value"), Input(ids.AN_PERIOD_END, "value"), Input(ids.AN_FREQ, "value"),
           Input(ids.AN_DISTRICT, "value"), Input(ids.AN_CATEGORY, "value"), Input(ids.AN_DEPARTMENT, "value"),
-          Input(ids.AN_AS_OF, "date"), Input(ids.AN_INDICATOR, "value"))
+          Input(ids.AN_AS_OF, "value"), Input(ids.AN_INDICATOR, "value"))
 def report_links(*filters: Any) -> tuple[str, str]:
     return report_href("pdf", *filters), report_href("png", *filters)
 

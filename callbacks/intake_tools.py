@@ -38,12 +38,12 @@ def _operator() -> Any:
     return user_with(Role.OPERATOR)
 
 
-@callback(Output(ids.INTAKE_PLACE, "options"), Input(ids.INTAKE_PLACE, "search_value"), State(ids.INTAKE_PLACE, "value"),
+@callback(Output(ids.INTAKE_PLACE, "data"), Input(ids.INTAKE_PLACE, "searchValue"), State(ids.INTAKE_PLACE, "value"),
           prevent_initial_call=True)
 def place_options(query: str | None, value: str | None) -> Any:
     """Type-ahead: the gazetteer's best matches; keeps the chosen option while the box is empty."""
-    if not query:
-        return no_update
+    if not query or " · " in query or (value and query == value.split(SEP)[-1]):
+        return no_update  # the box shows a chosen option's label, not a search
     try:
         _operator()
     except Forbidden:
@@ -137,7 +137,7 @@ def search_incidents(query: str | None) -> Any:
 
 
 @callback(
-    Output(ids.DUP_PANEL, "children"), Output(ids.DUP_TARGET, "options"), Output(ids.DUP_TARGET, "value"),
+    Output(ids.DUP_PANEL, "children"), Output(ids.DUP_TARGET, "data"), Output(ids.DUP_TARGET, "value"),
     Output("dup-section", "hidden"), Output(ids.INTAKE_MAP, "figure", allow_duplicate=True),
     Input(ids.DUP_STATE, "data"), prevent_initial_call=True,
 )

@@ -18,9 +18,9 @@ from layouts.case_file import case_link
 PAGE = PageSpec("verify", "/verify", "CityOps · 核查", lambda services, lang: view.verify(lang))
 
 
-@callback(Output(ids.VERIFY_LIST, "children"), Output(ids.VERIFY_SELECT, "options"),
-          Output(ids.VERIFY_DEPARTMENT, "options"), Output(ids.VERIFY_CATEGORY, "options"),
-          Output(ids.VERIFY_DISTRICT, "options"),
+@callback(Output(ids.VERIFY_LIST, "children"), Output(ids.VERIFY_SELECT, "data"),
+          Output(ids.VERIFY_DEPARTMENT, "data"), Output(ids.VERIFY_CATEGORY, "data"),
+          Output(ids.VERIFY_DISTRICT, "data"),
           Input(ids.VERIFY_VERSION, "data"), Input("verify-socket", "data-delta"), Input(ids.VERIFY_DEPARTMENT, "value"),
           Input(ids.VERIFY_CATEGORY, "value"), Input(ids.VERIFY_DISTRICT, "value"))
 def show_waiting(_version: int, _push: Any, department: str | None = None, category: str | None = None,
@@ -41,7 +41,7 @@ def show_waiting(_version: int, _push: Any, department: str | None = None, categ
     filters = (
         [{"label": n, "value": d} for d, n in sorted(dept_name.items(), key=lambda p: p[1])],
         [{"label": n, "value": c} for c, n in sorted(cat_name.items(), key=lambda p: p[1])],
-        [{"label": districts.get(z, str(z)), "value": z} for z in sorted({i.district for i in everything})],
+        [{"label": districts.get(z, str(z)), "value": str(z)} for z in sorted({i.district for i in everything})],
     )
     waiting = [i for i in everything if (not department or i.department == department)
                and (not category or i.category == category) and (not district or i.district == int(district))]

@@ -29,7 +29,7 @@ FLAG_ROLES = frozenset({Role.VERIFIER, Role.ADMIN, Role.OPERATOR, Role.LEADER})
 
 # -- /verify: send a grid worker ---------------------------------------------------------------
 
-@callback(Output(ids.VT_WORKER, "options"), Output(ids.VT_WORKER, "value"), Input(ids.VERIFY_SELECT, "value"))
+@callback(Output(ids.VT_WORKER, "data"), Output(ids.VT_WORKER, "value"), Input(ids.VERIFY_SELECT, "value"))
 def worker_choices(selected: str | None) -> tuple[list[dict[str, str]], str | None]:
     """Every active grid worker, the picked case's cell worker preselected (not its own handler)."""
     try:

@@ -11,7 +11,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
-from layouts.components import dropdown
+from layouts.components import select
 
 Options = Sequence[dict[str, Any]]
 
@@ -36,13 +36,13 @@ def layout(lang: str, roles: Options, departments: Options, categories: Options,
     users = html.Section([
         html.H2(t("admin.users", lang)),
         html.Div(id=ids.ADMIN_USERS, className="admin-table"),
-        dropdown(lang, id=ids.ADMIN_USER_SELECT, options=[], placeholder=t("admin.user_select", lang), searchable=True),
+        select(lang, id=ids.ADMIN_USER_SELECT, options=[], placeholder=t("admin.user_select", lang), searchable=True),
         html.Div([
             _f(t("admin.username", lang), dcc.Input(id=ids.ADMIN_USERNAME, type="text", maxLength=64)),
             _f(t("admin.display", lang), dcc.Input(id=ids.ADMIN_DISPLAY, type="text", maxLength=64)),
             _f(t("admin.password", lang), dcc.Input(id=ids.ADMIN_PASSWORD, type="password", maxLength=128)),
-            _f(t("admin.role", lang), dropdown(lang, id=ids.ADMIN_ROLE, options=list(roles), clearable=False)),
-            _f(t("admin.department", lang), dropdown(lang, id=ids.ADMIN_DEPARTMENT, options=list(departments))),
+            _f(t("admin.role", lang), select(lang, id=ids.ADMIN_ROLE, options=list(roles), clearable=False)),
+            _f(t("admin.department", lang), select(lang, id=ids.ADMIN_DEPARTMENT, options=list(departments))),
             _f(t("admin.district", lang), dcc.Input(id=ids.ADMIN_DISTRICT, type="text", maxLength=12)),
             dcc.Checklist(id=ids.ADMIN_ACTIVE, options=[{"label": t("admin.active", lang), "value": "active"}],
                           value=["active"]),
@@ -59,15 +59,16 @@ def layout(lang: str, roles: Options, departments: Options, categories: Options,
             _f(t("admin.dept_code", lang), dcc.Input(id=ids.ADMIN_DEPT_CODE, type="text", maxLength=16)),
             _f(t("admin.dept_zh", lang), dcc.Input(id=ids.ADMIN_DEPT_ZH, type="text", maxLength=64)),
             _f(t("admin.dept_en", lang), dcc.Input(id=ids.ADMIN_DEPT_EN, type="text", maxLength=128)),
-            _f(t("admin.dept_kind", lang), dropdown(lang, id=ids.ADMIN_DEPT_KIND, value="dept", clearable=False,
-                                                        options=["dept", "grid"])),
+            _f(t("admin.dept_kind", lang), select(lang, id=ids.ADMIN_DEPT_KIND, value="dept", clearable=False,
+                                                        options=[{"label": t(f"admin.dept_kind_{k}", lang), "value": k}
+                                                                 for k in ("dept", "grid")])),
         ], className="admin-form"),
         html.Button(t("admin.dept_save", lang), id=ids.ADMIN_DEPT_SAVE, n_clicks=0),
     ], className="admin-departments")
     rules = html.Section([
         html.H2(t("admin.rules", lang)),
         html.Div([
-            _f(t("admin.rule_kind", lang), dropdown(lang, id=ids.ADMIN_RULE_KIND, options=kinds, value="grid_workers",
+            _f(t("admin.rule_kind", lang), select(lang, id=ids.ADMIN_RULE_KIND, options=kinds, value="grid_workers",
                                                         clearable=False)),
             _f(t("admin.rule_key", lang), dcc.Input(id=ids.ADMIN_RULE_KEY, type="text", maxLength=64)),
             _f(t("admin.rule_value", lang), dcc.Input(id=ids.ADMIN_RULE_VALUE, type="text", maxLength=64)),
@@ -78,12 +79,12 @@ def layout(lang: str, roles: Options, departments: Options, categories: Options,
     sla = html.Section([
         html.H2(t("admin.sla", lang)),
         html.Div([
-            _f(t("admin.sla_category", lang), dropdown(lang, id=ids.ADMIN_SLA_CATEGORY, options=list(categories),
+            _f(t("admin.sla_category", lang), select(lang, id=ids.ADMIN_SLA_CATEGORY, options=list(categories),
                                                            searchable=True)),
-            _f(t("admin.sla_severity", lang), dropdown(lang, id=ids.ADMIN_SLA_SEVERITY, options=sev, value="normal",
+            _f(t("admin.sla_severity", lang), select(lang, id=ids.ADMIN_SLA_SEVERITY, options=sev, value="normal",
                                                            clearable=False)),
             _f(t("admin.sla_limit", lang), dcc.Input(id=ids.ADMIN_SLA_LIMIT, type="number", min=0, step="any")),
-            _f(t("admin.sla_unit", lang), dropdown(lang, id=ids.ADMIN_SLA_UNIT, options=units, value="work_hours",
+            _f(t("admin.sla_unit", lang), select(lang, id=ids.ADMIN_SLA_UNIT, options=units, value="work_hours",
                                                        clearable=False)),
         ], className="admin-form"),
         html.Button(t("admin.sla_save", lang), id=ids.ADMIN_SLA_SAVE, n_clicks=0),
@@ -106,7 +107,7 @@ def device_section(lang: str) -> html.Section:
             html.Div([html.Label(t("admin.device.name", lang), htmlFor=ids.ADMIN_DEVICE_NAME),
                       dcc.Input(id=ids.ADMIN_DEVICE_NAME, type="text", maxLength=64)], className="field"),
             html.Div([html.Label(t("admin.device.user", lang), htmlFor=ids.ADMIN_DEVICE_USER),
-                      dropdown(lang, id=ids.ADMIN_DEVICE_USER, options=[], clearable=False)], className="field"),
+                      select(lang, id=ids.ADMIN_DEVICE_USER, options=[], clearable=False)], className="field"),
         ], className="admin-form"),
         html.Button(t("admin.device.create", lang), id=ids.ADMIN_DEVICE_CREATE, n_clicks=0),
         html.Div(id=ids.ADMIN_DEVICE_LINK, className="queue-message", role="status"),

@@ -12,7 +12,7 @@ from dash import dcc, html
 from i18n import t
 from layouts import ids
 from layouts.admin import _f
-from layouts.components import dropdown
+from layouts.components import select
 
 Options = Sequence[dict[str, Any]]
 PLACE_KINDS = ("street", "community", "road", "landmark")
@@ -27,10 +27,10 @@ def sections(lang: str, categories: Options, departments: Options, year: int) ->
         html.Div([
             _f(t(k + "place_query", lang), dcc.Input(id=ids.ADMIN_PLACE_QUERY, type="text", maxLength=64,
                                                       debounce=True)),
-            _f(t(k + "place_select", lang), dropdown(lang, id=ids.ADMIN_PLACE_SELECT, options=[], searchable=True)),
+            _f(t(k + "place_select", lang), select(lang, id=ids.ADMIN_PLACE_SELECT, options=[], searchable=True)),
         ], className="admin-form"),
         html.Div([
-            _f(t(k + "place_kind", lang), dropdown(lang, id=ids.ADMIN_PLACE_KIND, options=place_kinds,
+            _f(t(k + "place_kind", lang), select(lang, id=ids.ADMIN_PLACE_KIND, options=place_kinds,
                                                        value="landmark", clearable=False)),
             _f(t(k + "place_name", lang), dcc.Input(id=ids.ADMIN_PLACE_NAME, type="text", maxLength=64)),
             _f(t(k + "place_alias", lang), dcc.Input(id=ids.ADMIN_PLACE_ALIAS, type="text", maxLength=128)),
@@ -50,7 +50,7 @@ def sections(lang: str, categories: Options, departments: Options, year: int) ->
         html.Div([
             _f(t(k + "cal_day", lang), dcc.Input(id=ids.ADMIN_CAL_DAY, type="text", maxLength=10,
                                                  placeholder="YYYY-MM-DD")),
-            _f(t(k + "cal_kind", lang), dropdown(lang, id=ids.ADMIN_CAL_KIND, options=cal_kinds, value="holiday",
+            _f(t(k + "cal_kind", lang), select(lang, id=ids.ADMIN_CAL_KIND, options=cal_kinds, value="holiday",
                                                      clearable=False)),
             _f(t(k + "cal_name", lang), dcc.Input(id=ids.ADMIN_CAL_NAME, type="text", maxLength=32)),
         ], className="admin-form"),
@@ -63,7 +63,7 @@ def sections(lang: str, categories: Options, departments: Options, year: int) ->
                                                placeholder="08:30-12:00,13:30-17:30")),
             html.Button(t(k + "hours_save", lang), id=ids.ADMIN_HOURS_SAVE, n_clicks=0),
         ], className="admin-form"),
-        _f(t(k + "cal_year", lang), dropdown(lang, id=ids.ADMIN_CAL_YEAR, value=year, clearable=False,
+        _f(t(k + "cal_year", lang), select(lang, id=ids.ADMIN_CAL_YEAR, value=year, clearable=False,
                                                  options=[year - 1, year, year + 1])),
         html.Div(id=ids.ADMIN_CALENDAR, className="admin-table"),
     ], className="admin-calendar")
@@ -71,9 +71,9 @@ def sections(lang: str, categories: Options, departments: Options, year: int) ->
     onspot = html.Section([
         html.H2(t(k + "onspot", lang)),
         html.Div([
-            _f(t(k + "onspot_category", lang), dropdown(lang, id=ids.ADMIN_ONSPOT_CATEGORY, options=list(categories),
+            _f(t(k + "onspot_category", lang), select(lang, id=ids.ADMIN_ONSPOT_CATEGORY, options=list(categories),
                                                             searchable=True)),
-            _f(t(k + "onspot_value", lang), dropdown(lang, id=ids.ADMIN_ONSPOT_VALUE, options=onspot_values,
+            _f(t(k + "onspot_value", lang), select(lang, id=ids.ADMIN_ONSPOT_VALUE, options=onspot_values,
                                                          value="1", clearable=False)),
         ], className="admin-form"),
         html.Button(t(k + "onspot_save", lang), id=ids.ADMIN_ONSPOT_SAVE, n_clicks=0),
@@ -82,7 +82,7 @@ def sections(lang: str, categories: Options, departments: Options, year: int) ->
     fallback = html.Section([
         html.H2(t(k + "fallback", lang)),
         html.Div([
-            _f(t(k + "fallback_department", lang), dropdown(lang, id=ids.ADMIN_FALLBACK, options=list(departments),
+            _f(t(k + "fallback_department", lang), select(lang, id=ids.ADMIN_FALLBACK, options=list(departments),
                                                                 placeholder=t(k + "fallback_none", lang))),
             html.Button(t(k + "fallback_save", lang), id=ids.ADMIN_FALLBACK_SAVE, n_clicks=0),
         ], className="admin-form"),

@@ -8,27 +8,54 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Mapping, Sequence
 
+import dash_mantine_components as dmc
 import plotly.graph_objects as go
 from dash import dcc, html
 
 from i18n import t
 from layouts import ids
 from layouts.case_file import case_link
-from layouts.components import dropdown
+from layouts.components import date_input, select
 
 LINE = "#0072B2"
 GREY = "#999999"
 BAR = "#56B4E9"
 
 
+#: Chart text and grid lines per colour scheme (figures are transparent: the card behind them shows through).
+#: Text ≥ 7:1 against the card (#121b2e dark, #ffffff light).
+CHART_INK = {"dark": ("#e6edf6", "#2b3b5a"), "light": ("#1b2430", "#dde3ec")}
+
+
 def _graph(id_: str, figure: Any = None, height: int = 300) -> dcc.Graph:
-    return dcc.Graph(id=id_, figure=figure or empty_figure(), config={"displayModeBar": False},
+    return dcc.Graph(id=id_, figure=figure or placeholder_figure(), config={"displayModeBar": False},
                      style={"height": f"{height}px"})
 
 
 def empty_figure() -> go.Figure:
     fig = go.Figure()
-    fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 40}, paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
+    fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 40}, paper_bgcolor="rgba(0,0,0,0)",
+                      plot_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def placeholder_figure() -> go.Figure:
+    """What a chart shows until its data arrives: nothing, in either scheme (no axes to colour)."""
+    fig = empty_figure()
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def themed(fig: Any, theme: str) -> Any:
+    """``fig`` with text and grid lines legible in ``theme`` (Plotly bakes colours into the figure, so the
+    server colours it for the scheme the page is painted in)."""
+    ink, grid = CHART_INK.get(theme, CHART_INK["dark"])
+    fig.update_layout(paper_bgcolor="rgba(0,0,0,0)", font={"color": ink})
+    if fig.layout.plot_bgcolor is None or fig.layout.plot_bgcolor == "rgba(0,0,0,0)":
+        fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(gridcolor=grid, zerolinecolor=grid, linecolor=grid)
+    fig.update_yaxes(gridcolor=grid, zerolinecolor=grid, linecolor=grid)
     return fig
 
 
@@ -47,27 +74,30 @@ def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str
                   html.A(t("report_page.download_png", lang), id=ids.AN_REPORT_PNG, href="/analytics/report.png",
                          className="button", target="_blank", rel="noopener")], className="an-exports an-report"),
         html.Div([
-            html.Label([t("analytics.period", lang),
-                        dcc.DatePickerRange(id=ids.AN_PERIOD, start_date=start.isoformat(), end_date=end.isoformat(),
-                                            display_format="YYYY-MM-DD", month_format="YYYY-MM",
-                                            start_date_placeholder_text=t("analytics.start", lang),
-                                            end_date_placeholder_text=t("analytics.end", lang))]),
-            html.Label([t("analytics.freq", lang), dcc.RadioItems(id=ids.AN_FREQ, options=freq, value="day",
-                                                                  inline=True)]),
+            html.Div([html.Span(t("analytics.period", lang)),
+                      html.Div([date_input(lang, id=ids.AN_PERIOD, value=start.isoformat(),
+                                           placeholder=t("analytics.start", lang),
+                                           **{"aria-label": t("analytics.start", lang)}),
+                                date_input(lang, id=ids.AN_PERIOD_END, value=end.isoformat(),
+                                           placeholder=t("analytics.end", lang),
+                                           **{"aria-label": t("analytics.end", lang)})], className="an-period")],
+                     className="an-filter"),
+            html.Div([html.Span(t("analytics.freq", lang), id="an-freq-label"),
+                      dmc.SegmentedControl(id=ids.AN_FREQ, data=freq, value="day", **{"aria-labelledby": "an-freq-label"})],
+                     className="an-filter"),
             html.Label([t("analytics.district", lang),
-                        dropdown(lang, id=ids.AN_DISTRICT, options=list(districts), value=district_locked,
+                        select(lang, id=ids.AN_DISTRICT, options=list(districts), value=district_locked,
                                      disabled=district_locked is not None, placeholder=t("analytics.all", lang))]),
             html.Label([t("analytics.category", lang),
-                        dropdown(lang, id=ids.AN_CATEGORY, options=list(categories), placeholder=t("analytics.all", lang))]),
+                        select(lang, id=ids.AN_CATEGORY, options=list(categories), placeholder=t("analytics.all", lang))]),
             html.Label([t("analytics.department", lang),
-                        dropdown(lang, id=ids.AN_DEPARTMENT, options=list(departments),
+                        select(lang, id=ids.AN_DEPARTMENT, options=list(departments),
                                      placeholder=t("analytics.all", lang))]),
             html.Label([t("analytics.indicator", lang),
-                        dropdown(lang, id=ids.AN_INDICATOR, options=list(indicators), value="ontime_close",
+                        select(lang, id=ids.AN_INDICATOR, options=list(indicators), value="ontime_close",
                                      clearable=False)]),
             html.Label([t("analytics.as_of", lang),
-                        dcc.DatePickerSingle(id=ids.AN_AS_OF, display_format="YYYY-MM-DD", clearable=True,
-                                             placeholder=t("analytics.as_of_now", lang))]),
+                        date_input(lang, id=ids.AN_AS_OF, clearable=True, placeholder=t("analytics.as_of_now", lang))]),
         ], className="an-filters"),
         html.Div([
             section(t("analytics.trend", lang), _graph(ids.AN_TREND), wide=True),
@@ -113,6 +143,8 @@ def trend_figure(rows: Sequence[Mapping[str, Any]], last_year: Sequence[Mapping[
         fig.add_trace(go.Scatter(x=x[:len(last_year)], y=[r.get(key) for r in last_year][:len(x)], mode="lines",
                                  name=last_year_name, line={"color": GREY, "dash": "dash"},
                                  customdata=[[r["start"], r["end"]] for r in last_year][:len(x)]))
+    # numeric dates: Plotly's month names are English whatever the page's language
+    fig.update_xaxes(tickformat="%Y-%m-%d")
     fig.update_layout(legend={"orientation": "h", "y": 1.1}, clickmode="event")
     return fig
 
@@ -171,4 +203,4 @@ def message(text: str) -> html.Div:
 
 
 __all__ = ["layout", "trend_figure", "bar_figure", "indicator_table", "drill_list", "table", "message",
-           "empty_figure"]
+           "empty_figure", "placeholder_figure", "themed", "CHART_INK"]

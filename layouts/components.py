@@ -1,10 +1,11 @@
-"""Small shared pieces: labelled fields with their error slot, dropdowns in the UI's language, KPI tiles, the
-socket component."""
+"""Small shared pieces: labelled fields with their error slot, the design system's selects and date pickers in
+the UI's language, AG Grid's options (locale and theme), KPI tiles, the socket component."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
-from dash import dcc, html
+import dash_mantine_components as dmc
+from dash import html
 from dash_socketio import DashSocketIO
 
 from i18n import t
@@ -21,10 +22,67 @@ def field(label: str, control: Any, name: str, hint: str = "") -> html.Div:
     ], className="field")
 
 
-def dropdown(lang: str, **props: Any) -> dcc.Dropdown:
-    """``dcc.Dropdown`` whose own words (its search box, "no options", select all, clear) come from the
-    catalog: Dash 4 writes them in English otherwise ("Search" in the Chinese UI)."""
-    return dcc.Dropdown(labels={k: t(f"dropdown.{k}", lang) for k in DROPDOWN_LABELS}, **props)
+def select_data(options: Sequence[Any]) -> list[dict[str, Any]]:
+    """Options (``{"label", "value"}`` dicts or bare values) as Mantine's ``data``: its values are strings
+    (a number would not match the chosen value), so callbacks reading them convert back."""
+    out = []
+    for o in options:
+        if isinstance(o, dict):
+            out.append({**{k: v for k, v in o.items() if k in ("label", "disabled")}, "value": str(o["value"]),
+                        "label": str(o.get("label", o["value"]))})
+        else:
+            out.append({"value": str(o), "label": str(o)})
+    return out
+
+
+def select(lang: str, *, options: Sequence[Any] = (), value: Any = None, multi: bool = False,
+           searchable: bool = True, clearable: bool = True, **props: Any) -> dmc.Select | dmc.MultiSelect:
+    """The design system's select: typing filters the options (searchable by default, as people pick from
+    long lists of categories and departments), and its one word of its own ("nothing found") comes from the
+    catalog. Picking the chosen option again keeps it (clearing is the clear button's job). ``multi`` gives
+    a ``MultiSelect`` (its value a list). Values are strings (see ``select_data``)."""
+    data = select_data(options)
+    common = dict(data=data, searchable=searchable, clearable=clearable,
+                  nothingFoundMessage=t("dropdown.no_options_found", lang), **props)
+    if multi:
+        return dmc.MultiSelect(value=[str(v) for v in value or []], **common)
+    return dmc.Select(value=None if value is None else str(value), allowDeselect=False, **common)
+
+
+def date_input(lang: str, *, range_: bool = False, **props: Any) -> dmc.DatePickerInput:
+    """A date (or a range: ``range_``) typed as ``YYYY-MM-DD``; month and weekday names follow the frame's
+    ``DatesProvider`` (Chinese in the Chinese UI)."""
+    return dmc.DatePickerInput(type="range" if range_ else "default", valueFormat="YYYY-MM-DD",
+                               allowSingleDateInRange=range_, **props)
+
+
+#: Badge colours by kind (Okabe–Ito, the wall's palette), each with black text: ≥ 5:1 on every one of them
+#: (white would be ~3.5:1 on the orange and the green).
+BADGE_COLORS = {"severity-urgent": "#D55E00", "severity-high": "#E69F00", "overdue": "#CC79A7",
+                "state-closed": "#009E73", "risk": "#F0E442"}
+
+
+def badge(text: str, kind: str) -> dmc.Badge:
+    """A state, severity or warning as a badge: filled for the kinds above, the neutral one otherwise."""
+    color = BADGE_COLORS.get(kind)
+    if color:
+        return dmc.Badge(text, color=color, variant="filled", c="#000000", size="lg", radius="xl",
+                         className=f"badge-{kind}")
+    return dmc.Badge(text, variant="default", size="lg", radius="xl", className=f"badge-{kind}")
+
+
+def grid_options(lang: str, **options: Any) -> dict[str, Any]:
+    """``dashGridOptions`` every grid shares: the catalog's locale and the theme drawn from our CSS variables
+    (so the grid changes with the page's colour scheme instead of staying white)."""
+    return {"localeText": grid_locale(lang), "theme": GRID_THEME, **options}
+
+
+#: AG Grid's Quartz theme with its colours taken from the page's tokens (assets/00_theme.css).
+GRID_THEME = {"function": (
+    "themeQuartz.withParams({backgroundColor: 'var(--panel)', foregroundColor: 'var(--text)', "
+    "headerBackgroundColor: 'var(--panel-2)', borderColor: 'var(--border)', accentColor: 'var(--accent)', "
+    "selectedRowBackgroundColor: 'var(--selected)', rowHoverColor: 'var(--hover)', "
+    "fontFamily: 'inherit', fontSize: 14, headerFontSize: 14, spacing: 6, wrapperBorderRadius: 6})")}
 
 
 def grid_locale(lang: str) -> dict[str, str]:
@@ -40,10 +98,6 @@ GRID_LOCALE_KEYS = (
     "resetFilter", "clearFilter", "cancelFilter", "before", "after", "empty", "columns", "pinColumn", "pinLeft",
     "pinRight", "noPin", "autosizeThisColumn", "autosizeAllColumns", "resetColumns", "sortAscending", "sortDescending",
     "sortUnSort", "page", "of", "to", "nextPage", "previousPage", "firstPage", "lastPage")
-#: The words a Dash 4 dropdown writes itself (its ``labels`` prop).
-DROPDOWN_LABELS = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection",
-                   "no_options_found")
-
 
 def kpi_tile(key: str, label: str) -> html.Div:
     return html.Div([

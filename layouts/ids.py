@@ -208,6 +208,7 @@ def import_map(field: str) -> dict[str, str]:
 
 # leader decision support (/analytics)
 AN_PERIOD = "an-period"
+AN_PERIOD_END = "an-period-end"
 AN_FREQ = "an-freq"
 AN_DISTRICT = "an-district"
 AN_CATEGORY = "an-category"

@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
-from layouts.components import dropdown, socket
+from layouts.components import select, socket
 
 PROGRESS_EVENT = "import_progress"
 
@@ -48,7 +48,7 @@ def mapping_table(lang: str, fields: Sequence[str], required: Sequence[str], hea
     options = [{"label": h, "value": h} for h in header]
     rows = [html.Tr([
         html.Td(t(f"importer.field.{f}", lang) + (" *" if f in required else "")),
-        html.Td(dropdown(lang, id=ids.import_map(f), options=options, value=mapping.get(f),
+        html.Td(select(lang, id=ids.import_map(f), options=options, value=mapping.get(f),
                              placeholder=t("importer.unmapped", lang), clearable=f not in required)),
     ]) for f in fields]
     return html.Table([

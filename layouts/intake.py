@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
-from layouts.components import dropdown, field, socket
+from layouts.components import field, select, socket
 from layouts.operator_tools import callback_section, duplicates_section, search_section
 from layouts.queue import queue_section
 from layouts.alerts import alerts_section
@@ -22,14 +22,15 @@ def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]]) -> html
         field(t("intake.phone", lang), dcc.Input(id=ids.INTAKE_PHONE, type="tel", debounce=True), "reporter_phone"),
         html.Div(id=ids.CALLER_HISTORY, className="caller-history"),
         html.Div([
-            field(t("intake.category", lang), dropdown(lang, id=ids.INTAKE_CATEGORY, options=list(categories),
+            field(t("intake.category", lang), select(lang, id=ids.INTAKE_CATEGORY, options=list(categories),
                   placeholder=t("intake.category_placeholder", lang), searchable=True, clearable=True), "category"),
             field(t("intake.severity", lang), dcc.RadioItems(id=ids.INTAKE_SEVERITY, options=sev, value="normal",
                   inline=True, className="radio-row"), "severity"),
         ], className="intake-pair intake-what"),
         html.Div([
-            _bare(t("place.label", lang), dropdown(lang, id=ids.INTAKE_PLACE, options=[], searchable=True,
-                  clearable=True, placeholder=t("place.placeholder", lang), className="place-dropdown")),
+            _bare(t("place.label", lang), select(lang, id=ids.INTAKE_PLACE, options=[], searchable=True,
+                  clearable=True, placeholder=t("place.placeholder", lang), className="place-dropdown",
+                  filter={"function": "serverFiltered"})),
             _bare(t("intake.address", lang), dcc.Input(id=ids.INTAKE_ADDRESS, type="text")),
         ], className="intake-pair"),
         html.Div([

@@ -12,7 +12,7 @@ from dash import dcc, html
 from i18n import t
 from layouts import ids
 from layouts.case_file import case_link
-from layouts.components import dropdown
+from layouts.components import select
 
 
 def search_section(lang: str) -> html.Section:
@@ -31,7 +31,7 @@ def duplicates_section(lang: str) -> html.Section:
         html.H2(t("dup.title", lang)),
         html.Div(id=ids.DUP_PANEL, className="dup-panel"),
         html.Div([
-            dropdown(lang, id=ids.DUP_TARGET, placeholder=t("dup.target", lang), className="dup-target"),
+            select(lang, id=ids.DUP_TARGET, placeholder=t("dup.target", lang), className="dup-target"),
             html.Button(t("dup.merge", lang), id=ids.DUP_MERGE, n_clicks=0, className="primary"),
             html.Button(t("dup.keep", lang), id=ids.DUP_KEEP, n_clicks=0),
         ], className="dup-actions"),

@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
-from layouts.components import dropdown
+from layouts.components import select
 
 COLUMNS = ("period", "channel", "inputs", "accepted", "refused", "refused_rate", "top_reasons",
            "missing_address_rate", "missing_phone_rate", "duplicate_rate", "late_rate", "median_file_min", "on_border_rate", "rural_rate")
@@ -42,7 +42,7 @@ def layout(lang: str, rows: Sequence[Mapping[str, Any]], weeks: int) -> Any:
         html.P(t("quality.hint", lang), className="muted"),
         html.Div([
             html.Label(t("quality.freq", lang), htmlFor=ids.QUALITY_FREQ),
-            dropdown(lang, id=ids.QUALITY_FREQ, value="week", clearable=False, style={"width": "10em"},
+            select(lang, id=ids.QUALITY_FREQ, value="week", clearable=False, style={"width": "10em"},
                          options=[{"label": t(f"quality.{k}", lang), "value": k} for k in ("week", "day")]),
             html.Label(t("quality.weeks", lang), htmlFor=ids.QUALITY_WEEKS),
             dcc.Input(id=ids.QUALITY_WEEKS, type="number", min=1, max=26, value=weeks, style={"width": "5em"}),

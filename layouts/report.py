@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
-from layouts.components import dropdown
+from layouts.components import select
 
 
 def pick_graph(figure: Any, key: str = "start") -> html.Div:
@@ -54,7 +54,7 @@ def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]], max_mb:
         ], className="report-step"),
         html.Section([
             html.H3(t("mobile.report.what_title", lang)),
-            dropdown(lang, id=ids.REPORT_CATEGORY, options=list(categories), placeholder=t("report.category", lang),
+            select(lang, id=ids.REPORT_CATEGORY, options=list(categories), placeholder=t("report.category", lang),
                      searchable=True, className="report-category"),
             dcc.Textarea(id=ids.REPORT_NOTE, placeholder=t("report.note", lang), maxLength=4000,
                          className="textarea"),

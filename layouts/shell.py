@@ -1,4 +1,4 @@
-"""The frame around every page: header with navigation, language switch and logout."""
+"""The frame around every page: header with navigation, language and theme switches and logout."""
 from __future__ import annotations
 
 import dash
@@ -7,6 +7,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts.case_file import case_drawer
+from layouts.theme import DEFAULT_THEME, MANTINE_THEME
 
 
 def logout_control(lang: str, csrf: str) -> html.Form:
@@ -18,27 +19,42 @@ def logout_control(lang: str, csrf: str) -> html.Form:
     ], method="post", action="/logout", className="logout-form")
 
 
+def theme_switch(lang: str, theme: str) -> html.A:
+    """A plain link to the server (which stores the choice in a cookie and returns to the page it came from,
+    by its referrer): that page
+    is painted in the chosen scheme from its first frame, with no script."""
+    other = "light" if theme == "dark" else "dark"
+    return html.A(t(f"theme.to_{other}", lang), href=f"/theme/{other}", id="theme-switch",
+                  className="nav-link", title=t("theme.hint", lang))
+
+
 def root(lang: str, user: str | None, role_label: str | None, links: list[tuple[str, str]],
-         csrf: str = "") -> dmc.MantineProvider:
+         csrf: str = "", theme: str = DEFAULT_THEME, switchable: bool = True) -> dmc.MantineProvider:
     """The frame; ``csrf`` is the session's token for the logout form (made per request by the caller).
 
-    Mantine's provider wraps everything so any page may use the design system's components."""
+    ``theme`` (``dark``/``light``) sets Mantine's colour scheme and the ``theme-*`` class our CSS variables
+    hang on, both from the server, so the first paint is already right; ``switchable`` is false on a kiosk
+    (the wall stays dark). The dates provider makes every date picker speak the UI's language; the
+    notification container shows action results as toasts."""
     other = "en" if lang == "zh" else "zh"
-    return dmc.MantineProvider(html.Div([
+    return dmc.MantineProvider(dmc.DatesProvider(html.Div([
         dcc.Location(id="url"),
+        dmc.NotificationContainer(id="notifications", position="top-right", autoClose=5000),
         html.Header([
             html.Div(t("app.title", lang), className="brand"),
             html.Nav([dcc.Link(label, href=href, className="nav-link") for href, label in links], className="nav"),
             html.Div([
                 html.Span(f"{user} · {role_label}" if user else "", className="who", id="who"),
+                theme_switch(lang, theme) if user and switchable else None,
                 html.A(t("lang.switch", lang), href=f"/lang/{other}?next=/", id="lang-switch", className="nav-link"),
                 logout_control(lang, csrf),
             ], className="session"),
         ], className="app-header"),
         html.Main(dash.page_container, className="app-main"),
         *([case_drawer(lang)] if user else []),
-    ], className=f"app lang-{lang}", lang="zh-CN" if lang == "zh" else "en"), forceColorScheme="dark",
-        id="mantine-root")
+    ], className=f"app lang-{lang} theme-{theme}", lang="zh-CN" if lang == "zh" else "en"),
+        settings={"locale": "zh-cn" if lang == "zh" else "en", "firstDayOfWeek": 1}),
+        forceColorScheme=theme, theme=MANTINE_THEME, id="mantine-root")
 
 
 def forbidden(lang: str) -> html.Div:

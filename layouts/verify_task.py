@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
-from layouts.components import dropdown
+from layouts.components import select
 
 VERDICTS = ("resolved", "unresolved")
 
@@ -20,7 +20,7 @@ def verify_controls(lang: str) -> html.Section:
         html.Div([
             html.Div([
                 html.Label(t("verify_task.worker", lang), htmlFor=ids.VT_WORKER),
-                dropdown(lang, id=ids.VT_WORKER, placeholder=t("verify_task.worker_pick", lang)),
+                select(lang, id=ids.VT_WORKER, placeholder=t("verify_task.worker_pick", lang)),
             ], className="field vt-field-worker"),
             html.Div([
                 html.Label(t("verify_task.note", lang), htmlFor=ids.VT_NOTE),

@@ -14,7 +14,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
-from layouts.components import dropdown, socket
+from layouts.components import select, socket
 
 
 
@@ -106,7 +106,7 @@ def _replay_controls(lang: str) -> html.Details:
     return html.Details([
         html.Summary(t("wall.replay.open", lang)),
         dcc.Input(id=ids.WALL_REPLAY_DAY, type="date", className="replay-day"),
-        dropdown(lang, id=ids.WALL_REPLAY_SPEED, options=[{"label": f"{s}×", "value": s} for s in speeds], value=60,
+        select(lang, id=ids.WALL_REPLAY_SPEED, options=[{"label": f"{s}×", "value": s} for s in speeds], value=60,
                      clearable=False, className="replay-speed"),
         html.Button(t("wall.replay.start", lang), id=ids.WALL_REPLAY_GO, n_clicks=0, className="primary"),
     ], className="wall-replay", id=ids.WALL_REPLAY)

@@ -14,7 +14,7 @@ from dash import dcc, html
 from i18n import t
 from layouts import ids, verify_task
 from layouts.case_file import case_link
-from layouts.components import dropdown, grid_locale, socket
+from layouts.components import grid_locale, grid_options, select, socket
 
 GRID_COLUMNS = ("code", "category", "address", "deadline", "countdown", "state", "risk")
 
@@ -46,9 +46,9 @@ def workbench(lang: str) -> html.Div:
         html.Div(id=ids.WB_TOAST, className="toast", role="status"),
         verify_task.worker_tasks(lang),  # 核查任务 sent to a grid worker, on top while one is open (layouts/verify_task.py)
         dag.AgGrid(id=ids.WB_GRID, columnDefs=columns, rowData=[], getRowId="params.data.code",
-                   dashGridOptions={"rowSelection": {"mode": "singleRow"}, "overlayNoRowsTemplate": t("workbench.empty", lang),
-                                   "localeText": grid_locale(lang)},
-                   columnSize="sizeToFit", className="ag-theme-alpine wb-grid", style={"height": "320px"}),
+                   dashGridOptions=grid_options(lang, rowSelection={"mode": "singleRow"},
+                                                localeText=grid_locale(lang) | {"noRowsToShow": t("workbench.empty", lang)}),
+                   columnSize="sizeToFit", className="cityops-grid", style={"height": "320px"}),
         html.Div(id=ids.WB_CARDS, className="wb-cards", role="group", **{"aria-label": t("mobile.wb.cards", lang)}),
         html.Div([html.Div(id=ids.WB_DETAIL, className="wb-detail"), controls], className="wb-lower"),
     ], className="workbench", id="workbench")
@@ -93,12 +93,12 @@ def verify(lang: str) -> html.Div:
         socket("verify-socket", ["delta"]),
         dcc.Store(id=ids.VERIFY_VERSION, data=0),
         html.H2(t("verify.title", lang)),
-        html.Div([dropdown(lang, id=i, placeholder=t(f"verify.filter.{k}", lang), className="verify-filter")
+        html.Div([select(lang, id=i, placeholder=t(f"verify.filter.{k}", lang), className="verify-filter")
                   for i, k in ((ids.VERIFY_DEPARTMENT, "department"), (ids.VERIFY_CATEGORY, "category"),
                                (ids.VERIFY_DISTRICT, "district"))], className="verify-filters"),
         html.Div(id=ids.VERIFY_LIST, className="queue"),
         html.Div([
-            dropdown(lang, id=ids.VERIFY_SELECT, placeholder=t("verify.select", lang), className="queue-select"),
+            select(lang, id=ids.VERIFY_SELECT, placeholder=t("verify.select", lang), className="queue-select"),
             dcc.Input(id=ids.VERIFY_REASON, type="text", placeholder=t("verify.reason", lang)),
             dcc.ConfirmDialogProvider(  # closing or sending back is asked once more: "确认…?"
                 html.Button(t("verify.pass", lang), id=ids.VERIFY_PASS, n_clicks=0, className="primary"),

@@ -145,6 +145,40 @@ def wait_until(predicate: Any, timeout: float = 20.0, step: float = 0.05) -> Any
     raise AssertionError("condition not met in time")
 
 
+def choose(browser: Any, selector: str, text: str) -> None:
+    """Pick the option whose label contains ``text`` from the searchable select ``selector`` (a Mantine
+    Select: its id is the input a person types into), and wait until the box shows it. Options re-render
+    while the server answers a typed query or a push refreshes the list, so a stale, covered or vanished
+    option is looked up again (and the list reopened) until the choice holds."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    box = browser.find_element(selector)
+    box.click()
+    box.send_keys(Keys.CONTROL, "a")  # a chosen value shows as text in the box: type over it
+    box.send_keys(Keys.DELETE)
+    box.send_keys(text)
+
+    def shown() -> list[Any]:  # Mantine's options (Dash's radio and check lists use role=option too)
+        return [o for o in browser.driver.find_elements(By.CSS_SELECTOR, "[data-combobox-option]") if o.is_displayed()]
+
+    def chosen() -> bool:
+        try:
+            if text in (browser.find_element(selector).get_attribute("value") or "") and not shown():
+                return True
+            options = [o for o in shown() if text in o.text]
+            if options:
+                options[0].click()
+            elif not shown():
+                browser.find_element(selector).click()  # the list closed under a refresh: open it again
+        except WebDriverException:
+            pass
+        return False
+
+    wait_until(chosen, step=0.2)
+
+
 def confirm(browser: Any, selector: str) -> str:
     """Click ``selector`` and accept the confirmation dialog it opens (``dcc.ConfirmDialogProvider``); returns
     the dialog's text, so a test can check it names the case."""
@@ -156,6 +190,24 @@ def confirm(browser: Any, selector: str) -> str:
     text = alert.text
     alert.accept()
     return text
+
+
+def contrast(browser: Any, selector: str, placeholder: bool = False) -> float:
+    """WCAG contrast of the first ``selector``'s text (its placeholder's with ``placeholder``) against the
+    nearest opaque background behind it."""
+    return browser.driver.execute_script("""
+      function rgb(s) { return s.match(/[\\d.]+/g).map(Number); }
+      function lum(c) { var a = c.slice(0, 3).map(function (v) { v /= 255;
+          return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+        return 0.2126 * a[0] + 0.7152 * a[1] + 0.0722 * a[2]; }
+      var el = document.querySelector(arguments[0]);
+      var fg = rgb(getComputedStyle(el, arguments[1] ? '::placeholder' : null).color);
+      var n = el, bg = null;
+      while (n && n.nodeType === 1) { var c = rgb(getComputedStyle(n).backgroundColor);
+        if (c.length < 4 || c[3] > 0.9) { bg = c; break; } n = n.parentElement; }
+      bg = bg || rgb(getComputedStyle(document.documentElement).backgroundColor);
+      var l1 = lum(fg), l2 = lum(bg); return (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    """, selector, placeholder)
 
 
 #: Every browser console message read so far this session, in order. Chromium hands each message out once

@@ -81,11 +81,12 @@ class Scan:
 
 
 def _open_category_dropdown(b: Any) -> None:
-    """Opened from the keyboard: the drop-down's button is a tab stop of its own."""
-    button = b.wait_for_element("#intake-category")
-    assert button.get_attribute("tabindex") == "0", "the drop-down cannot be reached with Tab"
-    button.send_keys(Keys.ENTER)
-    _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option") if o.is_displayed()])
+    """Opened from the keyboard: the select's input is a tab stop; typing opens its options."""
+    box = b.wait_for_element("#intake-category")
+    assert box.get_attribute("tabindex") in (None, "", "0"), "the select cannot be reached with Tab"
+    box.click()
+    box.send_keys(Keys.ARROW_DOWN)
+    _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "[data-combobox-option]") if o.is_displayed()])
 
 
 def _open_drawer(code: str) -> Callable[[Any], None]:

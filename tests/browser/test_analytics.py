@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import PASSWORD, ROOT, app_process, foreign_requests, login, make_browser
+from harness import PASSWORD, ROOT, app_process, contrast, foreign_requests, login, make_browser
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
@@ -56,7 +56,8 @@ def test_filter_then_chart_click_then_timeline(analytics_app: str) -> None:
         login(b, analytics_app, "leader", "/analytics")
         b.wait_for_element("#an-trend")
         _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, "#an-trend .scatterlayer .point"))
-        b.driver.find_element(By.CSS_SELECTOR, "#an-freq input[value='week']").click()  # filter: by week
+        week = b.driver.find_element(By.CSS_SELECTOR, "#an-freq input[value='week']")  # filter: by week
+        b.driver.find_element(By.CSS_SELECTOR, f"label[for='{week.get_attribute('id')}']").click()
         _wait(lambda: 1 <= len(b.driver.find_elements(By.CSS_SELECTOR, "#an-trend .scatterlayer .trace:first-child .point")) <= 6)
         assert "按时立案率" in b.find_element("#an-indicator-table").text
         # A click on the busiest week's mark, as Plotly reports it (a synthetic mouse click on an SVG point
@@ -77,5 +78,44 @@ def test_filter_then_chart_click_then_timeline(analytics_app: str) -> None:
         timeline = _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, "#an-timeline-table"))[0]
         assert code in b.find_element("#an-timeline").text and "立案" in timeline.text
         assert foreign_requests(b, analytics_app) == []
+    finally:
+        b.driver.quit()
+
+
+#: Text people read on /analytics, from the frame to a card, a hint, a link and a select's value and placeholder.
+LEGIBLE = ("#who", ".brand", "#theme-switch", ".an-card h3", ".an-card .field-hint", "#an-report-pdf",
+           "#an-indicator", "#an-freq-label")
+
+
+def test_the_chosen_scheme_persists_follows_the_page_and_stays_legible(analytics_app: str) -> None:
+    """Light and dark from one switch in the header: the server paints the choice from the first frame (a
+    cookie), the analytics page follows it, every text stays ≥ 4.5:1, and the date picker speaks Chinese."""
+    b = make_browser(1920, 1080)
+    try:
+        login(b, analytics_app, "leader", "/analytics")
+        b.wait_for_element("#an-indicator-table")
+        for scheme in ("dark", "light"):
+            if scheme == "light":
+                b.find_element("#theme-switch").click()
+                _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, ".app.theme-light"))
+                assert b.driver.current_url.endswith("/analytics")  # back where the switch was clicked
+                b.wait_for_element("#an-indicator-table")
+            html_scheme = b.driver.execute_script("return document.documentElement.dataset.mantineColorScheme")
+            assert html_scheme == scheme
+            ratios = {sel: round(contrast(b, sel), 2) for sel in LEGIBLE}
+            low = {sel: r for sel, r in ratios.items() if r < 4.5}
+            assert low == {}, f"{scheme}: text under 4.5:1 {low}"
+            assert contrast(b, "#an-category", placeholder=True) >= 4.5
+        # The choice is the browser's: a fresh load is light from its first frame.
+        b.driver.get(analytics_app + "/analytics")
+        assert _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, ".app.theme-light"))
+        b.find_element("#an-as-of").click()  # the calendar: months and weekdays in Chinese
+        cal = _wait(lambda: [e for e in b.driver.find_elements(By.CSS_SELECTOR, ".mantine-DatePickerInput-dropdown, "
+                                                                                  "[data-dates-dropdown], .mantine-Popover-dropdown")
+                             if e.is_displayed() and e.text.strip()])[0].text
+        assert "月" in cal and "一" in cal, cal
+        assert not any(w in cal for w in ("Mo", "January", "December", "Su")), cal
+        b.find_element("#theme-switch").click()  # and back to dark for whoever comes next
+        _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, ".app.theme-dark"))
     finally:
         b.driver.quit()

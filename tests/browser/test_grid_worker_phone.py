@@ -13,7 +13,7 @@ from typing import Any, Iterator
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import ARTIFACTS, GRID_WORKER, ROOT, login, make_browser, pick_row
+from harness import ARTIFACTS, GRID_WORKER, ROOT, choose, login, make_browser, pick_row
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
@@ -157,9 +157,7 @@ def test_grid_worker_reports_with_photo_preview_location_and_a_map_tap(phone: An
 
         b.driver.execute_script("window.scrollTo(0, 0)")
         b.driver.save_screenshot(str(ROOT / "docs" / "grid-worker-390x844.png"))
-        b.find_element("#report-category").click()
-        b.driver.switch_to.active_element.send_keys("20102")  # 暴露垃圾: grid work, routed to this worker
-        _wait(lambda: b.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option"))[0].click()
+        choose(b, "#report-category", "暴露垃圾")  # 20102: grid work, routed to this worker
         b.find_element("#report-note").send_keys("路边垃圾堆放")
         b.find_element("#report-submit").click()
         text = _wait(lambda: re.search(r"\d{13}", b.find_element("#report-result").text) and b.find_element("#report-result").text)

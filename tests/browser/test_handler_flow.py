@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import ARTIFACTS, confirm, foreign_requests, login, make_browser, pick_row
+from harness import ARTIFACTS, choose, confirm, foreign_requests, login, make_browser, pick_row
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
@@ -89,8 +89,8 @@ def test_handler_resolves_verifier_closes_and_the_wall_follows(live_app: str) ->
         verifier = make_browser(1400, 1000)
         login(verifier, live_app, "verifier", "/verify")
         verifier.wait_for_contains_text("#verify-list", code)
-        verifier.wait_for_element("#verify-select").click()
-        _wait(lambda: verifier.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option"))[0].click()
+        verifier.wait_for_element("#verify-select")
+        choose(verifier, "#verify-select", code)
         verifier.wait_for_contains_text("#verify-case", code)  # the pick has reached the server's confirmation
         assert code in confirm(verifier, "#verify-pass")  # "确认案件 … 核查通过并结案？"
         verifier.wait_for_contains_text("#verify-message", code)

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import ARTIFACTS, ROOT, foreign_requests, login, make_browser
+from harness import ARTIFACTS, ROOT, choose, foreign_requests, login, make_browser
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
@@ -28,10 +28,8 @@ def test_operator_report_appears_on_the_wall_without_reload(live_app: str) -> No
         wall.driver.execute_script("window.cityopsNoReload = true;")
 
         login(operator, live_app, "operator", "/intake")
-        operator.wait_for_element("#intake-category").click()
-        search = operator.driver.switch_to.active_element
-        search.send_keys(CATEGORY)
-        _wait(lambda: operator.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option"))[0].click()
+        operator.wait_for_element("#intake-category")
+        choose(operator, "#intake-category", CATEGORY)
         operator.find_element("#intake-description").send_keys("人民大街井盖缺失，行人有坠落危险")
         operator.find_element("#intake-lon").send_keys(str(LON))
         operator.find_element("#intake-lat").send_keys(str(LAT))

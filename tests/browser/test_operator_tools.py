@@ -6,7 +6,7 @@ import re
 import pytest
 from selenium.webdriver.common.by import By
 
-from harness import ARTIFACTS, login, make_browser
+from harness import ARTIFACTS, choose, login, make_browser
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
@@ -16,32 +16,21 @@ def test_console_address_type_ahead_fills_address_and_point(live_app: str) -> No
     b = make_browser(1600, 1000)
     try:
         login(b, live_app, "operator", "/intake")
-        b.wait_for_element("#intake-place").click()
-        # The search box of the opened drop-down (empty until the server answers the typed text).
-        _wait(lambda: [i for i in b.driver.find_elements(By.CSS_SELECTOR, "input.dash-dropdown-search")
-                       if i.is_displayed()])[0].send_keys("英雄广场")
-        option = _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option")
-                                if "英雄广场" in o.text])
-        option[0].click()
+        b.wait_for_element("#intake-place")
+        choose(b, "#intake-place", "英雄广场")  # its options come from the server as the name is typed
         _wait(lambda: "英雄广场" in (b.find_element("#intake-address").get_attribute("value") or ""))
         lon = float(_wait(lambda: b.find_element("#intake-lon").get_attribute("value")))
         lat = float(b.find_element("#intake-lat").get_attribute("value"))
         assert 124.2 < lon < 124.5 and 43.1 < lat < 43.25  # in Siping's urban core
         # A first call about a missing manhole cover there …
-        b.find_element("#intake-category").click()
-        _wait(lambda: [i for i in b.driver.find_elements(By.CSS_SELECTOR, "input.dash-dropdown-search")
-                       if i.is_displayed()])[0].send_keys("上水井盖")
-        _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option") if "上水井盖" in o.text])[0].click()
+        choose(b, "#intake-category", "上水井盖")
         b.find_element("#intake-description").send_keys("英雄广场旁井盖缺失")
         b.find_element("#intake-submit").click()
         first = re.search(r"\d{13}", _wait(lambda: re.search(r"\d{13}", b.find_element("#intake-result").text)
                                             and b.find_element("#intake-result").text)).group(0)
         assert not b.find_element("#intake-description").get_attribute("value")  # the form is ready for the next call
         # … and a second caller a few metres away: the open case is offered before anything is stored.
-        b.find_element("#intake-category").click()
-        _wait(lambda: [i for i in b.driver.find_elements(By.CSS_SELECTOR, "input.dash-dropdown-search")
-                       if i.is_displayed()])[0].send_keys("上水井盖")
-        _wait(lambda: [o for o in b.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option") if "上水井盖" in o.text])[0].click()
+        choose(b, "#intake-category", "上水井盖")
         b.find_element("#intake-lon").send_keys(f"{lon + 0.0001:.6f}")
         b.find_element("#intake-lat").send_keys(f"{lat:.6f}")
         b.find_element("#intake-description").send_keys("又一位市民反映井盖缺失")

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw
 from selenium.webdriver.common.by import By
 
-from harness import ARTIFACTS, GRID_WORKER, confirm, login, make_browser
+from harness import choose, ARTIFACTS, GRID_WORKER, confirm, login, make_browser
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
@@ -70,8 +70,8 @@ def test_verifier_sends_the_grid_worker_who_answers_with_a_photo_and_the_verifie
 
         login(verifier, live_app, "verifier", "/verify")
         verifier.wait_for_contains_text("#verify-list", code)
-        verifier.wait_for_element("#verify-select").click()
-        _wait(lambda: [o for o in verifier.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option") if code in o.text])[0].click()
+        verifier.wait_for_element("#verify-select")
+        choose(verifier, "#verify-select", code)
         verifier.wait_for_contains_text("#verify-case", "已更换井盖")
         verifier.wait_for_contains_text("#verify-task", GRID_WORKER)  # the cell's worker is preselected
         assert code in confirm(verifier, "#vt-send") and GRID_WORKER in verifier.driver.find_element(

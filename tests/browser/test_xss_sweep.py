@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from selenium.common.exceptions import (ElementClickInterceptedException, NoAlertPresentException,
-                                        StaleElementReferenceException, WebDriverException)
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from harness import ARTIFACTS, GRID_WORKER, PASSWORD, app_process, confirm, login, make_browser, pick_row, seeded_env
+from harness import (ARTIFACTS, GRID_WORKER, PASSWORD, app_process, choose, confirm, login, make_browser, pick_row,
+                     seeded_env)
 from harness import wait_until as _wait
 
 pytestmark = pytest.mark.browser
@@ -161,24 +161,6 @@ def _shot(b: Any, name: str) -> None:
     b.driver.save_screenshot(str(ARTIFACTS / f"xss-{name.strip('/').replace('/', '-') or 'root'}.png"))
 
 
-def pick(b: Any, dropdown: str, text: str) -> None:
-    """Choose the option of a Dash dropdown whose label contains ``text`` (typed into its search box); the
-    options re-render while the list loads, so a stale or covered option is looked up again."""
-    def chosen() -> bool:
-        try:
-            options = [o for o in b.driver.find_elements(By.CSS_SELECTOR, "label.dash-dropdown-option") if text in o.text]
-            if not options:
-                return False
-            options[0].click()
-            return True
-        except (StaleElementReferenceException, ElementClickInterceptedException):
-            return False
-
-    b.find_element(dropdown).click()
-    b.driver.switch_to.active_element.send_keys(text)
-    _wait(chosen, step=0.2)
-
-
 def grid_filter(b: Any, column: str, text: str) -> None:
     """Type ``text`` into the AG Grid column filter of ``column`` (opened from its header) and close it."""
     from selenium.webdriver.common.action_chains import ActionChains
@@ -242,7 +224,7 @@ def _sweep(b: Any, base: str, log: Path, tmp_path: Path) -> None:
     type_into(b, "#admin-username", "xssuser")
     type_into(b, "#admin-display", f"显示{SVG}")
     type_into(b, "#admin-password", PASSWORD + "-x")
-    pick(b, "#admin-role", "核查员")  # verifier: a role that needs no department
+    choose(b, "#admin-role", "核查员")  # verifier: a role that needs no department
     b.find_element("#admin-user-create").click()
     _wait(lambda: "xssuser" in b.find_element("#admin-message").text)
     type_into(b, "#admin-place-name", f"广场{SHORT}")
@@ -299,7 +281,7 @@ def _sweep(b: Any, base: str, log: Path, tmp_path: Path) -> None:
     # 4. the console form
     b.driver.get(f"{base}/intake")
     b.wait_for_element("#intake-category")
-    pick(b, "#intake-category", WATER_COVER)
+    choose(b, "#intake-category", WATER_COVER)
     type_into(b, "#intake-description", tagged("CONSOLE-DESC"))
     type_into(b, "#intake-address", tagged("CONSOLE-ADDR"))
     lon, lat = _point(6)
@@ -339,11 +321,11 @@ def _sweep(b: Any, base: str, log: Path, tmp_path: Path) -> None:
     #    operator records a callback with a payload comment on the closed one
     login(b, base, "verifier", "/verify")
     b.wait_for_contains_text("#verify-list", alarm)
-    pick(b, "#verify-select", alarm)
+    choose(b, "#verify-select", alarm)
     type_into(b, "#verify-reason", tagged("VERIFY-REASON"))
     confirm(b, "#verify-fail")
     b.wait_for_contains_text("#verify-message", alarm)
-    pick(b, "#verify-select", first)
+    choose(b, "#verify-select", first)
     confirm(b, "#verify-pass")
     b.wait_for_contains_text("#verify-message", first)
     settled(b, "/verify", "#verify-list")
