@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import dash_mantine_components as dmc
 from dash import dcc, html
 
 from i18n import t
 from layouts import ids
+from layouts.components import select
 
 
 def forms(lang: str, decisions: Mapping[str, Any]) -> list[Any]:
@@ -31,11 +31,11 @@ def forms(lang: str, decisions: Mapping[str, Any]) -> list[Any]:
     return out
 
 
-def _select(lang: str, id_: str, label: str, options: list[dict[str, str]], value: str | None) -> dmc.Select:
-    """A searchable select in the UI's language (names first, codes after them)."""
-    return dmc.Select(id=id_, label=label, data=options, value=value, searchable=True, clearable=True,
-                      nothingFoundMessage=t("dropdown.no_options_found", lang), comboboxProps={"withinPortal": False},
-                      className="case-select")
+def _select(lang: str, id_: str, label: str, options: list[dict[str, str]], value: str | None) -> Any:
+    """The design system's searchable select (names first, codes after them), its list kept inside the
+    drawer so it opens above the drawer, not behind it."""
+    return select(lang, id=id_, label=label, options=options, value=value, comboboxProps={"withinPortal": False},
+                  className="case-select")
 
 
 def _dispatch(lang: str, d: Mapping[str, Any]) -> html.Section:

@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from i18n import t
 from layouts import ids
+from layouts.components import badge
 from layouts.case_decisions import forms as decision_forms
 from layouts.photo_flags import photo_flags, provenance
 from layouts.verify_task import task_block
@@ -46,9 +47,9 @@ def case_body(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Ar
     return html.Article([
         html.Header([
             html.H1([t("case.title", lang, code=code), " · ", view["category"]], className="case-title"),
-            html.Div([_badge(view["state_name"], f"state-{view['state']}"),
-                      _badge(view["severity_name"], f"severity-{view['severity']}"),
-                      *([_badge(t("wall.overdue", lang), "overdue")] if view["overdue"] else [])],
+            html.Div([badge(view["state_name"], f"state-{view['state']}"),
+                      badge(view["severity_name"], f"severity-{view['severity']}"),
+                      *([badge(t("wall.overdue", lang), "overdue")] if view["overdue"] else [])],
                      className="case-badges"),
         ], className="case-head"),
         dcc.Store(id=ids.CASE_VERSION, data=f"{code}@{view['version']}"),
@@ -127,12 +128,8 @@ def _deadline(lang: str, view: Mapping[str, Any]) -> Any:
             "data-left-ms": str(view["left_ms"]), "data-left": t("workbench.left", lang),
             "data-over": t("workbench.overdue_by", lang)}),
         ")",
-        *([" ", _badge(t("case.risk", lang, risk=view["risk"]), "risk")] if view.get("risk") else []),  # known only
+        *([" ", badge(t("case.risk", lang, risk=view["risk"]), "risk")] if view.get("risk") else []),  # known only
     ])
-
-
-def _badge(text: str, kind: str) -> html.Span:
-    return html.Span(text, className=f"badge badge-{kind}")
 
 
 def _section(title: str, cls: str, body: Any) -> html.Section:
