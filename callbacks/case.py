@@ -174,9 +174,11 @@ def redraw(_n: int, code: str | None) -> Any:
 @callback(Output(ids.CASE_NOTICE, "children"), Output(ids.CASE_REFRESH, "data"),
           Input(ids.CASE_INSTRUCT, "n_clicks"), State(ids.CASE_INSTRUCTION, "value"), State(ids.CASE_CODE, "data"),
           State(ids.CASE_REFRESH, "data"), prevent_initial_call=True)
-def instruct(_n: int, text: str | None, code: str | None, refresh: int | None) -> tuple[Any, Any]:
+def instruct(n: int, text: str | None, code: str | None, refresh: int | None) -> tuple[Any, Any]:
     """批示 from the case file: checked on the server (the lifecycle's roles, the access policy's reach); the
-    case is redrawn so the instruction shows pinned and in the timeline."""
+    case is redrawn so the instruction shows pinned and in the timeline (its form drawn anew fires nothing)."""
+    if not n:
+        return no_update, no_update
     lg = lang()
     if not current_user.is_authenticated or not code:
         return t("error.forbidden", lg), no_update

@@ -92,9 +92,12 @@ def decided_actions(decisions: dict[str, Any]) -> list[str]:
     return decided + (["extension_approve", "extension_refuse"] if decisions else [])
 
 
-def _decide(seen: str | None, refresh: int | None, run: Any) -> tuple[Any, Any]:
+def _decide(clicks: int | None, seen: str | None, refresh: int | None, run: Any) -> tuple[Any, Any]:
     """Act at the version seen; redraw the case only when the action went through, so a refused one keeps
-    what the operator typed beside the reason it was refused."""
+    what the operator typed beside the reason it was refused. A form drawn anew (its button at no clicks,
+    after the case redrew) does nothing: Dash fires callbacks of controls it inserts."""
+    if not clicks:
+        return no_update, no_update
     done: list[bool] = []
 
     def acted(user: Any, svc: Any, code: str, version: int) -> str:
@@ -132,7 +135,7 @@ def _handlers_of(department: str | None) -> tuple[Any, Any]:
           Output(ids.CASE_REFRESH, "data", allow_duplicate=True),
           Input(ids.CASE_DISPATCH, "n_clicks"), State(ids.CASE_VERSION, "data"), State(ids.CASE_DEPARTMENT, "value"),
           State(ids.CASE_ASSIGNEE, "value"), State(ids.CASE_REFRESH, "data"), prevent_initial_call=True)
-def dispatch(_n: int, seen: str | None, department: str | None, assignee: str | None,
+def dispatch(n: int, seen: str | None, department: str | None, assignee: str | None,
              refresh: int | None) -> tuple[Any, Any]:
     """派遣 (filing first when the report is new) to the department and handler chosen; none = the suggestion."""
     def run(user: Any, svc: Any, code: str, version: int) -> str:
@@ -142,14 +145,14 @@ def dispatch(_n: int, seen: str | None, department: str | None, assignee: str | 
         return t("routing.dispatched", lg, code=code, department=dept_name(svc.reference.get(), inc.department, lg),
                  assignee=who(inc.assignee, lg), deadline=local(inc.deadline, svc.settings.tz))
 
-    return _decide(seen, refresh, run)
+    return _decide(n, seen, refresh, run)
 
 
 @callback(Output(ids.CASE_NOTICE, "children", allow_duplicate=True),
           Output(ids.CASE_REFRESH, "data", allow_duplicate=True),
           Input(ids.CASE_REJECT_CONFIRM, "submit_n_clicks"), State(ids.CASE_VERSION, "data"),
           State(ids.CASE_REJECT_REASON, "value"), State(ids.CASE_REFRESH, "data"), prevent_initial_call=True)
-def reject(_n: int, seen: str | None, reason: str | None, refresh: int | None) -> tuple[Any, Any]:
+def reject(n: int, seen: str | None, reason: str | None, refresh: int | None) -> tuple[Any, Any]:
     """不予立案, once the operator confirmed; a reason is required (the citizen is told why)."""
     from dispatch.handling import require_text
 
@@ -158,7 +161,7 @@ def reject(_n: int, seen: str | None, reason: str | None, refresh: int | None) -
                           payload={"reason": require_text(reason, "reason_required")})
         return t("queue.rejected", lang(), code=code)
 
-    return _decide(seen, refresh, run)
+    return _decide(n, seen, refresh, run)
 
 
 @callback(Output(ids.CASE_NOTICE, "children", allow_duplicate=True),
@@ -166,7 +169,7 @@ def reject(_n: int, seen: str | None, reason: str | None, refresh: int | None) -
           Input(ids.CASE_REASSIGN, "n_clicks"), State(ids.CASE_VERSION, "data"),
           State(ids.CASE_REASSIGN_DEPARTMENT, "value"), State(ids.CASE_REASSIGN_ASSIGNEE, "value"),
           State(ids.CASE_REASSIGN_REASON, "value"), State(ids.CASE_REFRESH, "data"), prevent_initial_call=True)
-def reassign(_n: int, seen: str | None, department: str | None, assignee: str | None, reason: str | None,
+def reassign(n: int, seen: str | None, department: str | None, assignee: str | None, reason: str | None,
              refresh: int | None) -> tuple[Any, Any]:
     """改派 with a reason; the running deadline is kept (dispatch.routing)."""
     def run(user: Any, svc: Any, code: str, version: int) -> str:
@@ -176,7 +179,7 @@ def reassign(_n: int, seen: str | None, department: str | None, assignee: str | 
         return t("routing.reassigned", lg, code=code, department=dept_name(svc.reference.get(), inc.department, lg),
                  assignee=who(inc.assignee, lg), deadline=local(inc.deadline, svc.settings.tz))
 
-    return _decide(seen, refresh, run)
+    return _decide(n, seen, refresh, run)
 
 
 @callback(Output(ids.CASE_NOTICE, "children", allow_duplicate=True),
@@ -184,7 +187,7 @@ def reassign(_n: int, seen: str | None, department: str | None, assignee: str | 
           Input(ids.CASE_EXT_APPROVE, "n_clicks"), Input(ids.CASE_EXT_REFUSE, "n_clicks"),
           State(ids.CASE_VERSION, "data"), State(ids.CASE_EXT_REASON, "value"), State(ids.CASE_REFRESH, "data"),
           prevent_initial_call=True)
-def decide_extension(_a: int, _r: int, seen: str | None, reason: str | None, refresh: int | None) -> tuple[Any, Any]:
+def decide_extension(approve_n: int, refuse_n: int, seen: str | None, reason: str | None, refresh: int | None) -> tuple[Any, Any]:
     """Approve (the deadline moves by the working hours asked) or refuse (a reason required)."""
     def run(user: Any, svc: Any, code: str, version: int) -> str:
         lg, approve = lang(), ctx.triggered_id == ids.CASE_EXT_APPROVE
@@ -192,7 +195,7 @@ def decide_extension(_a: int, _r: int, seen: str | None, reason: str | None, ref
         return (t("extension.approved", lg, code=code, deadline=local(inc.deadline, svc.settings.tz)) if approve
                 else t("extension.refused", lg, code=code))
 
-    return _decide(seen, refresh, run)
+    return _decide((approve_n or 0) + (refuse_n or 0), seen, refresh, run)
 
 
 __all__ = ["DECIDERS", "assignee_options", "decided_actions", "decisions_view", "dept_name", "local", "who"]

@@ -27,6 +27,8 @@ def _local(dt: datetime | None, tz: Any) -> str:
 CLEARED = (ids.INTAKE_CATEGORY, ids.INTAKE_DESCRIPTION, ids.INTAKE_ADDRESS, ids.INTAKE_LON, ids.INTAKE_LAT,
            ids.INTAKE_PHONE, ids.INTAKE_PLACE)
 KEEP_FORM = [no_update] * len(CLEARED)
+#: The emptied form, ready for the next call (severity kept).
+EMPTY_FORM = [None, "", "", None, None, "", None]
 
 
 def _errors(field: str | None = None, message: str = "") -> list[str]:
@@ -59,7 +61,7 @@ def submit_report(_n: int, category: str | None, severity: str | None, descripti
     except IntakeError as e:
         return _errors(e.field, t(f"error.{e.code}", lg, **e.params)) + [no_update, no_update, no_update] + KEEP_FORM
     return (_errors() + [render_result(result, svc, lg), (queue_version or 0) + 1, duplicate_state(result)]
-            + [None, "", "", None, None, "", None])
+            + EMPTY_FORM)
 
 
 def duplicate_state(result: Any) -> dict[str, Any] | None:

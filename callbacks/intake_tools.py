@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, Patch, State, callback, ctx, html, no_updat
 
 from auth.audit import VIEW_PHONE, record_access
 from callbacks.access import Forbidden, lang, services, user_with
+from callbacks.intake import CLEARED, EMPTY_FORM, KEEP_FORM
 from i18n import has, t
 from incidents.consultation_service import ConsultationService
 from incidents.followup import FollowupError, FollowupService
@@ -297,6 +298,7 @@ def show_likely_duplicates(category: str | None, lon: Any, lat: Any) -> Any:
 @callback(Output(ids.INTAKE_RESULT, "children", allow_duplicate=True),
           Output(ids.QUEUE_VERSION, "data", allow_duplicate=True),
           Output(ids.INTAKE_ADD_CALLER_MESSAGE, "children"),
+          *[Output(i, "value", allow_duplicate=True) for i in CLEARED],
           Input({"type": ids.INTAKE_ADD_CALLER, "code": ALL}, "n_clicks"),
           State(ids.INTAKE_CATEGORY, "value"), State(ids.INTAKE_SEVERITY, "value"),
           State(ids.INTAKE_DESCRIPTION, "value"), State(ids.INTAKE_ADDRESS, "value"), State(ids.INTAKE_LON, "value"),
@@ -304,15 +306,17 @@ def show_likely_duplicates(category: str | None, lon: Any, lat: Any) -> Any:
           prevent_initial_call=True)
 def add_caller(clicks: list[int], category: str | None, severity: str | None, description: str | None,
                address: str | None, lon: Any, lat: Any, phone: str | None,
-               version: int | None) -> tuple[Any, Any, Any]:
+               version: int | None) -> tuple[Any, ...]:
     """The caller joins the chosen open case (``reporter_added``): the form is checked as a submit would be,
-    and nothing new is stored. A refusal is said beside the case's button, where the operator is looking."""
+    and nothing new is stored. A refusal is said beside the case's button, where the operator is looking; once
+    joined, the form empties for the next call as after a submit."""
     trigger = ctx.triggered_id
     if not isinstance(trigger, dict) or not any(clicks or []):
-        return no_update, no_update, no_update
-    return add_caller_to(trigger["code"], {"category": category, "severity": severity, "description": description,
-                                           "address": address, "lon": lon, "lat": lat, "reporter_phone": phone},
-                         version)
+        return (no_update, no_update, no_update, *KEEP_FORM)
+    out = add_caller_to(trigger["code"], {"category": category, "severity": severity, "description": description,
+                                          "address": address, "lon": lon, "lat": lat, "reporter_phone": phone},
+                        version)
+    return (*out, *(EMPTY_FORM if out[2] == "" else KEEP_FORM))
 
 
 def add_caller_to(code: str, raw: dict[str, Any], version: int | None) -> tuple[Any, Any, Any]:
