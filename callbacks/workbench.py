@@ -170,30 +170,36 @@ def show_photo_names(names: list[str] | None) -> str:
 
 @callback(
     Output(ids.WB_MESSAGE, "children"), Output(ids.WB_VERSION, "data", allow_duplicate=True),
-    Output(ids.WB_PHOTOS, "contents"),
+    Output(ids.WB_PHOTOS, "contents"), Output(ids.WB_PHOTOS, "filename"), Output(ids.WB_TEXT, "value"),
     [Input(ids.wb_action(a), "n_clicks") for a in ids.WB_ACTIONS],
     State(ids.WB_SELECTED, "data"), State(ids.WB_TEXT, "value"), State(ids.WB_HOURS, "value"),
     State(ids.WB_PHOTOS, "contents"), State(ids.WB_PHOTOS, "filename"), State(ids.WB_VERSION, "data"),
     State(ids.WB_PHOTO_POSITION, "data"),
     prevent_initial_call=True,
 )
-def act(*args: Any) -> tuple[Any, Any, Any]:
+def act(*args: Any) -> tuple[Any, ...]:
+    """An action done empties the note and the photos for the next one; a refused one keeps them."""
     selected, text, hours, contents, names, version, position = args[len(ids.WB_ACTIONS):]
     action = str(ctx.triggered_id or "").removeprefix("wb-")
-    message, bumped = handle(action, selected, text, hours, contents, names, version, position=position)
-    return message, bumped, None
+    done: list[bool] = []
+    message, bumped = handle(action, selected, text, hours, contents, names, version, position=position, done=done)
+    return (message, bumped, None, None, "") if done else (message, bumped, no_update, no_update, no_update)
 
 
 def handle(action: str, selected: str | None, text: str | None, hours: Any, contents: list[str] | None,
-           names: list[str] | None, version: int | None, *, position: Any = None) -> tuple[str, Any]:
+           names: list[str] | None, version: int | None, *, position: Any = None,
+           done: list[bool] | None = None) -> tuple[str, Any]:
     """One handler action on the incident at the version the handler saw; errors become messages.
-    ``position``: where the browser said the device was when the photos were picked (kept with them)."""
+    ``position``: where the browser said the device was when the photos were picked (kept with them);
+    ``done`` gets ``True`` appended when the action went through."""
     def run(user: Any, svc: Any, code: str, seen: int) -> str:
         if action == "extension":
             svc.handling.request_extension(code, user.actor, seen, svc.clock(), hours, text)
         else:
             svc.handling.act(code, action, user.actor, seen, svc.clock(), text=text,
                              photos=decode_photos(contents, names), position=position_of(position))
+        if done is not None:
+            done.append(True)
         return t("workbench.done", lang(), code=code, action=t(f"workbench.action.{action}", lang()))
 
     return act_on_selection(selected, version, HANDLERS, run, keyed_alone=True)
