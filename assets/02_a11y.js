@@ -12,6 +12,7 @@
  *    with the field's label instead of being only the current value;
  *  - an upload's file input has no name: it takes the visible text of its drop zone;
  *  - a date-range field's trigger carries aria-expanded on a role-less <div>: it becomes a named group.
+ *  - a Mantine select labelled by our own <label for> leaves its open option list without a name.
  * Every repair is idempotent and re-applied when React re-renders (a MutationObserver), so nothing here
  * changes how a control looks or works. Delete this file when the pages' controls move to the design
  * system's (Mantine) components or dcc fixes its markup.
@@ -88,7 +89,19 @@
         }
     }
 
+    // A Mantine select labelled by our own <label for> (not its label prop) leaves its open option list
+    // unnamed, and its scrolling drop-down is no tab stop: the list takes the field's label, and the
+    // drop-down becomes focusable (the options themselves are reached with the arrow keys).
+    function repairCombobox(list) {
+        var input = document.querySelector('[aria-controls="' + CSS.escape(list.id) + '"]');
+        var label = input && labelIdFor(input.id);
+        if (label && !list.getAttribute('aria-labelledby')) { set(list, 'aria-labelledby', label); }
+        var dropdown = list.closest('.mantine-Select-dropdown, .mantine-MultiSelect-dropdown');
+        if (dropdown) { set(dropdown, 'tabindex', '0'); }
+    }
+
     function repair() {
+        document.querySelectorAll('[role="listbox"][id^="mantine-"]').forEach(repairCombobox);
         document.querySelectorAll('.dash-options-list').forEach(repairOptionList);
         document.querySelectorAll('.dash-dropdown-focus-target').forEach(repairDropdown);
         document.querySelectorAll('input[type="file"]').forEach(repairUpload);

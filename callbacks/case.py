@@ -102,6 +102,10 @@ def _action(action: str, payload: dict[str, Any], lang: str) -> str:
     step = payload.get("step") if action == "escalate" else None
     if action == "verify_task_answered" and payload.get("verdict") in ("resolved", "unresolved"):
         return t(f"action.{action}", lang) + " · " + t(f"verify_task.verdict.{payload['verdict']}", lang)
+    if action == "callback" and payload.get("satisfaction") in ("satisfied", "basically_satisfied", "dissatisfied"):
+        return t(f"action.{action}", lang) + " · " + t(f"callback.{payload['satisfaction']}", lang)
+    if action == "callback" and payload.get("reached") is False:
+        return t(f"action.{action}", lang) + " · " + t("case.not_reached", lang)
     return t(f"action.{action}", lang) + (" · " + t(f"escalation.{step}", lang) if step else "")
 
 

@@ -11,7 +11,8 @@ from callbacks.access import Forbidden, lang, services, user_with
 from i18n import t
 from incidents.intake import IntakeError
 from incidents.model import Channel, Role
-from callbacks.pages import PageSpec, intake_page
+from callbacks.pages import PageSpec, console_map, intake_page
+from callbacks.report import place_name
 from layouts import ids
 from layouts.case_file import case_link
 
@@ -104,3 +105,19 @@ clientside_callback(
     prevent_initial_call=True,
 )
 map_click.wire(ids.INTAKE_MAP_CLICK, ids.INTAKE_LON, ids.INTAKE_LAT)
+
+
+@callback(Output(ids.INTAKE_MAP, "figure", allow_duplicate=True), Output(ids.INTAKE_WHERE, "children"),
+          Input(ids.INTAKE_LON, "value"), Input(ids.INTAKE_LAT, "value"), prevent_initial_call=True)
+def show_point(lon: Any, lat: Any) -> tuple[Any, str]:
+    """Wherever the point came from (an address picked, a map click, typed numbers): its pin on the map,
+    centred, and the place named, so the operator can tell the caller where the report will go."""
+    lg = lang()
+    try:
+        user_with(Role.OPERATOR)
+        point = {"lon": float(lon), "lat": float(lat)}
+    except (Forbidden, TypeError, ValueError):
+        return no_update, t("intake.where_none", lg)
+    svc = services()
+    name = place_name(svc, point["lon"], point["lat"], lg)
+    return console_map(svc, lg, point), name or t("intake.where_outside", lg)

@@ -7,7 +7,7 @@ from typing import Any, Callable
 from flask import has_request_context, request
 
 from geo.figures import (CELL_SCALE, CITY_CENTER, CORE_CENTER, OVERDUE_COLOR, SEVERITIES, SEVERITY_COLORS, city_map,
-                         display_datum, layer_url, wall_map)
+                         display_datum, layer_url, pin_traces, wall_map)
 from i18n import t
 from incidents.events import EVENT_ACTIONS
 from incidents.model import OPEN_STATES, State
@@ -118,10 +118,23 @@ def wall_page(services: Any, lang: str) -> Any:
 def intake_page(services: Any, lang: str) -> Any:
     ref = services.reference.get()
     categories = category_options(ref, lang)
+    return intake_layout.layout(lang, console_map(services, lang), categories)
+
+
+#: The console map's zoom on a picked point: the streets around it.
+PICKED_ZOOM = 16.0
+
+
+def console_map(services: Any, lang: str, point: dict[str, float] | None = None) -> Any:
+    """The console's map: the urban core, or centred on the picked point (WGS84) with its pin."""
     st = services.settings
+    datum = display_datum(st.tile_datum, st.tile_url)
     fig = city_map([], severity_names(lang), base_url=base_url(), dark=False, tile_url=st.tile_url,
-                   center=CORE_CENTER, zoom=11.5, uirevision="intake", datum=display_datum(st.tile_datum, st.tile_url))
-    return intake_layout.layout(lang, fig, categories)
+                   center=point or CORE_CENTER, zoom=PICKED_ZOOM if point else 11.5,
+                   uirevision=f"intake-{point['lon']:.5f},{point['lat']:.5f}" if point else "intake", datum=datum)
+    if point:
+        fig.add_traces(pin_traces(point, datum))
+    return fig
 
 
-__all__ = ["PageSpec", "wall_page", "intake_page"]
+__all__ = ["PageSpec", "console_map", "intake_page", "wall_page"]

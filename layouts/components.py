@@ -42,7 +42,7 @@ def select(lang: str, *, options: Sequence[Any] = (), value: Any = None, multi: 
     catalog. Picking the chosen option again keeps it (clearing is the clear button's job). ``multi`` gives
     a ``MultiSelect`` (its value a list). Values are strings (see ``select_data``)."""
     data = select_data(options)
-    common = dict(data=data, searchable=searchable, clearable=clearable,
+    common = dict(data=data, searchable=searchable, clearable=clearable, withScrollArea=False,
                   nothingFoundMessage=t("dropdown.no_options_found", lang), **props)
     if multi:
         return dmc.MultiSelect(value=[str(v) for v in value or []], **common)

@@ -29,6 +29,7 @@ INTAKE_PHONE = "intake-phone"
 INTAKE_SUBMIT = "intake-submit"
 INTAKE_RESULT = "intake-result"
 INTAKE_MAP = "intake-map"
+INTAKE_WHERE = "intake-where"  # the picked point named (district › street › community · cell)
 INTAKE_MAP_CLICK = "intake-map-click"  # {lon, lat} picked on the map, in the map's datum
 INTAKE_FIELDS = ("category", "severity", "description", "location", "reporter_phone")
 QUEUE = "queue"

@@ -60,7 +60,10 @@ def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]]) -> html
         dcc.Store(id=ids.INTAKE_MAP_CLICK),
         form,
         html.Div([dcc.Graph(id=ids.INTAKE_MAP, figure=figure, config={"displayModeBar": False, "scrollZoom": True},
-                            className="intake-map-graph"), queue], className="intake-side"),
+                            className="intake-map-graph"),
+                  html.Div(t("intake.where_none", lang), id=ids.INTAKE_WHERE, className="intake-where",
+                           role="status"),
+                  queue], className="intake-side"),
         html.Div([callback_section(lang), search_section(lang)], className="intake-side intake-tools"),
     ], className="intake", id="intake")
 

@@ -69,6 +69,7 @@ def _call(b: Any, phone: str, category: str, description: str) -> None:
     choose(b, "#intake-category", category)
     choose(b, "#intake-place", "英雄广场")
     _wait(lambda: b.find_element("#intake-lon").get_attribute("value"))
+    b.wait_for_contains_text("#intake-where", "铁西区 ›")  # the pin dropped and the place named
     b.find_element("#intake-description").send_keys(description)
 
 
@@ -179,7 +180,7 @@ def test_a_leader_opens_the_case_from_its_deep_link(app: str, browsers: Any) -> 
     lead = browsers("leader", f"/case/{code}")
     try:
         lead.wait_for_contains_text(".case-title", code)
-        for words in ("其他事件", "水务集团", "照片未见路面全貌", "已补拍路面全貌", "市民表示满意"):
+        for words in ("其他事件", "水务集团", "照片未见路面全貌", "已补拍路面全貌", "市民表示满意", "回访 · 满意"):
             lead.wait_for_contains_text("#case-file", words)
         _shot(lead, "role-leader-1080p")
         lead.driver.get(app + "/analytics")

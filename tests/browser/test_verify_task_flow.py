@@ -73,7 +73,7 @@ def test_verifier_sends_the_grid_worker_who_answers_with_a_photo_and_the_verifie
         verifier.wait_for_element("#verify-select")
         choose(verifier, "#verify-select", code)
         verifier.wait_for_contains_text("#verify-case", "已更换井盖")
-        verifier.wait_for_contains_text("#verify-task", GRID_WORKER)  # the cell's worker is preselected
+        _wait(lambda: GRID_WORKER in (verifier.find_element("#vt-worker").get_attribute("value") or ""))  # preselected
         assert code in confirm(verifier, "#vt-send") and GRID_WORKER in verifier.driver.find_element(
             By.ID, "vt-message").text + GRID_WORKER
         verifier.wait_for_contains_text("#vt-message", code)
