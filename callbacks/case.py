@@ -78,13 +78,25 @@ def case_view(cf: CaseFile, services: Any, lang: str) -> dict[str, Any]:
         "left_ms": int((i.deadline - now).total_seconds() * 1000) if running else None,
         "countdown": countdown(i.deadline, now, lang) if running else "",
         "risk": _risk(services, i.code, now, lang) if running else None,
-        "decisions": decisions, "decided": decided_actions(decisions), "place": list(cf.place), "before": list(cf.before), "after": list(cf.after),
+        "decisions": decisions, "decided": decided_actions(decisions), "here": _page_path(), "place": list(cf.place), "before": list(cf.before), "after": list(cf.after),
         "steps": [_step(s, lang, tz) for s in cf.steps],
         "related": [{"code": r.code, "relation": r.relation, "category": r.category,
                      "state": t(f"state.{r.state}", lang), "reported_at": local(r.reported_at, tz)} for r in cf.related],
         "actions": list(cf.actions),
         "instructions": [_step(s, lang, tz) for s in cf.instructions],
     }
+
+
+def _page_path() -> str:
+    """The path of the page the case file is shown on (a callback's request comes from that page), so an
+    action taken on this very page is not offered as a link to it."""
+    from urllib.parse import urlparse
+
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return ""
+    return urlparse(request.referrer or "").path or request.path
 
 
 def _risk(services: Any, code: str, now: Any, lang: str) -> str | None:

@@ -65,7 +65,7 @@ def case_body(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Ar
                     ("deadline", _deadline(lang, view))])),
                 _section(t("case.actions", lang), "case-actions",
                          [*decision_forms(lang, view.get("decisions") or {}),
-                          _actions(lang, view["actions"], set(view.get("decided") or ()))]),
+                          _actions(lang, view["actions"], set(view.get("decided") or ()), view.get("here", ""))]),
                 _section(t("case.photos_before", lang) + " / " + t("case.photos_after", lang), "case-photos",
                          [html.Div([_photos(lang, t("case.photos_before", lang), view["before"], "before"),
                                     _photos(lang, t("case.photos_after", lang), view["after"], "after")],
@@ -149,17 +149,19 @@ def _photos(lang: str, title: str, srcs: Sequence[str], kind: str) -> html.Figur
                        className=f"case-photos-{kind}")
 
 
-def _actions(lang: str, actions: Sequence[str], decided: set[str]) -> Any:
-    """Actions taken elsewhere (the workbench, verification), named with a link there; those with a form
-    in this case file (``decided``) and the instruction (its own form above) are left out."""
+def _actions(lang: str, actions: Sequence[str], decided: set[str], here: str = "") -> Any:
+    """Actions taken elsewhere (the workbench, verification), named with a link there (or said to be on this
+    page, ``here``); those with a form in this case file (``decided``) and the instruction (its own form
+    above) are left out."""
     actions = [a for a in actions if a in ACTION_PAGES and a not in decided]
     if decided and not actions:
         return None
     if not actions:
         return html.P(t("case.no_actions", lang), className="muted")
     return html.Ul([html.Li([html.Span(t(f"action.{a}", lang), className="case-action"), " ",
-                             *([dcc.Link(t("case.actions_where", lang) + " " + t(f"nav.{ACTION_PAGES[a][1:]}", lang),
-                                         href=ACTION_PAGES[a])] if a in ACTION_PAGES else [])])
+                             html.Span(t("case.actions_here", lang), className="muted") if ACTION_PAGES[a] == here
+                             else dcc.Link(t("case.actions_where", lang) + " " + t(f"nav.{ACTION_PAGES[a][1:]}", lang),
+                                           href=ACTION_PAGES[a])])
                     for a in actions], className="case-action-list")
 
 

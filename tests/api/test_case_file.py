@@ -132,3 +132,19 @@ def test_photo_names_in_a_payload_show_only_when_they_are_stored_photos(web):
         shown = _page(web, "verifier", case.code) + _text(wcb.detail_view(svc, incident, events, "zh"))
     assert "../../" not in shown and "healthz" not in shown and f"{stored}x" not in shown
     assert f"/uploads/{case.code}/{stored}" in shown
+
+
+def test_an_action_of_the_page_the_case_file_is_shown_on_is_not_a_link_to_that_page(web):
+    from flask_login import login_user
+
+    from auth.users import authenticate
+    from webapp import PASSWORD
+
+    case = _resolved_case(web)
+    for referrer, linked in (("http://cityops/verify", False), ("http://cityops/case/x", True)):
+        with web.server.test_request_context("/_dash-update-component", headers={"Referer": referrer}):
+            with web.services.db.read() as s:
+                user = authenticate("verifier", PASSWORD, session=s)
+            login_user(user)
+            seen = _text(case_cb.case_panel(web.services, case.code, user.actor, "zh"))
+        assert ("前往办理 核查" in seen) is linked and ("在本页办理" in seen) is not linked, referrer

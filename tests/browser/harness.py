@@ -163,14 +163,20 @@ def choose(browser: Any, selector: str, text: str) -> None:
     def shown() -> list[Any]:  # Mantine's options (Dash's radio and check lists use role=option too)
         return [o for o in browser.driver.find_elements(By.CSS_SELECTOR, "[data-combobox-option]") if o.is_displayed()]
 
+    clicked: list[bool] = []
+
     def chosen() -> bool:
+        # The box shows the typed text too, before the server's options arrive: the choice holds only once
+        # an option was clicked and the list has closed on it.
         try:
-            if text in (browser.find_element(selector).get_attribute("value") or "") and not shown():
-                return True
             options = [o for o in shown() if text in o.text]
             if options:
                 options[0].click()
-            elif not shown():
+                clicked.append(True)
+                return False
+            if clicked and not shown() and text in (browser.find_element(selector).get_attribute("value") or ""):
+                return True
+            if not shown():
                 browser.find_element(selector).click()  # the list closed under a refresh: open it again
         except WebDriverException:
             pass
