@@ -1,5 +1,5 @@
 """Refusals the API layer makes itself — malformed JSON, unknown fields, wrong types, a body too large,
-Open311's own checks — counted in ``refusals`` like the ones the shared parse makes (issue 10).
+Open311's own checks — counted in ``refusals`` like the ones the shared parse makes.
 
 One function, called from the error handlers (``rest``, ``open311``, ``api.install``), so no view has to
 remember to count. Only the input endpoints count (an incident create, an alarm batch, an Open311

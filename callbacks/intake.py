@@ -11,7 +11,7 @@ from callbacks.access import Forbidden, lang, services, user_with
 from i18n import t
 from incidents.intake import IntakeError
 from incidents.model import Channel, Role
-from callbacks.pages import PageSpec, console_map, intake_page
+from callbacks.pages import CONSOLE_MAP_PX, PageSpec, console_map, intake_page
 from callbacks.report import place_name
 from layouts import ids
 from layouts.case_file import case_link
@@ -105,6 +105,13 @@ clientside_callback(
     prevent_initial_call=True,
 )
 map_click.wire(ids.INTAKE_MAP_CLICK, ids.INTAKE_LON, ids.INTAKE_LAT)
+
+
+@callback(Output(ids.INTAKE_MAP, "figure", allow_duplicate=True), Input(ids.INTAKE_MAP, "relayoutData"),
+          prevent_initial_call=True)
+def follow_view(relayout: dict[str, Any] | None) -> Any:
+    """After a pan or zoom the console map's click layer covers the new view."""
+    return map_click.follow_view(relayout, CONSOLE_MAP_PX)
 
 
 @callback(Output(ids.INTAKE_MAP, "figure", allow_duplicate=True), Output(ids.INTAKE_WHERE, "children"),

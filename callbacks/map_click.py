@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, callback, no_update
+from dash import Input, Output, Patch, callback, no_update
 
 from callbacks.access import services
-from geo.figures import display_datum, from_display
+from geo.figures import click_grid, display_datum, from_display
 
 
 def picked_point(click: Any, tile_datum: str, *basemaps: str | None) -> tuple[Any, Any]:
@@ -35,3 +35,15 @@ def wire(store_id: str, lon_id: str, lat_id: str) -> None:
         return picked_point(click, st.tile_datum, st.tile_url, getattr(st, "map_style_url", None))
 
     fill_point.__name__ = f"fill_point_{store_id.replace('-', '_')}"
+
+
+def follow_view(relayout: dict[str, Any] | None, view_px: tuple[int, int]) -> Any:
+    """After a pan or zoom the click layer (trace 0) is laid again over the new view, so clicks on empty map
+    keep landing on its points; anything else the map reports changes nothing."""
+    center, zoom = (relayout or {}).get("map.center"), (relayout or {}).get("map.zoom")
+    if not isinstance(center, dict) or not isinstance(zoom, (int, float)):
+        return no_update
+    lons, lats = click_grid(center, float(zoom), *view_px)
+    fig = Patch()
+    fig["data"][0]["lon"], fig["data"][0]["lat"] = lons, lats
+    return fig

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from flask import has_request_context, request
+import plotly.graph_objects as go
 
 from geo.figures import (CELL_SCALE, CITY_CENTER, CORE_CENTER, OVERDUE_COLOR, SEVERITIES, SEVERITY_COLORS, city_map,
-                         display_datum, layer_url, pin_traces, wall_map)
+                         click_layer, display_datum, layer_url, pin_traces, wall_map)
 from i18n import t
 from incidents.events import EVENT_ACTIONS
 from incidents.model import OPEN_STATES, State
@@ -123,17 +124,22 @@ def intake_page(services: Any, lang: str) -> Any:
 
 #: The console map's zoom on a picked point: the streets around it.
 PICKED_ZOOM = 16.0
+#: The console map's size on a 1920×1080 screen (assets/11_intake.css): its click layer covers that view.
+CONSOLE_MAP_PX = (900, 360)
 
 
 def console_map(services: Any, lang: str, point: dict[str, float] | None = None) -> Any:
     """The console's map: the urban core, or centred on the picked point (WGS84) with its pin."""
     st = services.settings
     datum = display_datum(st.tile_datum, st.tile_url)
+    center, zoom = point or CORE_CENTER, PICKED_ZOOM if point else 11.5
     fig = city_map([], severity_names(lang), base_url=base_url(), dark=False, tile_url=st.tile_url,
-                   center=point or CORE_CENTER, zoom=PICKED_ZOOM if point else 11.5,
+                   center=center, zoom=zoom,
                    uirevision=f"intake-{point['lon']:.5f},{point['lat']:.5f}" if point else "intake", datum=datum)
-    if point:
-        fig.add_traces(pin_traces(point, datum))
+    # clicks on empty map through Plotly's public clickData: the click layer first (see geo.figures.click_grid)
+    fig = go.Figure([click_layer(fig.layout.map.center.to_plotly_json(), zoom, CONSOLE_MAP_PX), *fig.data,
+                     *(pin_traces(point, datum) if point else [])], layout=fig.layout)
+    fig.update_layout(hovermode="closest", hoverdistance=20, clickmode="event")
     return fig
 
 

@@ -15,7 +15,7 @@ from callbacks import map_click
 from callbacks.access import Forbidden, lang, services, user_with
 from callbacks.pages import PageSpec, base_url
 from dispatch.patrol import PatrolService
-from geo.figures import CORE_CENTER, click_grid, display_datum, pick_map, to_display
+from geo.figures import CORE_CENTER, display_datum, pick_map, to_display
 from geo.index import OutsideCityError
 from i18n import t
 from incidents.intake import IntakeError
@@ -130,13 +130,7 @@ def place_pin(click: Any, gps: Any) -> tuple[Any, ...]:
           prevent_initial_call=True)
 def follow_view(relayout: dict[str, Any] | None) -> Any:
     """After a pan or zoom the click layer is laid again over the new view, so taps keep landing on points."""
-    center, zoom = (relayout or {}).get("map.center"), (relayout or {}).get("map.zoom")
-    if not isinstance(center, dict) or not isinstance(zoom, (int, float)):
-        return no_update
-    lons, lats = click_grid(center, float(zoom), *MAP_VIEW_PX)
-    fig = Patch()
-    fig["data"][0]["lon"], fig["data"][0]["lat"] = lons, lats
-    return fig
+    return map_click.follow_view(relayout, MAP_VIEW_PX)
 
 
 @callback(

@@ -300,6 +300,15 @@ def click_grid(center: Mapping[str, float], zoom: float, width_px: int, height_p
     return [x for _ in lats for x in lons], [y for y in lats for _ in lons]
 
 
+def click_layer(view: Mapping[str, float], zoom: float, view_px: tuple[int, int]) -> go.Scattermap:
+    """The invisible points of :func:`click_grid` over the view (``view``: the map's own coordinates) as a
+    trace; a map that takes clicks on empty ground draws it first (trace 0) and sets
+    ``hovermode="closest"`` with a ``hoverdistance`` over the spacing."""
+    lons, lats = click_grid(view, zoom, *view_px)
+    return go.Scattermap(lon=lons, lat=lats, mode="markers", marker={"size": 1, "color": "rgba(0,0,0,0)"},
+                         hoverinfo="none", showlegend=False, name="click")
+
+
 def pick_map(point: Mapping[str, float] | None, *, base_url: str, view_px: tuple[int, int], zoom: float,
              center: Mapping[str, float] = CORE_CENTER, tile_url: str | None = None, datum: str = "wgs84",
              name: str = "", uirevision: str = "pick") -> go.Figure:
@@ -307,12 +316,7 @@ def pick_map(point: Mapping[str, float] | None, *, base_url: str, view_px: tuple
     (traces 1 and 2: a white ring under an orange dot, findable on any ground). ``point``, ``center``: WGS84."""
     c = to_display([center["lon"]], [center["lat"]], datum)
     view = {"lon": c[0][0], "lat": c[1][0]}
-    lons, lats = click_grid(view, zoom, *view_px)
-    fig = go.Figure([
-        go.Scattermap(lon=lons, lat=lats, mode="markers", marker={"size": 1, "color": "rgba(0,0,0,0)"},
-                      hoverinfo="none", showlegend=False, name="click"),
-        *pin_traces(point, datum, name),
-    ])
+    fig = go.Figure([click_layer(view, zoom, view_px), *pin_traces(point, datum, name)])
     fig.update_layout(
         map={"style": "white-bg", "layers": base_layers(False, base_url, tile_url, datum=datum), "center": view,
              "zoom": zoom},

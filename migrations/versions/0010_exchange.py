@@ -1,4 +1,4 @@
-"""Data exchange (issue 10): department connectors, the transactional outbox (with its dead letters)
+"""Data exchange: department connectors, the transactional outbox (with its dead letters)
 and the refusal counts behind the data-quality page.
 
 Revision ID: 0010

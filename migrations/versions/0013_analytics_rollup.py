@@ -1,4 +1,4 @@
-"""The ``analytics_daily`` rollup (issue 8, Scale at 10 M): additive indicator counts per local day ×
+"""The ``analytics_daily`` rollup (kept small enough to read at 10 M incidents): additive indicator counts per local day ×
 district × large category class, maintained with the summary in every event's transaction
 (incidents/rollup.py), so a year's trend sums bounded rows instead of reading every incident's summary.
 Backfilled here from ``incident_milestones`` and the callback events, in the zone of ``CITYOPS_TZ``

@@ -1,4 +1,4 @@
-"""Month-start snapshots of the rollups (issue 8, "as of" a past month's end at 10 M): the correction turning
+"""Month-start snapshots of the rollups ("as of" a past month's end, at 10 M incidents): the correction turning
 ``analytics_daily`` / ``analytics_group_daily`` now into the rollups as they stood at each local month
 start, kept by the writes that cross one (incidents/asof.py). Built here from the event log for the latest 13
 month starts of the history; writes are followed from after the newest event.

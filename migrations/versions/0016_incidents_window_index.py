@@ -1,5 +1,5 @@
 """A covering index for the report-time window that hotspots (9 weeks, grouped by cell) and recurrence (30 days,
-placed by coordinates) read (issue 8 at 10 M): ``(reported_at, state, grid, district, category, lon, lat)``, so
+placed by coordinates) read (at 10 M incidents): ``(reported_at, state, grid, district, category, lon, lat)``, so
 those queries never visit the wide incident rows (descriptions, addresses).
 
 Revision ID: 0016

@@ -97,11 +97,14 @@ def test_clicking_the_console_map_places_the_report(live_app: str) -> None:
     try:
         login(b, live_app, "operator", "/intake")
         graph = b.wait_for_element("#intake-map .js-plotly-plot")
-        _wait(lambda: b.driver.execute_script(
+        _wait(lambda: b.driver.execute_script(  # the map's click layer is drawn (its figure's first trace)
             "var g = document.querySelector('#intake-map .js-plotly-plot');"
-            "return !!(g && g._cityopsHooked);"))
-        ActionChains(b.driver).move_to_element(graph).click().perform()
-        lon = float(_wait(lambda: b.find_element("#intake-lon").get_attribute("value")))
+            "return !!(g && g.data && g.data[0] && g.data[0].name === 'click');"))
+        def clicked() -> str:  # the pointer moves onto the map, then clicks (hover finds the nearest point)
+            ActionChains(b.driver).move_to_element(graph).move_by_offset(3, 2).click().perform()
+            return b.find_element("#intake-lon").get_attribute("value")
+
+        lon = float(_wait(clicked, step=0.5))
         lat = float(b.find_element("#intake-lat").get_attribute("value"))
         # The console's map opens on the urban core (CORE_CENTER 124.365, 43.165): the click lands near it.
         assert abs(lon - 124.365) < 0.05 and abs(lat - 43.165) < 0.05
