@@ -172,7 +172,7 @@
     map.addLayer({id: CELLS, type: 'fill', source: SRC, filter: isCell, paint: {'fill-color': ramp, 'fill-opacity': 0.55}});
     map.addLayer({id: SRC + '-overdue', type: 'circle', source: SRC, filter: ['==', ['get', 'overdue'], true],
       paint: {'circle-radius': 10 * f, 'circle-color': labels.overdue_color || '#CC79A7', 'circle-opacity': 0.55}});
-    // At breach risk (issue 8): a ring around the dot from the moment P(miss) reaches 0.5 (risk_at) until
+    // At breach risk: a ring around the dot from the moment P(miss) reaches 0.5 (risk_at) until
     // the deadline, computed at each draw so it turns without waiting for an event about the incident.
     map.addLayer({id: SRC + '-risk', type: 'circle', source: SRC, filter: ['==', ['get', 'atrisk'], true],
       paint: {'circle-radius': 9 * f, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-width': 2.5 * f,
@@ -473,7 +473,7 @@
     var el = document.getElementById('wall-clock');
     if (el) { el.textContent = new Date().toLocaleTimeString('zh-CN', {timeZone: 'Asia/Shanghai', hour12: false}); }
   }, 1000);
-  // The focus slot (issue 7): the configured panels take turns in the side column's lower panel, each for
+  // The focus slot: the configured panels take turns in the side column's lower panel, each for
   // labels.focus.cycle_s seconds (0: the first one stays). Each panel is computed here from W, so a turn
   // costs no request; the slot is ONE output (its children and class), written only when its text changed
   // (a turn, a pushed change in the rows, a duration's minute), at most once a second, with a fixed

@@ -3,7 +3,7 @@
 Fills a fresh, migrated database (SQLite in a temp dir, or ``--database-url`` e.g. PostgreSQL) with
 N seeded incidents (codes, phones, grids, gazetteer addresses, category-named descriptions) by Core
 bulk insert, then times :func:`incidents.search.search` and :func:`incidents.search.caller_history`
-for each kind of query — best of R runs — against the 1 s budget of issue 5, and prints the ratio to
+for each kind of query — best of R runs — against the 1 s budget, and prints the ratio to
 the conventional approach (a ``LIKE '%q%'`` scan of every column, which is what a search box without
 index paths does).
 

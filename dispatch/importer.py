@@ -212,7 +212,7 @@ def import_csv(services: Any, data: bytes, mapping: Mapping[str, str] | None, ac
     drafts, bad = validate(rows, taxonomy=services.reference.get().taxonomy, grid=services.grid, now=now,
                            progress=tick("validate"))
     errors = sorted(errors + bad, key=lambda e: e.line)
-    recorder = getattr(services.dispatch, "on_refusal", None)  # issue 10: refusals are counted
+    recorder = getattr(services.dispatch, "on_refusal", None)  # refusals are counted
     if errors and recorder is not None:
         recorder.record_many(Channel.IMPORT, [(e.field, e.code) for e in errors], now)
     with services.db.write.begin() as s:

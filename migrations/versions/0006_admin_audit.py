@@ -1,4 +1,4 @@
-"""Administration (issue 6): the ``audit_log`` table of every /admin change (who, when, what).
+"""Administration: the ``audit_log`` table of every /admin change (who, when, what).
 
 Revision ID: 0006
 Revises: 0005

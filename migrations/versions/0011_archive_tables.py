@@ -1,4 +1,4 @@
-"""Archive tables (issue 10): ``incidents_archive`` and ``events_archive``, the same columns as ``incidents``
+"""Archive tables: ``incidents_archive`` and ``events_archive``, the same columns as ``incidents``
 and ``events``, where ``python app.py archive --older-than-days N`` moves finished incidents in batches.
 
 Revision ID: 0011

@@ -1,4 +1,4 @@
-"""The ``incident_milestones`` summary (issue 8, Scale): one row per incident with its milestones folded from
+"""The ``incident_milestones`` summary (for reads at scale): one row per incident with its milestones folded from
 its events, maintained in every event's transaction (incidents/milestones.py). Backfilled here from the
 events already stored (live and archive), set-based, in id ranges.
 

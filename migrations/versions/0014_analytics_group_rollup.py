@@ -1,4 +1,4 @@
-"""The ``analytics_group_daily`` rollup (issue 8, Scale at 10 M): the counts of ``analytics_daily`` per local
+"""The ``analytics_group_daily`` rollup (read at 10 M incidents): the counts of ``analytics_daily`` per local
 day × grid / department / category (5 digits) × district, plus ``reported`` (the category mix), maintained
 in the same transactions (incidents/rollup.py), so the group tables and the dashboard sum bounded rows
 instead of folding every candidate's summary row. Backfilled here by rebuilding the whole rollup (both

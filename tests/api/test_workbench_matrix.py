@@ -1,4 +1,4 @@
-"""The authorisation matrix of issue 6, generated from one table: every role × page and role × action."""
+"""The authorisation matrix, generated from one table: every role × page and role × action."""
 from __future__ import annotations
 
 from typing import Any, Callable

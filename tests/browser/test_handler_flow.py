@@ -1,4 +1,4 @@
-"""Issue 6 end to end: a department handler acknowledges and resolves on /workbench, a verifier closes
+"""End to end: a department handler acknowledges and resolves on /workbench, a verifier closes
 on /verify, and a /wall browser sees the open-incidents tile change over its websocket meanwhile."""
 from __future__ import annotations
 

@@ -114,7 +114,7 @@ def test_clicking_the_console_map_places_the_report(live_app: str) -> None:
 
 def test_an_incident_at_breach_risk_is_ringed_and_counted_on_the_wall(live_app: str,
                                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Issue 8: with a history in which every case finished late, each running incident is at risk from its
+    """With a history in which every case finished late, each running incident is at risk from its
     dispatch on: the wall's legend counts them and the map draws the ring layer. Runs last in this module
     (the first test expects an empty city)."""
     from datetime import datetime, timedelta, timezone

@@ -1,4 +1,4 @@
-"""Issue 9 item 4 in a real browser: markup payloads put into every user text field through every channel
+"""In a real browser: markup payloads put into every user text field through every channel
 stay inert text on every page, and injection strings typed into every search and filter box are harmless.
 
 Channels: JSON API create, Open311 POST, sensor alarms, CSV import (the /import page), the console form,

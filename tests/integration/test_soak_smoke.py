@@ -1,4 +1,4 @@
-"""Issue 9: CI runs the soak for 60 s (``benchmarks/soak.py --smoke``: two app processes, Redis, 20 wall
+"""CI runs the soak for 60 s (``benchmarks/soak.py --smoke``: two app processes, Redis, 20 wall
 sockets, 50 API creates/s) and checks only errors and missed pushes; memory growth is for the long run."""
 from __future__ import annotations
 
