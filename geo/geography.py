@@ -37,7 +37,8 @@ from geo.grid import DATA_DIR, DISTRICT_NAMES_EN, PRECISION, _metres_per_degree
 
 __all__ = [
     "AREA_LEVELS", "LAYER_NAMES", "LEVELS", "PARENT_LEVEL", "CellRecord", "Feature", "Problem", "Tolerances",
-    "cell_records", "city_bounds", "demo_geography", "layers",
+    "CityExtent", "cell_records", "city_extent", "demo_geography", "features_from_geojson", "features_from_records", "layers",
+    "read_file", "validate",
 ]
 
 LEVELS: tuple[str, ...] = ("district", "street", "community", "cell", "place")
@@ -251,8 +252,288 @@ def demo_geography(data_dir: Path = DATA_DIR) -> list[Feature]:
     return features
 
 
-def city_bounds(data_dir: Path = DATA_DIR) -> tuple[float, float, float, float]:
-    """(west, south, east, north) of the configured city's districts, WGS84 — the extent a plausible
-    geography must fall in."""
-    geoms = [shape(d["geometry"]) for d in _read_collection(Path(data_dir) / "districts.geojson")]
-    return tuple(float(v) for v in shapely.total_bounds(np.array(geoms, dtype=object)))  # type: ignore[return-value]
+@dataclass(frozen=True)
+class CityExtent:
+    """What a plausible geography of the configured city is checked against: the (west, south, east,
+    north) of its districts and their outlines by code (WGS84)."""
+
+    bounds: tuple[float, float, float, float]
+    districts: Mapping[str, shapely.Geometry]
+
+
+def city_extent(data_dir: Path = DATA_DIR) -> CityExtent:
+    """The configured city's extent, from ``districts.geojson`` (the published outlines, in WGS84)."""
+    districts = {f"{int(d['properties']['adcode']):06d}": shape(d["geometry"])
+                 for d in _read_collection(Path(data_dir) / "districts.geojson")}
+    bounds = shapely.total_bounds(np.array(list(districts.values()), dtype=object))
+    return CityExtent(tuple(float(v) for v in bounds), districts)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a city's file
+# ---------------------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    """A property value as plain Python; NaN/None (a column another feature has) as missing."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)  # a numeric code column read as float because another row lacks it
+    return value
+
+
+def _text(value: Any) -> str:
+    value = _plain(value)
+    return "" if value is None else str(value).strip()
+
+
+def features_from_records(
+    records: Iterable[tuple[Mapping[str, Any], shapely.Geometry | None]],
+) -> tuple[list[Feature], list[Problem]]:
+    """Features from (properties, geometry) pairs, and a problem for each missing required property."""
+    features: list[Feature] = []
+    problems: list[Problem] = []
+    for n, (props, geom) in enumerate(records, start=1):
+        values = {k: _plain(v) for k, v in props.items()}
+        level, code, name, parent = (_text(values.pop(k, None)) for k in REQUIRED)
+        ident = code or f"#{n}"
+        missing = [k for k, v in (("level", level), ("code", code), ("name", name)) if not v]
+        if level and level != "district" and not parent:
+            missing.append("parent_code")
+        for key in missing:
+            problems.append(Problem(ident, "missing_property", {"property": key}))
+        if level and level not in LEVELS:
+            problems.append(Problem(ident, "unknown_level", {"level": level, "levels": ", ".join(LEVELS)}))
+        if missing or level not in LEVELS:
+            continue
+        extra = {k: v for k, v in values.items() if v is not None}
+        features.append(Feature(level, code, name, parent, geom, extra))
+    return features, problems
+
+
+def _to_wgs84(geoms: np.ndarray) -> np.ndarray:
+    """GCJ-02 geometries moved to WGS84, every vertex at once."""
+    def convert(xy: np.ndarray) -> np.ndarray:
+        lon, lat = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    return shapely.transform(geoms, convert)
+
+
+def read_file(path: Path | str, crs: str = "wgs84") -> tuple[list[Feature], list[Problem]]:
+    """Read a GeoJSON file or a Shapefile (``.shp``, or a ``.zip`` of one) into features.
+
+    ``crs`` is the datum of the longitudes/latitudes: ``wgs84`` as stored, ``gcj02`` converted to WGS84
+    before anything else. A file whose own CRS is projected (metres) is refused here: its coordinates
+    are not degrees and converting them is the surveyor's choice, not ours.
+    """
+    import geopandas as gpd  # pandas only for this command, never on the app's start
+
+    if crs not in ("wgs84", "gcj02"):
+        raise ValueError(f"crs must be wgs84 or gcj02, not {crs!r}")
+    gdf = gpd.read_file(path)
+    problems: list[Problem] = []
+    if gdf.crs is not None and not gdf.crs.is_geographic:
+        problems.append(Problem("", "crs_projected", {"crs": gdf.crs.name}))
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if crs == "gcj02" and len(geoms):
+        geoms = _to_wgs84(geoms)
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    rows = (dict(zip(columns, row)) for row in gdf[columns].itertuples(index=False, name=None))
+    features, missing = features_from_records(zip(rows, geoms))
+    return features, problems + missing
+
+
+def features_from_geojson(data: Mapping[str, Any]) -> list[Feature]:
+    """Features of a GeoJSON FeatureCollection in the five-level shape (the tests' and tables' reader)."""
+    features, problems = features_from_records(
+        (f["properties"], shape(f["geometry"]) if f.get("geometry") else None) for f in data["features"])
+    if problems:
+        raise ValueError(f"not in the geography's shape: {problems[:3]}")
+    return features
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------
+
+def _m2_per_deg2(lat: float) -> float:
+    m_lon, m_lat = _metres_per_degree(lat)
+    return m_lon * m_lat
+
+
+def _check_shape(features: Sequence[Feature]) -> tuple[list[Problem], list[bool]]:
+    """Codes, parents and geometry types; returns the problems and which features have usable geometry."""
+    problems: list[Problem] = []
+    counts: dict[str, int] = defaultdict(int)
+    for f in features:
+        counts[f.code] += 1
+    for code, n in counts.items():
+        if n > 1:
+            problems.append(Problem(code, "duplicate_code", {"count": n}))
+    by_code = {f.code: f for f in features}
+    usable: list[bool] = []
+    for f in features:
+        if f.level == "district" and not (len(f.code) == 6 and f.code.isdigit()):
+            problems.append(Problem(f.code, "district_code", {}))
+        if len(f.code) > (MAX_CELL_CODE if f.level == "cell" else MAX_CODE):
+            problems.append(Problem(f.code, "code_too_long",
+                                    {"max": MAX_CELL_CODE if f.level == "cell" else MAX_CODE}))
+        if f.level != "district":
+            parent = by_code.get(f.parent_code)
+            expected = PARENT_LEVEL.get(f.level)
+            if parent is None:
+                problems.append(Problem(f.code, "parent_missing", {"parent": f.parent_code}))
+            elif (expected and parent.level != expected) or (f.level == "place" and parent.level == "place"):
+                problems.append(Problem(f.code, "parent_level", {"parent": f.parent_code, "got": parent.level,
+                                                                 "expected": expected or "district/street/community/cell"}))
+        geom = f.geometry
+        wanted = ("Point",) if f.level == "place" else ("Polygon", "MultiPolygon")
+        if geom is None or geom.is_empty:
+            problems.append(Problem(f.code, "geometry_missing", {}))
+            usable.append(False)
+        elif geom.geom_type not in wanted:
+            problems.append(Problem(f.code, "geometry_type", {"got": geom.geom_type, "expected": "/".join(wanted)}))
+            usable.append(False)
+        elif not geom.is_valid:
+            problems.append(Problem(f.code, "geometry_invalid", {"reason": shapely.is_valid_reason(geom)}))
+            usable.append(False)
+        else:
+            usable.append(True)
+    return problems, usable
+
+
+def _check_extent(features: Sequence[Feature], bounds: tuple[float, float, float, float],
+                  margin: float) -> list[Problem]:
+    """The file must lie inside the city's extent grown by ``margin`` degrees.
+
+    The rule: every feature's bounding box within (west − m, south − m, east + m, north + m) of the
+    configured city's districts. Coordinates in projected metres lie millions of units away, swapped
+    longitude/latitude near (lat, lon), another city elsewhere: each is named, so the user knows what to fix.
+    """
+    geoms = np.array([f.geometry for f in features], dtype=object)
+    west, south, east, north = bounds
+    boxes = shapely.bounds(geoms)
+    inside = ((boxes[:, 0] >= west - margin) & (boxes[:, 1] >= south - margin)
+              & (boxes[:, 2] <= east + margin) & (boxes[:, 3] <= north + margin))
+    if inside.all():
+        return []
+    outside = [features[i].code for i in np.flatnonzero(~inside)]
+    fb = [round(float(v), 4) for v in shapely.total_bounds(geoms)]
+    params = {"count": len(outside), "codes": ", ".join(outside[:5]) + (" …" if len(outside) > 5 else ""),
+              "bounds": fb, "city": [round(v, 4) for v in bounds]}
+    if max(abs(v) for v in fb) > 360:
+        key = "crs_metres"
+    elif fb[1] >= west - margin and fb[3] <= east + margin and fb[0] >= south - margin and fb[2] <= north + margin:
+        key = "crs_swapped"
+    else:
+        key = "crs_elsewhere"
+    return [Problem("", key, params)]
+
+
+def _limit(absolute: float, relative: float, area_m2: float) -> float:
+    return max(absolute, relative * area_m2)
+
+
+def _check_geometry(features: Sequence[Feature], tol: Tolerances, m2: float) -> list[Problem]:
+    """Children inside their parent, no overlaps within a level, no gaps inside a parent."""
+    problems: list[Problem] = []
+    by_code = {f.code: f for f in features}
+    # Children inside their parent (vectorised per level).
+    for level, parent_level in PARENT_LEVEL.items():
+        kids = [f for f in features if f.level == level and by_code.get(f.parent_code, None) is not None
+                and by_code[f.parent_code].level == parent_level]
+        if not kids:
+            continue
+        child = np.array([k.geometry for k in kids], dtype=object)
+        parent = np.array([by_code[k.parent_code].geometry for k in kids], dtype=object)
+        outside = shapely.area(shapely.difference(child, parent)) * m2
+        areas = shapely.area(child) * m2
+        for k, out_m2, area in zip(kids, outside, areas):
+            if out_m2 > _limit(tol.outside_m2, tol.relative, area):
+                problems.append(Problem(k.code, "outside_parent", {"parent": k.parent_code, "area": round(out_m2)}))
+    for place in (f for f in features if f.level == "place" and f.parent_code in by_code):
+        parent_geom = by_code[place.parent_code].geometry
+        if by_code[place.parent_code].level != "place" and not parent_geom.covers(place.geometry):
+            problems.append(Problem(place.code, "place_outside", {"parent": place.parent_code}))
+    # No overlaps between features of one level.
+    for level in AREA_LEVELS:
+        same = [f for f in features if f.level == level]
+        if len(same) < 2:
+            continue
+        geoms = np.array([f.geometry for f in same], dtype=object)
+        left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+        keep = left < right
+        left, right = left[keep], right[keep]
+        shared = shapely.area(shapely.intersection(geoms[left], geoms[right])) * m2
+        smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right])) * m2
+        for i, j, a, s in zip(left.tolist(), right.tolist(), shared, smaller):
+            if a > _limit(tol.overlap_m2, tol.relative, s):
+                problems.append(Problem(same[i].code, "overlap", {"other": same[j].code, "area": round(a)}))
+    # No gaps: each area's children cover it.
+    children: dict[str, list[shapely.Geometry]] = defaultdict(list)
+    for f in features:
+        if f.level in PARENT_LEVEL and f.parent_code in by_code:
+            children[f.parent_code].append(f.geometry)
+    for f in features:
+        if f.level not in ("district", "street", "community") or f.code not in children:
+            continue
+        gap = shapely.difference(f.geometry, shapely.union_all(children[f.code], grid_size=PRECISION),
+                                 grid_size=PRECISION)
+        gap_m2 = gap.area * m2
+        if gap_m2 > _limit(tol.gap_m2, tol.relative, f.geometry.area * m2):
+            where = shapely.point_on_surface(gap)
+            problems.append(Problem(f.code, "gap", {"area": round(gap_m2), "lon": round(where.x, 5),
+                                                    "lat": round(where.y, 5)}))
+    return problems
+
+
+def _check_datum(features: Sequence[Feature], known: Mapping[str, shapely.Geometry]) -> list[Problem]:
+    """A GCJ-02 file declared WGS84 sits ~580 m north-east of where it belongs around Siping: inside the
+    extent, so only its districts' outlines can tell. The rule: over the districts whose code the city
+    knows, if the mismatch (symmetric difference ÷ the known area) exceeds 1 % as read and converting
+    the file from GCJ-02 would more than halve it, the file is refused as probably GCJ-02. A file
+    without the city's district outlines is checked against the extent only.
+    """
+    matched = [f for f in features if f.level == "district" and f.code in known]
+    if not matched:
+        return []
+    mine = np.array([f.geometry for f in matched], dtype=object)
+    theirs = np.array([known[f.code] for f in matched], dtype=object)
+    total = float(shapely.area(theirs).sum())
+    as_read = float(shapely.area(shapely.symmetric_difference(mine, theirs)).sum()) / total
+    converted = float(shapely.area(shapely.symmetric_difference(_to_wgs84(mine), theirs)).sum()) / total
+    if as_read > 0.01 and converted < as_read / 2:
+        return [Problem("", "crs_gcj02", {"as_read": round(100 * as_read, 1), "converted": round(100 * converted, 1)})]
+    return []
+
+
+def validate(features: Sequence[Feature], city: CityExtent, tolerances: Tolerances = Tolerances()) -> list[Problem]:
+    """Every problem that keeps ``features`` from replacing the geography (empty: it may).
+
+    Checks, each reported per feature code: codes unique; a district's code 6 digits and a cell's at
+    most 15 characters; each parent present and one level up; geometries of the right type and valid;
+    the whole file inside the city's extent and not a GCJ-02 file declared WGS84 (else a problem naming
+    the likely cause, and the area checks are skipped: their areas would mean nothing); each
+    street/community/cell inside its parent and each place inside its parent; no two features of one
+    level overlapping; and no gap inside a district, street or community that its children leave
+    uncovered. Areas are in m² at the city's mean latitude (within 1 % across a prefecture).
+    """
+    if not features:
+        return [Problem("", "empty", {})]
+    problems, usable = _check_shape(features)
+    good = [f for f, ok in zip(features, usable) if ok]
+    if not good:
+        return problems
+    placed = _check_extent(good, city.bounds, tolerances.margin_deg) or _check_datum(good, city.districts)
+    problems += placed
+    if not placed:
+        codes: dict[str, int] = defaultdict(int)
+        for f in features:
+            codes[f.code] += 1
+        # Duplicates and broken geometries are already reported; the area checks need one of each.
+        clean = [f for f in good if codes[f.code] == 1]
+        problems += _check_geometry(clean, tolerances, _m2_per_deg2((city.bounds[1] + city.bounds[3]) / 2))
+    return problems
