@@ -318,12 +318,19 @@ def register_geo_routes(server: Any) -> None:
     """Our own GeoJSON base layers, served by the app (cached by the browser; no external map host)."""
     from flask import abort, jsonify, request
 
-    from geo.figures import layer_data
+    from functools import lru_cache
+
+    from geo.basemap import ServedLayers
+    from geo.geography import demo_geography
+
+    demo = lru_cache(maxsize=1)(lambda: (0, demo_geography()))
+    served = ServedLayers(demo)
 
     @server.route("/geo/<name>.geojson")
     def geo_layer(name: str) -> Any:
         try:  # ?datum=gcj02: the layer shifted to the tile server's datum (geo.figures.layer_url)
-            resp = jsonify(layer_data(name, request.args.get("datum", "wgs84")))
+            _version, layer = served.get(name, request.args.get("datum", "wgs84"))
+            resp = jsonify(layer)
         except KeyError:
             abort(404)
         resp.cache_control.max_age = 3600

@@ -112,11 +112,17 @@ def layer_data(name: str, datum: str = "wgs84") -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def _shifted_layer(name: str, datum: str) -> dict[str, Any]:
-    """Every coordinate of a (Multi)Polygon/LineString/Point layer moved to ``datum`` in one vectorised pass."""
+    return shift_collection(layer_data(name), datum)
+
+
+def shift_collection(collection: Mapping[str, Any], datum: str) -> dict[str, Any]:
+    """A copy of a (Multi)Polygon/LineString/Point FeatureCollection with every coordinate moved to
+    ``datum`` in one vectorised pass (the WGS84 original is left as it was)."""
     import numpy as np
 
-    src = layer_data(name)
-    out = json.loads(json.dumps(src))  # a deep copy; the WGS84 layer stays cached as it was
+    out = json.loads(json.dumps(collection))
+    if datum == "wgs84":
+        return out
     rings: list[list[list[float]]] = []
 
     def collect(coords: Any) -> None:
