@@ -25,6 +25,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,10 @@ from shapely.geometry import mapping, shape
 
 from geo.crs import gcj02_to_wgs84
 from geo.grid import DATA_DIR, DISTRICT_NAMES_EN, PRECISION, _metres_per_degree
+from geo.index import GridIndex
 
 __all__ = [
-    "AREA_LEVELS", "LAYER_NAMES", "LEVELS", "PARENT_LEVEL", "CellRecord", "Feature", "Problem", "Tolerances",
+    "AREA_LEVELS", "Geography", "LAYER_NAMES", "LEVELS", "PARENT_LEVEL", "CellRecord", "Feature", "Problem", "Tolerances",
     "CityExtent", "cell_records", "city_extent", "demo_geography", "features_from_geojson", "features_from_records", "layers",
     "read_file", "validate",
 ]
@@ -158,6 +160,29 @@ def cell_records(features: Sequence[Feature]) -> list[CellRecord]:
         out.append(CellRecord({**props, "level": "cell", "name": cell.name, "parent_code": cell.parent_code,
                                **{k: v for k, v in cell.extra.items() if k not in props}}, cell.geometry))
     return out
+
+
+@dataclass(frozen=True)
+class Geography:
+    """One version of the city's geography as a process holds it: the features, the grid index built
+    from their cells, and (built on first use) the map layers."""
+
+    version: int
+    features: tuple[Feature, ...]
+    grid: GridIndex
+    generated: bool = False
+
+    @classmethod
+    def build(cls, version: int, features: Sequence[Feature], generated: bool = False) -> Geography:
+        cells = cell_records(features)
+        grid = GridIndex.from_properties((c.properties for c in cells),
+                                         np.array([c.geometry for c in cells], dtype=object))
+        return cls(version, tuple(features), grid, generated)
+
+    @cached_property
+    def layers(self) -> dict[str, dict[str, Any]]:
+        """:func:`layers` of this version (computed once per version and process)."""
+        return layers(self.features)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -127,6 +127,9 @@ def apply_event(incident: Incident | None, event: Event) -> Incident:
         changes["resolved_at"] = None
     elif event.action == "merge":
         changes["merged_into"] = event.payload["into"]
+    elif event.action == "relocate":
+        changes["grid"] = event.payload["grid"]
+        changes["district"] = event.payload["district"]
     if event.action == "verify_task_sent":
         changes["extra"] = {**incident.extra, TASK_WORKER_KEY: str(event.payload["worker"])}
     elif event.action in TASK_CLOSERS and TASK_WORKER_KEY in incident.extra:
