@@ -347,28 +347,42 @@ def _to_wgs84(geoms: np.ndarray) -> np.ndarray:
     return shapely.transform(geoms, convert)
 
 
-def read_file(path: Path | str, crs: str = "wgs84") -> tuple[list[Feature], list[Problem]]:
-    """Read a GeoJSON file or a Shapefile (``.shp``, or a ``.zip`` of one) into features.
+#: Shapefile fields are at most 10 characters: the names they truncate to.
+SHAPEFILE_NAMES = {"parent_cod": "parent_code"}
 
-    ``crs`` is the datum of the longitudes/latitudes: ``wgs84`` as stored, ``gcj02`` converted to WGS84
-    before anything else. A file whose own CRS is projected (metres) is refused here: its coordinates
-    are not degrees and converting them is the surveyor's choice, not ours.
+
+def read_file(path: Path | str, crs: str = "wgs84") -> tuple[list[Feature], list[Problem]]:
+    """Read a GeoJSON file or Shapefiles into features.
+
+    A Shapefile holds one geometry type, so the areas and the places come as several: give a folder or a
+    ``.zip`` of them (every layer is read) or one ``.shp``; ``parent_cod`` (the field name truncated to 10
+    characters) is read as ``parent_code``. ``crs`` is the datum of the longitudes/latitudes: ``wgs84`` as
+    stored, ``gcj02`` converted to WGS84 before anything else. A layer whose own CRS is projected (metres)
+    is refused: its coordinates are not degrees, and reprojecting them is the surveyor's choice.
     """
     import geopandas as gpd  # pandas only for this command, never on the app's start
 
     if crs not in ("wgs84", "gcj02"):
         raise ValueError(f"crs must be wgs84 or gcj02, not {crs!r}")
-    gdf = gpd.read_file(path)
+    source = Path(path)
+    layers_ = [None] if source.suffix.lower() in (".geojson", ".json", ".shp") else \
+        list(gpd.list_layers(source)["name"])
+    features: list[Feature] = []
     problems: list[Problem] = []
-    if gdf.crs is not None and not gdf.crs.is_geographic:
-        problems.append(Problem("", "crs_projected", {"crs": gdf.crs.name}))
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    if crs == "gcj02" and len(geoms):
-        geoms = _to_wgs84(geoms)
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    rows = (dict(zip(columns, row)) for row in gdf[columns].itertuples(index=False, name=None))
-    features, missing = features_from_records(zip(rows, geoms))
-    return features, problems + missing
+    for layer in layers_:
+        gdf = gpd.read_file(source) if layer is None else gpd.read_file(source, layer=layer)
+        if gdf.crs is not None and not gdf.crs.is_geographic:
+            problems.append(Problem("", "crs_projected", {"crs": gdf.crs.name}))
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        if crs == "gcj02" and len(geoms):
+            geoms = _to_wgs84(geoms)
+        columns = [c for c in gdf.columns if c != gdf.geometry.name]
+        names = [SHAPEFILE_NAMES.get(c, c) for c in columns]
+        rows = (dict(zip(names, row)) for row in gdf[columns].itertuples(index=False, name=None))
+        found, missing = features_from_records(zip(rows, geoms))
+        features += found
+        problems += missing
+    return features, problems
 
 
 def features_from_geojson(data: Mapping[str, Any]) -> list[Feature]:
