@@ -76,7 +76,7 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
         seed(s, settings.data_dir)
         seed_places(s, settings.data_dir)
         seed_geography(s, settings.data_dir, clock())
-    geography = _geography_cache(db, ReferenceCache)
+    geography = _geography_cache(db, ReferenceCache, settings.geography_check_s)
     grid = ReloadingGrid(lambda: geography.get().grid)
 
     def _load() -> Any:
@@ -121,7 +121,7 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     return services
 
 
-def _geography_cache(db: Any, cache: Any) -> Any:
+def _geography_cache(db: Any, cache: Any, check_every_s: float) -> Any:
     """The process's geography, rebuilt within seconds of an import in any process (its version moves)."""
     from incidents.geography import geography_version, load
 
@@ -133,7 +133,7 @@ def _geography_cache(db: Any, cache: Any) -> Any:
         with db.read() as s:
             return geography_version(s)
 
-    geography = cache(_load, _version)
+    geography = cache(_load, _version, check_every_s)
     geography.get()  # built now: the first request must not pay for it
     return geography
 
@@ -506,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="import-geography: the datum of the file's longitudes/latitudes (gcj02 is converted "
                         "to WGS84 first)")
     parser.add_argument("--lang", choices=["zh", "en"], default=None,
-                        help="import-geography: the language of its messages (default: zh, or en when LANG is English)")
+                        help="import-geography: the language of its messages (default: CITYOPS_LANG, zh)")
     args = parser.parse_args(argv)
     from ops.logs import configure
     from settings import Settings
@@ -542,8 +542,8 @@ def main(argv: list[str] | None = None) -> int:
         from api.cli import geography_command
         from i18n import normalise
 
-        lang = args.lang or normalise(os.environ.get("LANG"))  # normalise: "en_US.UTF-8" → en, else zh
-        return geography_command(Settings(), build_services, args.file, args.crs, lang)
+        settings = Settings()
+        return geography_command(settings, build_services, args.file, args.crs, normalise(args.lang or settings.lang))
     if args.command == "report":  # the one-page leader's report, offline
         from callbacks.analytics_report import cli_report
 

@@ -98,20 +98,19 @@ def import_geography(incidents: Any, features: Sequence[Feature], *, source: str
                          .order_by(IncidentRow.id)).scalars().all()
         found = grid.locate([r.lon for r in rows], [r.lat for r in rows])
         moved: list[tuple[str, str, str]] = []
+        moved_ids: list[int] = []
         outside: list[str] = []
         for row, code in zip(rows, found.tolist()):
             if code == NO_CELL:
                 outside.append(row.code)
             elif code != row.grid:
-                incident = store.to_incident(row)
-                cell = grid.cell(code)
+                incident = store.to_incident(row)  # read before the update refreshes the row
+                moved.append((incident.code, incident.grid, code))
+                moved_ids.append(row.id)
                 uow.act(incident, "relocate", ACTOR, incident.version,
-                        payload={"grid": code, "district": cell.district, "from_grid": row.grid})
-                moved.append((row.code, row.grid, code))
-        if moved:
-            s.flush()
-            ids = s.scalars(select(IncidentRow.id).where(IncidentRow.code.in_([m[0] for m in moved]))).all()
-            milestones.rebuild(session=s, ids=list(ids))  # summaries (and the rollup) take the new cells
+                        payload={"grid": code, "district": grid.cell(code).district, "from_grid": incident.grid})
+        if moved_ids:
+            milestones.rebuild(session=s, ids=moved_ids)  # summaries (and the rollup) take the new cells
         s.execute(delete(PlaceRow))
         places = _gazetteer_rows(geography)
         if places:
