@@ -132,8 +132,12 @@ def cell_records(features: Sequence[Feature]) -> list[CellRecord]:
     community_no = _ordinals(f for f in features if f.level == "community")
     cells = [f for f in features if f.level == "cell"]
     seq_no = _ordinals(cells)
-    geoms = np.array([c.geometry for c in cells], dtype=object)
-    reps = shapely.point_on_surface(geoms) if len(cells) else geoms
+    # A point inside each cell only where the file gave none (the generated grid carries its own).
+    need = [i for i, c in enumerate(cells) if c.extra.get("lon") is None or c.extra.get("lat") is None]
+    reps: list[Any] = [None] * len(cells)
+    if need:
+        for i, rep in zip(need, shapely.point_on_surface(np.array([cells[i].geometry for i in need], dtype=object))):
+            reps[i] = rep
     out = []
     for cell, rep in zip(cells, reps):
         community = by_code[cell.parent_code]
@@ -154,8 +158,8 @@ def cell_records(features: Sequence[Feature]) -> list[CellRecord]:
             "community_name": community.name,
             "street_name_en": str(street.extra.get("name_en", street.name)),
             "community_name_en": str(community.extra.get("name_en", community.name)),
-            "lon": float(x) if x is not None else round(rep.x, 6),
-            "lat": float(y) if y is not None else round(rep.y, 6),
+            "lon": float(x) if rep is None else round(rep.x, 6),
+            "lat": float(y) if rep is None else round(rep.y, 6),
         }
         out.append(CellRecord({**props, "level": "cell", "name": cell.name, "parent_code": cell.parent_code,
                                **{k: v for k, v in cell.extra.items() if k not in props}}, cell.geometry))

@@ -74,6 +74,8 @@ def decide(
     elif action == "merge":
         if not payload.get("into"):
             raise ValueError("merge needs payload['into'], the primary incident's code")
+    elif action == "relocate" and not (payload.get("grid") and isinstance(payload.get("district"), int)):
+        raise ValueError("relocate needs payload['grid'] (the new cell) and payload['district'] (its adcode)")
     elif action == "verify_task_sent" and not payload.get("worker"):
         raise ValueError("verify_task_sent needs payload['worker'], the grid worker's username")
     version = incident.version + (0 if action in NON_VERSIONING else 1)
