@@ -2,8 +2,9 @@
 
 This module owns locating. Every incident, from a form, a phone, a sensor or a CSV import, is
 placed in a cell here, so the lookup is vectorised (a shapely 2 ``STRtree`` queried with all
-points at once) and the index loads from ``data/siping/grids.geojson`` in a fraction of a second
-without pandas/geopandas (the app builds it at start).
+points at once) and the index builds in a fraction of a second without pandas/geopandas: the app
+builds it at start from the geography tables (``geo.geography.Geography``), tools from
+``data/siping/grids.geojson``; ``ReloadingGrid`` follows a newly imported geography.
 
 Decisions callers rely on:
 

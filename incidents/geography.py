@@ -90,7 +90,7 @@ def read_features(session: Session) -> list[Feature]:
     if not rows:
         return []
     extras = json.loads("[" + ",".join(r[4] or "{}" for r in rows) + "]")
-    geoms = shapely.from_wkb(np.array([r[5] for r in rows], dtype=object))
+    geoms = shapely.from_wkb(np.array([bytes(r[5]) for r in rows], dtype=object))  # PostgreSQL gives memoryviews
     return [Feature(r[0], r[1], r[2], r[3], g, e) for r, g, e in zip(rows, geoms, extras)]
 
 

@@ -45,7 +45,9 @@ def test_a_new_database_holds_the_generated_geography(services):
         assert s.scalar(select(func.count()).select_from(GeoFeatureRow)) == len(geography.features)
 
 
-def test_the_sample_replaces_the_geography_and_moves_open_cases_into_its_cells(services, settings, clock, capsys):
+def test_the_sample_replaces_the_geography_and_moves_open_cases_into_its_cells(db_services, db_url, settings_factory,
+                                                                              clock, capsys):
+    services, settings = db_services, settings_factory(database_url=db_url)
     other = app.build_services(settings.model_copy(update={"geography_check_s": 0.0}), clock=clock)
     moving = _intake(services, clock, *SIPING_STATION)
     rural = report(cell=RURAL_CELL)
