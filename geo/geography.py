@@ -25,6 +25,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,10 @@ from shapely.geometry import mapping, shape
 
 from geo.crs import gcj02_to_wgs84
 from geo.grid import DATA_DIR, DISTRICT_NAMES_EN, PRECISION, _metres_per_degree
+from geo.index import GridIndex
 
 __all__ = [
-    "AREA_LEVELS", "LAYER_NAMES", "LEVELS", "PARENT_LEVEL", "CellRecord", "Feature", "Problem", "Tolerances",
+    "AREA_LEVELS", "Geography", "LAYER_NAMES", "LEVELS", "PARENT_LEVEL", "CellRecord", "Feature", "Problem", "Tolerances",
     "CityExtent", "cell_records", "city_extent", "demo_geography", "features_from_geojson", "features_from_records", "layers",
     "read_file", "validate",
 ]
@@ -130,8 +132,12 @@ def cell_records(features: Sequence[Feature]) -> list[CellRecord]:
     community_no = _ordinals(f for f in features if f.level == "community")
     cells = [f for f in features if f.level == "cell"]
     seq_no = _ordinals(cells)
-    geoms = np.array([c.geometry for c in cells], dtype=object)
-    reps = shapely.point_on_surface(geoms) if len(cells) else geoms
+    # A point inside each cell only where the file gave none (the generated grid carries its own).
+    need = [i for i, c in enumerate(cells) if c.extra.get("lon") is None or c.extra.get("lat") is None]
+    reps: list[Any] = [None] * len(cells)
+    if need:
+        for i, rep in zip(need, shapely.point_on_surface(np.array([cells[i].geometry for i in need], dtype=object))):
+            reps[i] = rep
     out = []
     for cell, rep in zip(cells, reps):
         community = by_code[cell.parent_code]
@@ -152,12 +158,35 @@ def cell_records(features: Sequence[Feature]) -> list[CellRecord]:
             "community_name": community.name,
             "street_name_en": str(street.extra.get("name_en", street.name)),
             "community_name_en": str(community.extra.get("name_en", community.name)),
-            "lon": float(x) if x is not None else round(rep.x, 6),
-            "lat": float(y) if y is not None else round(rep.y, 6),
+            "lon": float(x) if rep is None else round(rep.x, 6),
+            "lat": float(y) if rep is None else round(rep.y, 6),
         }
         out.append(CellRecord({**props, "level": "cell", "name": cell.name, "parent_code": cell.parent_code,
                                **{k: v for k, v in cell.extra.items() if k not in props}}, cell.geometry))
     return out
+
+
+@dataclass(frozen=True)
+class Geography:
+    """One version of the city's geography as a process holds it: the features, the grid index built
+    from their cells, and (built on first use) the map layers."""
+
+    version: int
+    features: tuple[Feature, ...]
+    grid: GridIndex
+    generated: bool = False
+
+    @classmethod
+    def build(cls, version: int, features: Sequence[Feature], generated: bool = False) -> Geography:
+        cells = cell_records(features)
+        grid = GridIndex.from_properties((c.properties for c in cells),
+                                         np.array([c.geometry for c in cells], dtype=object))
+        return cls(version, tuple(features), grid, generated)
+
+    @cached_property
+    def layers(self) -> dict[str, dict[str, Any]]:
+        """:func:`layers` of this version (computed once per version and process)."""
+        return layers(self.features)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,28 +351,42 @@ def _to_wgs84(geoms: np.ndarray) -> np.ndarray:
     return shapely.transform(geoms, convert)
 
 
-def read_file(path: Path | str, crs: str = "wgs84") -> tuple[list[Feature], list[Problem]]:
-    """Read a GeoJSON file or a Shapefile (``.shp``, or a ``.zip`` of one) into features.
+#: Shapefile fields are at most 10 characters: the names they truncate to.
+SHAPEFILE_NAMES = {"parent_cod": "parent_code"}
 
-    ``crs`` is the datum of the longitudes/latitudes: ``wgs84`` as stored, ``gcj02`` converted to WGS84
-    before anything else. A file whose own CRS is projected (metres) is refused here: its coordinates
-    are not degrees and converting them is the surveyor's choice, not ours.
+
+def read_file(path: Path | str, crs: str = "wgs84") -> tuple[list[Feature], list[Problem]]:
+    """Read a GeoJSON file or Shapefiles into features.
+
+    A Shapefile holds one geometry type, so the areas and the places come as several: give a folder or a
+    ``.zip`` of them (every layer is read) or one ``.shp``; ``parent_cod`` (the field name truncated to 10
+    characters) is read as ``parent_code``. ``crs`` is the datum of the longitudes/latitudes: ``wgs84`` as
+    stored, ``gcj02`` converted to WGS84 before anything else. A layer whose own CRS is projected (metres)
+    is refused: its coordinates are not degrees, and reprojecting them is the surveyor's choice.
     """
     import geopandas as gpd  # pandas only for this command, never on the app's start
 
     if crs not in ("wgs84", "gcj02"):
         raise ValueError(f"crs must be wgs84 or gcj02, not {crs!r}")
-    gdf = gpd.read_file(path)
+    source = Path(path)
+    layers_ = [None] if source.suffix.lower() in (".geojson", ".json", ".shp") else \
+        list(gpd.list_layers(source)["name"])
+    features: list[Feature] = []
     problems: list[Problem] = []
-    if gdf.crs is not None and not gdf.crs.is_geographic:
-        problems.append(Problem("", "crs_projected", {"crs": gdf.crs.name}))
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    if crs == "gcj02" and len(geoms):
-        geoms = _to_wgs84(geoms)
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    rows = (dict(zip(columns, row)) for row in gdf[columns].itertuples(index=False, name=None))
-    features, missing = features_from_records(zip(rows, geoms))
-    return features, problems + missing
+    for layer in layers_:
+        gdf = gpd.read_file(source) if layer is None else gpd.read_file(source, layer=layer)
+        if gdf.crs is not None and not gdf.crs.is_geographic:
+            problems.append(Problem("", "crs_projected", {"crs": gdf.crs.name}))
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        if crs == "gcj02" and len(geoms):
+            geoms = _to_wgs84(geoms)
+        columns = [c for c in gdf.columns if c != gdf.geometry.name]
+        names = [SHAPEFILE_NAMES.get(c, c) for c in columns]
+        rows = (dict(zip(names, row)) for row in gdf[columns].itertuples(index=False, name=None))
+        found, missing = features_from_records(zip(rows, geoms))
+        features += found
+        problems += missing
+    return features, problems
 
 
 def features_from_geojson(data: Mapping[str, Any]) -> list[Feature]:
