@@ -300,7 +300,7 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
                        sockets=services.broadcaster.transport_counts(),
                        uptime_s=round(_time.monotonic() - services.started_at, 1))
 
-    register_geo_routes(server)
+    register_geo_routes(server, services)
     from callbacks.workbench import register_photo_route
 
     register_photo_route(server)
@@ -335,17 +335,18 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     return app
 
 
-def register_geo_routes(server: Any) -> None:
-    """Our own GeoJSON base layers, served by the app (cached by the browser; no external map host)."""
+def register_geo_routes(server: Any, services: Services) -> None:
+    """Our own GeoJSON base layers, served by the app from the current geography (cached by the browser
+    under the geography's version, see geo.figures.layer_url; no external map host)."""
     from flask import abort, jsonify, request
 
-    from functools import lru_cache
-
     from geo.basemap import ServedLayers
-    from geo.geography import demo_geography
 
-    demo = lru_cache(maxsize=1)(lambda: (0, demo_geography()))
-    served = ServedLayers(demo)
+    def current() -> tuple[int, Any]:
+        g = services.geography.get()
+        return g.version, g.features
+
+    served = ServedLayers(current)
 
     @server.route("/geo/<name>.geojson")
     def geo_layer(name: str) -> Any:

@@ -49,7 +49,7 @@
   }
   function cellStyle(feature, context) {   // a cell shaded by its share of the busiest cell's open cases
     var t = (feature.properties || {}).t || 0, ramp = ((context && context.hideout) || {}).ramp || ['#1d3557', '#8fd0f5'];
-    return {fillColor: mix(ramp[0], ramp[1], t), fillOpacity: 0.25 + 0.45 * t, weight: 0.5, color: ramp[1], opacity: 0.6};
+    return {fillColor: mix(ramp[0], ramp[1], t), fillOpacity: 0.35 + 0.5 * t, weight: 0.8, color: ramp[1], opacity: 0.7};
   }
   function mix(a, b, t) {
     var x = parseInt(a.slice(1), 16), y = parseInt(b.slice(1), 16), out = '#';

@@ -33,9 +33,15 @@ def datum_of(settings: Any) -> str:
 def map_base(svc: Any, *, dark: bool = False, layers: tuple[str, ...] = SERVED) -> MapBase:
     """The base layers (our own, fetched from this server in the display datum) and the tile server."""
     st = svc.settings
-    datum = datum_of(st)
-    return MapBase(layers={name: layer_url(base_url(), name, datum) for name in layers}, tile_url=st.tile_url,
+    datum, version = datum_of(st), geography_version(svc)
+    return MapBase(layers={name: layer_url(base_url(), name, datum, version) for name in layers}, tile_url=st.tile_url,
                    dark=dark, tile_attribution=getattr(st, "tile_attribution", "") or "")
+
+
+def geography_version(svc: Any) -> int | None:
+    """The version of the geography this process holds (None for services built without one)."""
+    geography = getattr(svc, "geography", None)
+    return geography.get().version if geography is not None else None
 
 
 def display_point(svc: Any, lon: float, lat: float) -> tuple[float, float]:

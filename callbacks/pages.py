@@ -7,7 +7,7 @@ from typing import Any, Callable
 from dash import html
 from dash_leaflet import LayerGroup
 
-from callbacks.maps import base_url, datum_of, display_point, map_base, pin_at
+from callbacks.maps import base_url, datum_of, display_point, geography_version, map_base, pin_at
 
 from geo.figures import CELL_SCALE, CORE_CENTER, OVERDUE_COLOR, SEVERITIES, SEVERITY_COLORS, layer_url
 from i18n import t
@@ -85,7 +85,7 @@ def wall_labels(services: Any, lang: str) -> dict[str, Any]:
         # The wall fills its map's incident and cell layers in the browser (assets/20_wall.js).
         "severity_colors": dict(SEVERITY_COLORS), "overdue_color": OVERDUE_COLOR,
         "cell_ramp": [CELL_SCALE[0][1], CELL_SCALE[-1][1]],
-        "cells_url": layer_url(base_url(), "grids-core", datum_of(services.settings)),
+        "cells_url": layer_url(base_url(), "grids-core", datum_of(services.settings), geography_version(services)),
     }
 
 
@@ -106,6 +106,9 @@ def focus_labels(services: Any, lang: str) -> dict[str, Any]:
     }
 
 
+#: About the zoom the city core fills a 1080p wall's map at, and the prefecture its inset (each map fits its
+#: bounds; these only name the scale the page's CSS starts from).
+WALL_ZOOM, INSET_ZOOM = 12.0, 7.0
 #: The urban districts (铁西区, 铁东区): where most cases are, so the wall opens with them filling its map.
 CORE_DISTRICTS = ("220302", "220303")
 
@@ -119,9 +122,9 @@ def wall_maps(services: Any, lang: str) -> list[Any]:
     core = core_bounds(services)
     hide = {"colors": dict(SEVERITY_COLORS), "overdue_color": OVERDUE_COLOR, "risk_color": RISK_COLOR,
             "ramp": [CELL_SCALE[0][1], CELL_SCALE[-1][1]], "scale": 1}
-    clusters = {"radius": 48, "maxZoom": 15}
+    clusters = {"radius": 36, "maxZoom": 15}
     main = map_view.city_map(
-        ids.WALL_MAP, base, map_view.View(bounds=core, extras={"zoomControl": False, "boundsOptions": {"padding": [8, 8]}}),
+        ids.WALL_MAP, base, map_view.View(bounds=core, zoom=WALL_ZOOM, extras={"zoomControl": False, "boundsOptions": {"padding": [8, 8]}}),
         layers=("districts", "streets", "communities", "labels"), class_name="wall-map-graph",
         overlays=[Pane(GeoJSON(id=ids.WALL_CELLS, data=EMPTY, style={"variable": "cityops.map.cellStyle"},
                                hideout=hide, interactive=False), name="wall-cells", style={"zIndex": 390}),
@@ -130,7 +133,7 @@ def wall_maps(services: Any, lang: str) -> list[Any]:
                                clusterToLayer={"variable": "cityops.map.cluster"}, hideout=hide),
                        name="wall-incidents", style={"zIndex": 650})])
     inset = map_view.city_map(
-        ids.WALL_INSET, base, map_view.View(bounds=prefecture_bounds(services), extras={
+        ids.WALL_INSET, base, map_view.View(bounds=prefecture_bounds(services), zoom=INSET_ZOOM, extras={
             "zoomControl": False, "dragging": False, "doubleClickZoom": False, "boxZoom": False, "keyboard": False,
             "touchZoom": False, "boundsOptions": {"padding": [4, 4]}}),
         layers=("districts", "labels"), scroll_zoom=False, class_name="wall-inset-map",
@@ -166,7 +169,9 @@ def _display_bounds(services: Any, west: float, south: float, east: float, north
 
 
 def wall_page(services: Any, lang: str) -> Any:
-    return wall_layout.layout(lang, wall_maps(services, lang), wall_labels(services, lang))
+    labels = wall_labels(services, lang) | {"core_bounds": core_bounds(services),
+                                            "prefecture_bounds": prefecture_bounds(services)}
+    return wall_layout.layout(lang, wall_maps(services, lang), labels)
 
 
 def intake_page(services: Any, lang: str) -> Any:

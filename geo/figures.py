@@ -79,9 +79,12 @@ def display_features(features: Iterable[Mapping[str, Any]], datum: str) -> list[
     return features
 
 
-def layer_url(base_url: str, name: str, datum: str = "wgs84") -> str:
-    """Where the browser fetches layer ``name`` in ``datum`` (served by app.py's ``/geo/<name>.geojson``)."""
-    return f"{base_url}/geo/{name}.geojson" + ("" if datum == "wgs84" else f"?datum={datum}")
+def layer_url(base_url: str, name: str, datum: str = "wgs84", version: int | None = None) -> str:
+    """Where the browser fetches layer ``name`` in ``datum`` (served by app.py's ``/geo/<name>.geojson``);
+    ``version``: the geography's, so a browser's cached copy is not used once a new geography is imported."""
+    query = [f"datum={datum}"] if datum != "wgs84" else []
+    query += [f"v={version}"] if version is not None else []
+    return f"{base_url}/geo/{name}.geojson" + ("?" + "&".join(query) if query else "")
 
 
 @lru_cache(maxsize=None)

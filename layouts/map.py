@@ -127,8 +127,10 @@ def city_map(map_id: str | None, base: MapBase, view: View, *, layers: Sequence[
     or has a pin, the store beside it."""
     center = view.center
     props: dict[str, Any] = {}
-    if view.bounds is not None:
-        props["bounds"] = [list(p) for p in view.bounds]
+    if view.bounds is not None:  # fitted at creation; a centre too, which the map's viewport tracking reads
+        (south, west), (north, east) = view.bounds
+        props["bounds"] = [[south, west], [north, east]]
+        props["center"], props["zoom"] = [(south + north) / 2, (west + east) / 2], view.zoom
     else:
         props["center"], props["zoom"] = [center[1], center[0]] if center else [0, 0], view.zoom
     children = [*_base(base, layers), *overlays]
