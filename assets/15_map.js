@@ -51,6 +51,23 @@
     var t = (feature.properties || {}).t || 0, ramp = ((context && context.hideout) || {}).ramp || ['#1d3557', '#8fd0f5'];
     return {fillColor: mix(ramp[0], ramp[1], t), fillOpacity: 0.35 + 0.5 * t, weight: 0.8, color: ramp[1], opacity: 0.7};
   }
+  // A choropleth (the analytics page): each area shaded by its value in ``hideout.values`` (by code) on a
+  // light sequential scale; areas without a value stay unshaded. ``hideout.max`` is the scale's top.
+  var BLUES = ['#eff3ff', '#6baed6', '#08519c'];
+  function shade(feature, context) {
+    var h = (context && context.hideout) || {}, code = (feature.properties || {}).code;
+    var v = (h.values || {})[code];
+    if (v === undefined || v === null) { return {fillOpacity: 0, weight: h.outline ? 1 : 0, color: '#8d9bb0', opacity: 0.6}; }
+    var t = h.max > 0 ? Math.min(1, v / h.max) : 0;
+    var fill = t < 0.5 ? mix(BLUES[0], BLUES[1], t * 2) : mix(BLUES[1], BLUES[2], t * 2 - 1);
+    return {fillColor: fill, fillOpacity: 0.8, weight: 1, color: '#5b6b80', opacity: 0.8};
+  }
+  // Its tooltip: the area's name and the value as the page wrote it (``hideout.text`` by code), as text.
+  function shadeTip(feature, layer, context) {
+    var shown = (((context && context.hideout) || {}).text || {}), p = feature.properties || {};
+    var name = p.name || p.code;
+    layer.bindTooltip(text('div', shown[p.code] ? name + ' · ' + shown[p.code] : name), {sticky: true});
+  }
   function mix(a, b, t) {
     var x = parseInt(a.slice(1), 16), y = parseInt(b.slice(1), 16), out = '#';
     [16, 8, 0].forEach(function (sh) {
@@ -60,7 +77,7 @@
     return out;
   }
   window.cityops = Object.assign({}, window.cityops, {map: {zoomed: zoomed, label: label, pinMoved: pinMoved,
-    cluster: cluster, incident: incident, cellStyle: cellStyle, text: text}});
+    cluster: cluster, incident: incident, cellStyle: cellStyle, shade: shade, shadeTip: shadeTip, text: text}});
 
   var ns = {
     // A click on a map → ``{lon, lat}`` in the map's datum (the server turns it into WGS84, names the place).
