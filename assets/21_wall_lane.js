@@ -132,9 +132,27 @@
   function stopBeep() { if (beepTimer) { clearInterval(beepTimer); beepTimer = null; } }
   document.addEventListener('click', function () { if (audio && audio.state === 'suspended') { audio.resume(); } });
 
+  // The lane narrows the map while it is up and gives the width back after: Leaflet measures its box only
+  // when told (window resizes aside), so the map is told whenever its frame's width changed, through the
+  // map component's own ``invalidateSize`` prop.
+  var frame = null, frameWidth = 0;
+  function watchMapFrame() {
+    var f = document.querySelector('#wall .wall-map');
+    if (!f || f === frame || !window.ResizeObserver) { return; }
+    frame = f;
+    frameWidth = f.clientWidth;
+    new ResizeObserver(function () {
+      if (f.clientWidth === frameWidth || !document.getElementById('wall-map')) { return; }
+      frameWidth = f.clientWidth;
+      window.cityopsMapResized = (window.cityopsMapResized || 0) + 1;   // for the browser test
+      window.dash_clientside.set_props('wall-map', {invalidateSize: Date.now()});
+    }).observe(f);
+  }
+
   /** The lane's children and class for the unacknowledged alerts (in arrival order): newest on top, as
    * many as ``labels.alert_lane_size``, then "+k" for the rest. */
   function alertView(alerts, labels) {
+    watchMapFrame();
     if (!alerts.length) { stopBeep(); return [[], 'wall-alert hidden']; }
     startBeep();
     var n = labels.alert_lane_size, newest = alerts.slice().reverse();

@@ -245,6 +245,7 @@ def test_wall_at_1080p_and_4k_alert_and_a_long_run_stays_bounded(cluster: Cluste
         assert all(u.code in lane for u in urgent[1:]) and urgent[0].code not in lane  # newest on top
         assert _kpis_in_sight(wall) == []
         assert _width(wall, "#wall-map") < 0.8 * map_width  # the lane took its column from the map
+        _wait(lambda: wall.driver.execute_script("return window.cityopsMapResized || 0") >= 1)  # ... and told the map
         assert _contrast(wall, "#wall-alert .alert-line") >= 7.0
         assert _wait(lambda: wall.driver.execute_script("return window.cityopsBeeps || 0") >= 1)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -253,6 +254,7 @@ def test_wall_at_1080p_and_4k_alert_and_a_long_run_stays_bounded(cluster: Cluste
             svc.incidents.act(u.code, "alert_acknowledged", operator(), svc.incidents.get(u.code).version, svc.clock())
         wall.wait_for_element("#wall-alert.hidden")
         _wait(lambda: _width(wall, "#wall-map") == map_width)
+        _wait(lambda: wall.driver.execute_script("return window.cityopsMapResized || 0") >= 2)
 
         # 4K on the other process: same picture, twice the size, no scroll
         login(big, a, "wall", "/wall")
