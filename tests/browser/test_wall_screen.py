@@ -262,6 +262,9 @@ def test_wall_at_1080p_and_4k_alert_and_a_long_run_stays_bounded(cluster: Cluste
         assert _fits(big)
         big_size = big.driver.execute_script("return parseFloat(getComputedStyle(document.querySelector('#kpi-open')).fontSize)")
         assert big_size >= 1.8 * size
+        # the picture for the README once the maps have laid their named layers
+        big.wait_for_element("#wall-map .leaflet-base-labels-pane .map-label", timeout=30)
+        big.wait_for_element("#wall-inset .map-label-district", timeout=30)
         big.driver.save_screenshot(str(ROOT / "docs" / "wall-4k.png"))
 
         t0 = time.monotonic()
