@@ -264,7 +264,7 @@
       return out;
     },
     // The map, the category mix and the sparklines are redrawn at most once per DRAW_MS (1 s): the
-    // numbers and the ticker follow every 50 ms window, while a WebGL map redraw can hold the page's main
+    // numbers follow every 50 ms window (the ticker its own pace: 21_wall_lane.js), while a map redraw can hold the page's main
     // thread for a few hundred ms on a GPU-less screen (measured in headless Chromium, benchmarks/push.py),
     // delaying every socket message behind it.
     // One figure per call: a draw cycle (map, mix, then each sparkline whose data changed) continues
