@@ -427,7 +427,7 @@ def _root_layout() -> Any:
     lang = current_lang()
     links = [(path, t(f"nav.{path.strip('/')}", lang)) for path in PAGE_ROLES if may_open(current_user.role, path)]
     return root(lang, current_user.display_name, t(f"role.{current_user.role.value}", lang), links,
-                csrf=csrf_token(), theme=current_theme(), switchable=not is_kiosk(current_user))
+                csrf=csrf_token(), theme=current_theme(), kiosk=is_kiosk(current_user))
 
 
 def wall_snapshot(services: Services) -> dict[str, Any]:

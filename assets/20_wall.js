@@ -2,8 +2,9 @@
  *
  * The wall's model lives in this closure (not in a dcc.Store, which would re-serialise every open
  * incident on every delta): a snapshot replaces it (on every (re)connect), a delta upserts/removes map
- * features, replaces the KPIs and prepends ticker lines. The outputs are small dash_clientside.Patch
- * objects and fixed-length lists, so the DOM and the traces stay bounded however long the wall runs.
+ * features, replaces the KPIs and hands ticker lines to assets/21_wall_lane.js (which paces them and
+ * draws the alert lane). The outputs are small dash_clientside.Patch objects and fixed-length lists, so
+ * the DOM and the traces stay bounded however long the wall runs.
  * A "replay" stream (only this socket's) takes over the same model, marked REPLAY, until it ends and
  * the server sends a fresh snapshot. */
 (function () {
@@ -62,14 +63,9 @@
       }
     });
     proto.cityopsTapped = true;
-  }          // {kpi, incidents: Map code → feature, ticker: [], spark: {k: []}, ranking, alerts: Map}
+  }          // {kpi, incidents: Map code → feature, spark: {k: []}, ranking, alerts: Map}
   var replaying = false;
-  var audio = null, beepTimer = null;
 
-  function fmtTime(iso, tz) {
-    try { return new Date(iso).toLocaleTimeString('zh-CN', {timeZone: tz, hour12: false}); }
-    catch (e) { return iso; }
-  }
   function fmtDateTime(iso, tz) {
     if (!iso) { return '–'; }
     try { return new Date(iso).toLocaleString('zh-CN', {timeZone: tz, hour12: false}); } catch (e) { return iso; }
@@ -83,8 +79,9 @@
     (snapshot.incidents || []).forEach(function (i) { inc.set(i.code, i); });
     var alerts = new Map();
     (snapshot.alerts || []).forEach(function (a) { alerts.set(a.code, a); });
-    return {kpi: snapshot.kpi || {}, incidents: inc, ticker: (snapshot.ticker || []).slice(), spark: snapshot.spark || {},
-            ranking: snapshot.ranking || [], alerts: alerts, rankingDirty: true, alertsDirty: true, tickerDirty: true};
+    window.cityopsLane.reset(snapshot.ticker || []);
+    return {kpi: snapshot.kpi || {}, incidents: inc, spark: snapshot.spark || {},
+            ranking: snapshot.ranking || [], alerts: alerts, rankingDirty: true, alertsDirty: true};
   }
   function applyDelta(d, labels) {
     (d.upsert || []).forEach(function (i) { W.incidents.set(i.code, i); });
@@ -96,25 +93,13 @@
         if (s && s.length && d.kpi[k] !== undefined) { s[s.length - 1] = d.kpi[k]; }
       });
     }
-    var lines = (d.events || []).slice().reverse();
-    if (lines.length) { W.ticker = lines.concat(W.ticker).slice(0, labels.ticker_size); W.tickerDirty = true; }
+    if ((d.events && d.events.length) || d.n) { window.cityopsLane.feed(d.events || [], d.n); }
     if (d.ranking) { W.ranking = d.ranking; W.rankingDirty = true; }
     (d.alerts || []).forEach(function (a) { W.alerts.set(a.code, a); W.alertsDirty = true; });
     (d.acks || []).forEach(function (c) { if (W.alerts.delete(c)) { W.alertsDirty = true; } });
   }
   function li(text, cls) {
     return {type: 'Li', namespace: 'dash_html_components', props: {children: text, className: cls}};
-  }
-  function div(children, cls) {
-    return {type: 'Div', namespace: 'dash_html_components', props: {children: children, className: cls}};
-  }
-  function tickerItems(labels) {
-    return W.ticker.map(function (r) {
-      if (r.t === undefined) { r.t = fmtTime(r.at, labels.tz); }   // once per line: toLocaleTimeString is slow
-      var text = r.t + '  ' + r.code + '  ' + (labels.categories[r.category] || r.category) +
-                 '  ' + (labels.actions[r.action] || r.action);
-      return li(text, 'ticker-line action-' + r.action + (r.severity ? ' sev-' + r.severity : ''));
-    });
   }
   // The map (layouts/map.py, a Leaflet map through dash-leaflet): the open incidents are one GeoJSON layer,
   // clustered where dense (supercluster inside dash-leaflet: only the clusters and points in view are
@@ -227,39 +212,6 @@
       ]}};
     });
   }
-  function alertView(labels) {
-    var list = Array.from(W.alerts.values());
-    if (!list.length) { stopBeep(); return [[], 'wall-alert hidden']; }
-    startBeep();
-    var lines = list.slice(-3).map(function (a) {
-      return div(fmtTime(a.at, labels.tz) + '  ' + a.code + '  ' + (labels.severity_names[a.severity] || a.severity) +
-                 '  ' + (labels.categories[a.category] || a.category) + '  ' + (a.address || ''), 'alert-line');
-    });
-    return [[div(labels.alert_title + (list.length > 1 ? ' ×' + list.length : ''), 'alert-title')].concat(lines)
-            .concat([div(labels.alert_hint, 'alert-hint')]), 'wall-alert'];
-  }
-  // The alert's sound is made here (WebAudio), never fetched. A kiosk browser should run with
-  // --autoplay-policy=no-user-gesture-required; otherwise the first touch of the page unlocks it.
-  function beep() {
-    try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      if (audio.state === 'suspended') { audio.resume(); }
-      [0, 0.35].forEach(function (t0) {
-        var o = audio.createOscillator(), g = audio.createGain();
-        o.type = 'square'; o.frequency.value = 880;
-        g.gain.setValueAtTime(0.0001, audio.currentTime + t0);
-        g.gain.exponentialRampToValueAtTime(0.3, audio.currentTime + t0 + 0.02);
-        g.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + t0 + 0.3);
-        o.connect(g).connect(audio.destination);
-        o.start(audio.currentTime + t0); o.stop(audio.currentTime + t0 + 0.32);
-      });
-      window.cityopsBeeps = (window.cityopsBeeps || 0) + 1;
-    } catch (e) { /* no audio device: the banner still shows */ }
-  }
-  function startBeep() { if (!beepTimer) { beep(); beepTimer = setInterval(beep, 2500); } }
-  function stopBeep() { if (beepTimer) { clearInterval(beepTimer); beepTimer = null; } }
-  document.addEventListener('click', function () { if (audio && audio.state === 'suspended') { audio.resume(); } });
-
   // For the browser tests: how many incidents the wall draws (must equal the "open" tile).
   window.cityopsWallCount = function () { return W ? W.incidents.size : -1; };
   var ns = {
@@ -269,6 +221,7 @@
       var ctx = window.dash_clientside.callback_context;
       var trig = (ctx.triggered && ctx.triggered.length) ? ctx.triggered[0].prop_id : '';
       LABELS = labels;
+      window.cityopsLane.use(labels);
       var nk = labels.kpi_keys.length;
       // Everything that arrived since the last run, in order (see the tap below); the triggering prop
       // alone when the tap saw nothing (e.g. a long-polling fallback).
@@ -297,23 +250,21 @@
           changed = true;
         }
       });
-      if (!changed || !W) { return Array(nk + 6).fill(nu); }
+      if (!changed || !W) { return Array(nk + 5).fill(nu); }
       if (items.some(function (it) { return it[0] !== 'delta'; })) { W.scale = true; shown = {}; }
       // Only what changed leaves this callback: every output Dash updates notifies the whole page's
       // components, so an unchanged tile costs as much as a changed one.
       var out = labels.kpi_keys.map(function (k) { return once('kpi:' + k, kpiText(k, W.kpi[k])); });
-      out.push(W.tickerDirty ? tickerItems(labels) : nu);
-      W.tickerDirty = false;
       out.push(W.rankingDirty ? rankingItems(labels) : nu);
       W.rankingDirty = false;
-      if (W.alertsDirty) { out = out.concat(alertView(labels)); } else { out.push(nu, nu); }
+      if (W.alertsDirty) { out = out.concat(window.cityopsLane.alertView(Array.from(W.alerts.values()), labels)); } else { out.push(nu, nu); }
       W.alertsDirty = false;
       out.push(once('badge', replaying ? 'wall-replay-badge' : 'wall-replay-badge hidden'));
       out.push(requestDraw());
       return out;
     },
     // The map, the category mix and the sparklines are redrawn at most once per DRAW_MS (1 s): the
-    // numbers and the ticker follow every 50 ms window, while a WebGL map redraw can hold the page's main
+    // numbers follow every 50 ms window (the ticker its own pace: 21_wall_lane.js), while a map redraw can hold the page's main
     // thread for a few hundred ms on a GPU-less screen (measured in headless Chromium, benchmarks/push.py),
     // delaying every socket message behind it.
     // One figure per call: a draw cycle (map, mix, then each sparkline whose data changed) continues

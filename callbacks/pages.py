@@ -18,7 +18,11 @@ from layouts import intake as intake_layout
 from layouts import map as map_view
 from layouts import wall as wall_layout
 
-TICKER_SIZE = 30
+#: The ticker's rows, each shown at least TICKER_DWELL_S seconds (assets/21_wall_lane.js paces them).
+TICKER_ROWS = 6
+TICKER_DWELL_S = 10
+#: Alerts shown in the wall's alert lane; more are summed up as "+k".
+ALERT_LANE_SIZE = 3
 FOCUS_SIZE = 6  # rows of a focus panel: as many as fit its slot at 16:9 (assets/10_wall.css)
 #: Breach risk's ring on the wall (Okabe–Ito yellow).
 RISK_COLOR = "#F0E442"
@@ -74,7 +78,8 @@ def wall_labels(services: Any, lang: str) -> dict[str, Any]:
         "card": {k: t(f"wall.card.{k}", lang) for k in ("category", "severity", "state", "department",
                                                           "deadline", "address", "reported_at", "close")},
         "replay_done": t("wall.replay.done", lang),
-        "ticker_size": TICKER_SIZE,
+        "ticker_rows": TICKER_ROWS, "ticker_dwell_s": TICKER_DWELL_S, "ticker_more": t("wall_lane.ticker_more", lang),
+        "alert_lane_size": ALERT_LANE_SIZE, "alert_more": t("wall_lane.alert_more", lang),
         "mix_size": 8,
         "ranking_size": FOCUS_SIZE,  # the ranking is one of the focus panels, in the same slot
         "tz": services.settings.timezone,

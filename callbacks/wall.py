@@ -1,5 +1,8 @@
 """The wall's callbacks: clientside (assets/20_wall.js), so pushes never cost an HTTP round trip.
 
+The ticker is not an output here: assets/21_wall_lane.js paces it on a clock of its own (a line stays
+on screen for its dwell time however fast the deltas come) and writes it when what it shows changed.
+
 The one server callback starts a replay: it names this page's own socket (``socketId``), and the
 server checks that socket belongs to the logged-in user before streaming a past day to it alone.
 """
@@ -21,7 +24,7 @@ WALL_VIEWERS = tuple(PAGE_ROLES["/wall"])
 clientside_callback(
     ClientsideFunction("cityops", "wallApply"),
     [Output(ids.kpi(k), "children") for k in ids.KPI_KEYS]
-    + [Output(ids.WALL_TICKER, "children"), Output(ids.WALL_RANKING, "children"), Output(ids.WALL_ALERT, "children"),
+    + [Output(ids.WALL_RANKING, "children"), Output(ids.WALL_ALERT, "children"),
        Output(ids.WALL_ALERT, "className"), Output(ids.WALL_REPLAY_BADGE, "className"), Output(ids.WALL_STATE, "data")],
     Input(ids.WALL_SOCKET, "data-snapshot"), Input(ids.WALL_SOCKET, "data-delta"),
     Input(ids.WALL_SOCKET, "data-replay"), State(ids.WALL_LABELS, "data"),

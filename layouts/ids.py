@@ -51,6 +51,7 @@ WALL_MIX = "wall-mix"
 WALL_RISK_COUNT = "wall-risk-count"  # incidents at breach risk now (assets/20_wall.js fills it)
 WALL_RANKING = "wall-ranking"
 WALL_FOCUS = "wall-focus"  # the rotating focus panel's title, dots and rows (assets/20_wall.js)
+WALL_TICKER_MORE = "wall-ticker-more"  # "+k": the recent cases the paced ticker passed over (assets/21_wall_lane.js)
 WALL_REPLAY = "wall-replay"
 WALL_REPLAY_BADGE = "wall-replay-badge"
 WALL_REPLAY_DAY = "wall-replay-day"

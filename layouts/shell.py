@@ -29,30 +29,31 @@ def theme_switch(lang: str, theme: str) -> html.A:
 
 
 def root(lang: str, user: str | None, role_label: str | None, links: list[tuple[str, str]],
-         csrf: str = "", theme: str = DEFAULT_THEME, switchable: bool = True) -> dmc.MantineProvider:
+         csrf: str = "", theme: str = DEFAULT_THEME, kiosk: bool = False) -> dmc.MantineProvider:
     """The frame; ``csrf`` is the session's token for the logout form (made per request by the caller).
 
     ``theme`` (``dark``/``light``) sets Mantine's colour scheme and the ``theme-*`` class our CSS variables
-    hang on, both from the server, so the first paint is already right; ``switchable`` is false on a kiosk
-    (the wall stays dark). The dates provider makes every date picker speak the UI's language; the
-    notification container shows action results as toasts."""
+    hang on, both from the server, so the first paint is already right. A ``kiosk`` (the wall's screen)
+    gets no header at all: nobody stands at it to switch language, theme or page, or to log out (an admin
+    revokes its device login), and the wall takes the whole screen. The dates provider makes every date
+    picker speak the UI's language; the notification container shows action results as toasts."""
     other = "en" if lang == "zh" else "zh"
     return dmc.MantineProvider(dmc.DatesProvider(html.Div([
         dcc.Location(id="url"),
         dmc.NotificationContainer(id="notifications", position="top-right", autoClose=5000),
-        html.Header([
+        None if kiosk else html.Header([
             html.Div(t("app.title", lang), className="brand"),
             html.Nav([dcc.Link(label, href=href, className="nav-link") for href, label in links], className="nav"),
             html.Div([
                 html.Span(f"{user} · {role_label}" if user else "", className="who", id="who"),
-                theme_switch(lang, theme) if user and switchable else None,
+                theme_switch(lang, theme) if user else None,
                 html.A(t("lang.switch", lang), href=f"/lang/{other}?next=/", id="lang-switch", className="nav-link"),
                 logout_control(lang, csrf),
             ], className="session"),
         ], className="app-header"),
         html.Main(dash.page_container, className="app-main"),
         *([case_drawer(lang)] if user else []),
-    ], className=f"app lang-{lang} theme-{theme}", lang="zh-CN" if lang == "zh" else "en"),
+    ], className=f"app lang-{lang} theme-{theme}" + (" kiosk" if kiosk else ""), lang="zh-CN" if lang == "zh" else "en"),
         settings={"locale": "zh-cn" if lang == "zh" else "en", "firstDayOfWeek": 1}),
         forceColorScheme=theme, theme=MANTINE_THEME, id="mantine-root")
 

@@ -1,6 +1,10 @@
 """The video wall: KPI tiles with today's sparklines, the Siping map, the ticker, the category mix, the
 department ranking (one of the focus panels that take turns in the side column's lower slot), a clock and
-the full-width major-incident alert — all filled by pushes.
+the major-incident alert lane — all filled by pushes.
+
+The body is a grid of named areas (assets/10_wall.css): ``map`` (the map's container, whatever draws in it),
+``lane`` (the alerts, a column of its own that narrows the map while one is up, so an alert never covers
+the KPI row) and ``side`` (ticker, category mix, focus slot).
 
 The layout ships empty values; the socket's snapshot (on every (re)connect) and the batched deltas fill
 them in the browser through clientside callbacks (assets/20_wall.js), so the wall makes no HTTP request
@@ -40,7 +44,6 @@ def layout(lang: str, figure: Any, labels: Mapping[str, Any]) -> html.Div:
         dcc.Store(id=ids.WALL_LABELS, data=dict(labels)),
         dcc.Store(id=ids.WALL_STATE, data=0),  # a draw counter: "redraw the heavy figures now"
         dcc.Store(id=ids.WALL_REPLAY_REQUEST, data=None),
-        html.Div(id=ids.WALL_ALERT, className="wall-alert hidden", role="alert"),
         html.Div([
             html.H1(t("wall.title", lang), className="wall-title"),
             html.Div(t("wall.replay.badge", lang), id=ids.WALL_REPLAY_BADGE, className="wall-replay-badge hidden"),
@@ -54,8 +57,12 @@ def layout(lang: str, figure: Any, labels: Mapping[str, Any]) -> html.Div:
                 _legend(labels),
                 html.Div(id=ids.WALL_CARD, className="wall-card hidden"),
             ], className="wall-map"),
+            html.Aside(id=ids.WALL_ALERT, className="wall-alert hidden", role="alert"),
             html.Div([
-                html.Section([html.H2(t("wall.ticker", lang)), html.Ul(id=ids.WALL_TICKER, className="ticker")],
+                html.Section([html.Div([html.H2(t("wall.ticker", lang)),
+                                        html.Span(id=ids.WALL_TICKER_MORE, className="ticker-more")],
+                                       className="ticker-head"),
+                              html.Ul(id=ids.WALL_TICKER, className="ticker")],
                              className="wall-panel wall-ticker-panel"),
                 html.Section([html.H2(t("wall.mix", lang)),
                               html.Ol(id=ids.WALL_MIX, className="wall-mix")],

@@ -1,5 +1,6 @@
 """The video wall over real processes: Redis fan-out between two app processes, both screen sizes, the
-major-incident alert, and a long run whose DOM stays bounded.
+major-incident alert lane beside the KPI row (never over it), the paced ticker, the kiosk's full screen,
+and a long run whose DOM stays bounded.
 
 Two ``python app.py`` processes (ports A and B) share one SQLite file and the real Redis at
 127.0.0.1:6379 on a channel of their own. Events committed in the test process reach the walls through
@@ -22,6 +23,7 @@ import pytest
 
 from harness import ARTIFACTS, PASSWORD, ROOT, _free_port, foreign_requests, login, make_browser, start_app, stop_app
 from harness import wait_until as _wait
+from callbacks.pages import ALERT_LANE_SIZE, TICKER_ROWS
 
 pytestmark = pytest.mark.browser
 REDIS = "redis://127.0.0.1:6379/0"
@@ -166,6 +168,31 @@ def _contrast(browser: Any, selector: str) -> float:
     """, selector)
 
 
+def _width(browser: Any, selector: str) -> float:
+    return browser.driver.execute_script(
+        "return document.querySelector(arguments[0]).getBoundingClientRect().width", selector)
+
+
+def _kpis_in_sight(browser: Any) -> list[str]:
+    """What hides a KPI tile: the tile outside the screen, the alert lane's box over it, or any other
+    element on top at the tile's centre or its number's centre. Empty when every tile can be read."""
+    return browser.driver.execute_script("""
+      var out = [], lane = document.querySelector('#wall-alert').getBoundingClientRect();
+      document.querySelectorAll('.kpi-tile').forEach(function (tile) {
+        var r = tile.getBoundingClientRect(), v = tile.querySelector('.kpi-value').getBoundingClientRect();
+        if (r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) { out.push(tile.className + ' off screen'); }
+        if (r.left < lane.right && lane.left < r.right && r.top < lane.bottom && lane.top < r.bottom) {
+          out.push(tile.className + ' under the alert');
+        }
+        [[r.left + r.width / 2, r.top + r.height / 2], [v.left + v.width / 2, v.top + v.height / 2]].forEach(function (p) {
+          var hit = document.elementFromPoint(p[0], p[1]);
+          if (!hit || !tile.contains(hit)) { out.push(tile.className + ' covered by ' + (hit ? hit.id || hit.className : 'nothing')); }
+        });
+      });
+      return out;
+    """)
+
+
 def _fits(browser: Any) -> bool:
     return browser.driver.execute_script(
         "var d = document.documentElement; return d.scrollHeight <= window.innerHeight + 1 && "
@@ -193,44 +220,58 @@ def test_wall_at_1080p_and_4k_alert_and_a_long_run_stays_bounded(cluster: Cluste
 
         push(300, 0)
         wall.wait_for_text_to_equal("#kpi-intake_today", str(base_n + 300), timeout=60)
-        _wait(lambda: wall.driver.execute_script("return document.querySelectorAll('#wall-ticker li').length") == 30)
+        # 300 commits as fast as the test can make them: six rows on screen, the rest summed up as "+k"
+        _wait(lambda: re.fullmatch(r"\+\d+ 件新案件", wall.find_element("#wall-ticker-more").text))
+        assert _contrast(wall, "#wall-ticker-more") >= 7.0
+        _wait(lambda: wall.driver.execute_script("return document.querySelectorAll('#wall-ticker li').length") == TICKER_ROWS)
         after_300 = _dom_nodes(wall)
         assert wall.driver.execute_script("return window.cityopsWallCount()") == int(wall.find_element("#kpi-open").text)
 
         # 1080p: no scroll, big numerals, ≥ 7:1 text contrast
         assert _fits(wall)
         size = wall.driver.execute_script("return parseFloat(getComputedStyle(document.querySelector('#kpi-open')).fontSize)")
-        assert size >= 48
+        assert size >= 56
         for sel in ("#kpi-open", ".kpi-label", ".ticker-line", ".wall-title", ".wall-clock"):
             assert _contrast(wall, sel) >= 7.0, sel
 
-        # a major incident: full-width alert with sound until an operator acknowledges it
-        urgent = svc.dispatch.intake(report(WATER_COVER, severity="urgent", north_m=-300.0), operator(),
-                                     Channel.HOTLINE, svc.clock()).incident
+        # major incidents: a lane of their own beside the map, with sound, until an operator acknowledges
+        # them; the newest ALERT_LANE_SIZE stacked, "+k" for the rest; the KPI row stays in sight
+        map_width = _width(wall, "#wall-map")
+        urgent = [svc.dispatch.intake(report(WATER_COVER, severity="urgent", north_m=-300.0 - 30 * i), operator(),
+                                      Channel.HOTLINE, svc.clock()).incident for i in range(ALERT_LANE_SIZE + 1)]
         wall.wait_for_element("#wall-alert:not(.hidden)")
-        assert urgent.code in wall.find_element("#wall-alert").text
-        width = wall.driver.execute_script("return document.querySelector('#wall-alert').getBoundingClientRect().width")
-        assert width >= 1900
+        _wait(lambda: "+1" in wall.find_element("#wall-alert .alert-more").text)
+        lane = wall.find_element("#wall-alert").text
+        assert all(u.code in lane for u in urgent[1:]) and urgent[0].code not in lane  # newest on top
+        assert _kpis_in_sight(wall) == []
+        assert _width(wall, "#wall-map") < 0.8 * map_width  # the lane took its column from the map
+        _wait(lambda: wall.driver.execute_script("return window.cityopsMapResized || 0") >= 1)  # ... and told the map
+        assert _contrast(wall, "#wall-alert .alert-line") >= 7.0
         assert _wait(lambda: wall.driver.execute_script("return window.cityopsBeeps || 0") >= 1)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         wall.driver.save_screenshot(str(ROOT / "docs" / "wall-alert-1080p.png"))
-        svc.incidents.act(urgent.code, "alert_acknowledged", operator(), svc.incidents.get(urgent.code).version,
-                          svc.clock())
+        for u in urgent:
+            svc.incidents.act(u.code, "alert_acknowledged", operator(), svc.incidents.get(u.code).version, svc.clock())
         wall.wait_for_element("#wall-alert.hidden")
+        _wait(lambda: _width(wall, "#wall-map") == map_width)
+        _wait(lambda: wall.driver.execute_script("return window.cityopsMapResized || 0") >= 2)
 
         # 4K on the other process: same picture, twice the size, no scroll
         login(big, a, "wall", "/wall")
-        big.wait_for_text_to_equal("#kpi-intake_today", str(base_n + 301), timeout=30)
+        big.wait_for_text_to_equal("#kpi-intake_today", str(base_n + 300 + len(urgent)), timeout=30)
         assert _fits(big)
         big_size = big.driver.execute_script("return parseFloat(getComputedStyle(document.querySelector('#kpi-open')).fontSize)")
         assert big_size >= 1.8 * size
+        # the picture for the README once the maps have laid their named layers
+        big.wait_for_element("#wall-map .leaflet-base-labels-pane .map-label", timeout=30)
+        big.wait_for_element("#wall-inset .map-label-district", timeout=30)
         big.driver.save_screenshot(str(ROOT / "docs" / "wall-4k.png"))
 
         t0 = time.monotonic()
         push(2700, 300)
-        wall.wait_for_text_to_equal("#kpi-intake_today", str(base_n + 3001), timeout=180)
+        wall.wait_for_text_to_equal("#kpi-intake_today", str(base_n + 3000 + len(urgent)), timeout=180)
         push_s = time.monotonic() - t0
-        _wait(lambda: wall.driver.execute_script("return document.querySelectorAll('#wall-ticker li').length") == 30)
+        _wait(lambda: wall.driver.execute_script("return document.querySelectorAll('#wall-ticker li').length") == TICKER_ROWS)
         after_3000 = _dom_nodes(wall)
         # no delta lost on the way, however fast they came: the map holds exactly the open incidents
         assert wall.driver.execute_script("return window.cityopsWallCount()") == int(wall.find_element("#kpi-open").text)
@@ -252,3 +293,83 @@ def test_wall_at_1080p_and_4k_alert_and_a_long_run_stays_bounded(cluster: Cluste
         wall.driver.quit()
         big.driver.quit()
         svc.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def kiosk(cluster: Cluster) -> Iterator[Any]:
+    """A 1920×1080 kiosk: the wall opened by a device login (as /admin makes one), not by a person."""
+    svc = cluster.services()
+    try:
+        _id, secret = svc.devices.create("admin", svc.clock(), name="大屏 1", username="wall")
+    finally:
+        svc.db.dispose()
+    screen = make_browser(1920, 1080)
+    try:
+        screen.driver.get(f"{cluster.bases[1]}/device/{secret}")
+        screen.wait_for_element("#wall-ticker li")
+        yield screen
+    finally:
+        screen.driver.quit()
+
+
+def test_kiosk_is_the_whole_screen_with_no_header_links_and_56px_numerals(kiosk: Any) -> None:
+    found = kiosk.driver.execute_script("""
+      return {header: document.querySelectorAll('header, nav, #lang-switch, #logout, #theme-switch').length,
+              links: Array.from(document.querySelectorAll('a, button')).filter(function (e) {
+                return e.offsetParent !== null && !e.closest('#wall-replay'); }).map(function (e) { return e.textContent; }),
+              wall: document.querySelector('.wall').getBoundingClientRect().toJSON(),
+              numerals: Array.from(document.querySelectorAll('.kpi-value')).map(function (e) {
+                return parseFloat(getComputedStyle(e).fontSize); })};
+    """)
+    assert found["header"] == 0 and found["links"] == []
+    assert "English" not in kiosk.driver.page_source and "退出" not in kiosk.find_element("body").text
+    assert (found["wall"]["top"], found["wall"]["height"], found["wall"]["width"]) == (0, 1080, 1920)
+    assert _fits(kiosk)
+    assert len(found["numerals"]) == 5 and min(found["numerals"]) >= 56
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    kiosk.driver.save_screenshot(str(ARTIFACTS / "wall-kiosk-1080p.png"))
+
+
+def test_ticker_keeps_each_case_ten_seconds_at_50_events_per_second_and_counts_the_rest(kiosk: Any) -> None:
+    """The page's own pacing function, driven with an injected clock: two minutes at 50 events/s, then a
+    quiet spell of one event every 3 s, stepped every 20 ms as the page would."""
+    run = kiosk.driver.execute_script("""
+      var L = window.cityopsLane, o = {rows: 6, dwell: 10000, queue: 6};
+      var s = L.tickerStart([], 0, o), since = {}, lives = [], shownEver = {}, arrived = {}, n = 0;
+      var drops = [], prev = 0, busy = null;
+      function step(t, incoming) {
+        incoming.forEach(function (l) { arrived[l.code] = t; });
+        s = L.tickerPace(s, incoming, t, o);
+        drops.push([t, s.dropped - prev]); prev = s.dropped;
+        var on = {};
+        s.rows.forEach(function (r) { on[r.line.code] = true; if (!(r.line.code in since)) { since[r.line.code] = t; shownEver[r.line.code] = t; } });
+        Object.keys(since).forEach(function (c) { if (!on[c]) { lives.push(t - since[c]); delete since[c]; } });
+      }
+      for (var t = 0; t <= 120000; t += 20) { step(t, [{code: 'busy' + (n++), at: t}]); }
+      var end = 120000, more = L.tickerMore(s, end, o), inWindow = 0;
+      drops.forEach(function (d) { if (d[0] > end - 10000) { inWindow += d[1]; } });
+      busy = {more: more, expected: inWindow + s.queue.length, received: s.received, shown: s.shown,
+              dropped: s.dropped, queued: s.queue.length, distinct: Object.keys(shownEver).length,
+              rows: s.rows.length, minLife: Math.min.apply(null, lives), left: lives.length};
+      var quietDelay = [];
+      for (t = 120020; t <= 240000; t += 20) {
+        var incoming = (t - 120020) % 3000 === 0 ? [{code: 'quiet' + (n++), at: t}] : [];
+        step(t, incoming);
+        incoming.forEach(function (l) { quietDelay.push([l.code, t]); });
+      }
+      quietDelay = quietDelay.map(function (x) { return shownEver[x[0]] === undefined ? null : shownEver[x[0]] - x[1]; });
+      return {busy: busy, quietDelay: quietDelay, quietMore: L.tickerMore(s, 240000, o),
+              minLife: Math.min.apply(null, lives), drawn: document.querySelectorAll('#wall-ticker li').length};
+    """)
+    busy = run["busy"]
+    assert busy["minLife"] >= 10000 and run["minLife"] >= 10000  # no case left the screen before its 10 s
+    assert busy["left"] >= 60  # the rows did turn over: about a page of six every 10 s
+    assert busy["distinct"] <= 6 * (120 // 10 + 1)  # ... and no faster
+    assert busy["received"] == 6001 == busy["shown"] + busy["dropped"] + busy["queued"]
+    assert busy["more"] == busy["expected"] and 480 <= busy["more"] <= 500  # "+k": the last 10 s not shown
+    # then quiet (a case every 3 s): every case is shown, within 10 s while the burst's last rows have their
+    # time, and the moment it arrives from 20 s after the burst (the 8th case on)
+    delays = run["quietDelay"]
+    assert len(delays) == 40 and None not in delays and max(delays) <= 10000 and set(delays[7:]) == {0}
+    assert run["quietMore"] == 0
+    assert run["drawn"] == TICKER_ROWS

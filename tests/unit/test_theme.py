@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
 import pytest
-from dash import html
+from dash import dcc, html
 from flask import Flask
 
 import auth.preferences as prefs
@@ -42,9 +42,15 @@ def test_the_frame_is_painted_in_the_chosen_scheme_by_the_server(name: str) -> N
     assert switch.href == f"/theme/{other}" and switch.children == t(f"theme.to_{other}", "zh")
 
 
-def test_a_kiosk_has_no_theme_switch() -> None:
-    frame = root("zh", "wall", "大屏", [], switchable=False)
-    assert not [n for n in _walk(frame) if getattr(n, "id", None) == "theme-switch"]
+def test_a_kiosk_has_no_header_so_no_link_to_switch_language_theme_or_page_or_to_log_out() -> None:
+    frame = root("zh", "wall", "大屏", [("/wall", "大屏")], kiosk=True)
+    nodes = list(_walk(frame))
+    assert not [n for n in nodes if isinstance(n, (html.Header, html.Nav, html.A, html.Form, dcc.Link))]
+    assert not [n for n in nodes if getattr(n, "id", None) in ("theme-switch", "lang-switch", "logout")]
+    app = next(n for n in nodes if isinstance(n, html.Div) and "app" in (n.className or "").split())
+    assert "kiosk" in app.className.split()
+    person = list(_walk(root("zh", "张三", "领导", [("/wall", "大屏")])))
+    assert [n for n in person if getattr(n, "id", None) == "lang-switch"]  # a person's frame keeps them
 
 
 def test_the_switch_remembers_the_choice_and_returns_to_the_page() -> None:
