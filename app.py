@@ -248,6 +248,9 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     from settings import Settings
 
     settings = settings or Settings()
+    if settings.map_style_url:  # the maps are Leaflet's, which draws raster tiles, not a vector style
+        log.warning("CITYOPS_MAP_STYLE_URL is no longer used: the maps draw TILE_URL's raster tiles under "
+                    "our own layers; point TILE_URL at the style's raster rendering")
     holder: dict[str, Any] = {}
 
     def publish(messages: list[dict[str, Any]]) -> None:

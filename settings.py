@@ -24,8 +24,8 @@ class Settings(BaseSettings):
     tile_datum: Literal["wgs84", "gcj02"] = Field(
         default="wgs84", alias="CITYOPS_TILE_DATUM",
         description="datum of TILE_URL / the style's tiles; gcj02 shifts every layer and marker drawn over them")
-    # An internal MapLibre style names its own sources and glyphs; Plotly has no separate glyphs option
-    # and no trace draws text, so there is no CITYOPS_MAP_GLYPHS_URL.
+    # No longer drawn (the maps are Leaflet's: raster tiles only); kept so a deployment that sets it starts,
+    # with a warning (app.create_app).
     map_style_url: str | None = Field(default=None, alias="CITYOPS_MAP_STYLE_URL")
     push_window_ms: int = Field(default=50, alias="CITYOPS_PUSH_WINDOW_MS")
     # The wall's focus slot (the side column's lower panel): which panels take turns, in order, and for how

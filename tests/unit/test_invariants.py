@@ -246,7 +246,8 @@ def test_the_whole_loop_with_return_rework_and_reopen_replays_to_the_stored_row(
 def test_annotations_that_change_nothing_never_make_a_handler_conflict(action):
     inc = f.incident(T0, state=State.DISPATCHED, department="CGJ")
     actor = {"alert_acknowledged": f.operator(), "instruction": f.ACTORS[Role.LEADER]}.get(action, f.system())
-    annotated = apply_event(inc, decide(inc, action, actor, T0, seq=2, payload={"step": "warn"}))
+    payload = {"step": "warn"} | ({"grid": inc.grid, "district": inc.district} if action == "relocate" else {})
+    annotated = apply_event(inc, decide(inc, action, actor, T0, seq=2, payload=payload))
     # The handler loaded version 1 before the sweep wrote; their action still applies to version 1.
     assert annotated.version == inc.version
     acked = decide(annotated, "acknowledge", f.ACTORS[Role.DEPT_HANDLER], T0, seq=3)
