@@ -1,0 +1,167 @@
+"""Benchmark: a filter change on /analytics in headless Chromium, before and after, in one run.
+
+The demo's history (``generate-history``: 12 months, ~36 k incidents; ``--smoke``: 1 month) is written once
+into a fresh SQLite file. Then, for each code version — this worktree ("after") and the base commit checked
+out into a temporary git worktree ("before", default the commit before the charts rework) — ``python app.py``
+serves that same database as a real process, Chromium logs a leader in, opens /analytics and changes the
+granularity (日 → 周 → 月 → 日 …, ``--changes`` times). Each change is timed from the click until the page is
+quiet again: no Dash callback in flight and every chart and map redrawn (the last ``plotly_afterplot``),
+so the time covers the callback chain, the server, the transfer of the figures and their drawing. Printed:
+median and worst per version, the response's bytes, and the ratio before ÷ after.
+
+    python benchmarks/analytics_page.py            # 12 months of demo history (~1 min to write)
+    python benchmarks/analytics_page.py --smoke    # 1 month, 3 changes each (CI; under a minute)
+    python benchmarks/analytics_page.py --base <commit>   # compare against another commit
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from harness import login, make_browser, start_app, stop_app  # noqa: E402
+
+#: The commit before the charts rework (rates 0–1, every map redrawn on every change): the "before".
+BASE = "b321624"
+PASSWORD = "browser-test-pw"  # harness.login's
+#: Installed in the page after it first settles: when each graph last drew, and how many callbacks run.
+PROBE = """
+window.cityopsDraw = window.cityopsDraw || {};
+document.querySelectorAll('.js-plotly-plot').forEach(function (gd) {
+  if (gd.cityopsProbe) { return; }
+  gd.cityopsProbe = true;
+  gd.on('plotly_afterplot', function () { window.cityopsDraw[gd.parentElement.id || gd.id] = performance.now(); });
+});
+"""
+#: What one change costs: click the segment, then wait until no callback is pending and no graph has drawn
+#: for ``quiet`` ms; the answer is the last draw (or the callbacks' end) minus the click.
+CHANGE = """
+const [value, quiet, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const input = document.querySelector("#an-freq input[value='" + value + "']");
+const label = document.querySelector("label[for='" + input.id + "']");
+window.cityopsDraw = {};
+const t0 = performance.now();
+label.click();
+let settled = null;
+function busy() { return document.querySelector('[data-dash-is-loading="true"]') !== null; }
+(function poll() {
+  const now = performance.now();
+  if (busy() || now - t0 < 200) { settled = null; return setTimeout(poll, 10); }
+  if (settled === null) { settled = now; }
+  const draws = Object.values(window.cityopsDraw);
+  const last = draws.length ? Math.max.apply(null, draws) : settled;
+  if (now - Math.max(settled, last) < quiet) { return setTimeout(poll, 10); }
+  const calls = performance.getEntriesByType('resource').filter(
+    e => e.name.indexOf('_dash-update-component') >= 0 && e.startTime >= t0);
+  const drawn = {};
+  Object.keys(window.cityopsDraw).forEach(k => { drawn[k] = Math.round(window.cityopsDraw[k] - t0); });
+  done({ms: Math.max(settled, last) - t0, drawn: drawn,
+        server: calls.map(e => [Math.round(e.startTime - t0), Math.round(e.responseEnd - t0)])});
+})();
+"""
+
+
+def write_history(db: Path, months: int) -> dict[str, Any]:
+    """The demo's own history (``python app.py generate-history``) in ``db``, and a leader to log in as."""
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{db}", CITYOPS_DEMO="0", CITYOPS_HISTORY_MONTHS=str(months),
+               CITYOPS_SECRET_KEY="bench-secret")
+    out = subprocess.run([sys.executable, "app.py", "generate-history"], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True)
+    subprocess.run([sys.executable, "-c", (
+        "from app import build_services\nfrom auth.users import create_user\ns = build_services()\n"
+        "with s.db.write.begin() as x:\n"
+        f"    create_user('leader', {PASSWORD!r}, 'leader', session=x, display_name='leader')\n")],
+        cwd=ROOT, env=env, check=True, capture_output=True)
+    return {"summary": out.stdout.strip().splitlines()[-1][:200]}
+
+
+def response_bytes(driver: Any) -> list[int]:
+    """Sizes of the ``_dash-update-component`` responses since the last read (Chromium's network log)."""
+    ids, sizes = set(), []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg["method"] == "Network.responseReceived" and "_dash-update-component" in msg["params"]["response"]["url"]:
+            ids.add(msg["params"]["requestId"])
+        elif msg["method"] == "Network.loadingFinished" and msg["params"]["requestId"] in ids:
+            sizes.append(int(msg["params"]["encodedDataLength"]))
+    return sizes
+
+
+def measure(root: Path, db: Path, changes: int, tmp: Path, label: str, verbose: bool = False) -> dict[str, Any]:
+    """Serve ``db`` with the code in ``root`` and time ``changes`` granularity changes in Chromium."""
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{db}", CITYOPS_DEMO="0", CITYOPS_SECRET_KEY="bench-secret",
+               CITYOPS_ASOF_UPKEEP_S="0", PYTHONUNBUFFERED="1")
+    env.pop("REDIS_URL", None)
+    proc, base, log = start_app(env, tmp / f"{label}.log", root=root)
+    b = make_browser(1920, 1080)
+    try:
+        login(b, base, "leader", "/analytics")
+        b.wait_for_element("#an-indicator-table", timeout=60)
+        d = b.driver
+        d.set_script_timeout(120)
+        order = ["week", "month", "day"]
+        d.execute_async_script(CHANGE, "week", 1000)  # warm: the first draw of every graph, caches filled
+        d.execute_script(PROBE)
+        d.execute_async_script(CHANGE, "day", 1000)
+        response_bytes(d)
+        times, sizes = [], []
+        for k in range(changes):
+            got = d.execute_async_script(CHANGE, order[k % 3], 600)
+            times.append(got["ms"])
+            if verbose:
+                print(label, order[k % 3], round(got["ms"]), "callbacks [sent, answered] ms:", got["server"],
+                      "graphs drawn at ms:", got["drawn"])
+            sizes.append(sum(response_bytes(d)))
+        return {"label": label, "ms": [round(x) for x in times], "median_ms": round(statistics.median(times)),
+                "max_ms": round(max(times)), "response_kb": round(statistics.median(sizes) / 1024, 1)}
+    finally:
+        b.driver.quit()
+        stop_app(proc, log)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--smoke", action="store_true", help="1 month of history, 3 changes each")
+    ap.add_argument("--base", default=BASE, help="the commit to compare against (default: %(default)s)")
+    ap.add_argument("--db", type=Path, help="serve this database (with a leader) instead of writing history")
+    ap.add_argument("--verbose", action="store_true", help="print each change's callbacks and draws")
+    ap.add_argument("--changes", type=int, default=None, help="filter changes timed per version (default 9)")
+    args = ap.parse_args()
+    months, changes = (1, args.changes or 3) if args.smoke else (12, args.changes or 9)
+    with tempfile.TemporaryDirectory(prefix="cityops-anpage-") as tmp_:
+        tmp = Path(tmp_)
+        db = args.db or tmp / "demo.db"
+        if args.db is None:
+            t0 = time.monotonic()
+            info = write_history(db, months)
+            print(f"history: {months} month(s) in {time.monotonic() - t0:.0f} s — {info['summary']}")
+        old = tmp / "base"
+        subprocess.run(["git", "worktree", "add", "--detach", str(old), args.base], cwd=ROOT, check=True,
+                       capture_output=True)
+        try:
+            before = measure(old, db, changes, tmp, "before", args.verbose)
+            after = measure(ROOT, db, changes, tmp, "after", args.verbose)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, capture_output=True)
+    for r in (before, after):
+        print(f"{r['label']:>6} ({args.base if r is before else 'this tree'}): filter change median {r['median_ms']} ms, "
+              f"worst {r['max_ms']} ms, {r['response_kb']} KB of callback responses — each: {r['ms']}")
+    ratio = before["median_ms"] / max(after["median_ms"], 1)
+    print(f"ratio before/after (median): {ratio:.1f}x")
+    out = ROOT / "benchmarks" / "results" / f"analytics_page{'-smoke' if args.smoke else ''}.json"
+    out.write_text(json.dumps({"months": months, "base": args.base, "before": before, "after": after,
+                               "ratio": round(ratio, 2)}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
