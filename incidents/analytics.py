@@ -1287,24 +1287,31 @@ class Analytics:
 
     def dashboard(self, start: datetime, end: datetime, freq: str, as_of: datetime,
                   filters: Filters = Filters(), last_year: bool = True) -> dict[str, Any]:
-        """:func:`dashboard`, remembered for the same arguments while no event is added: the page asks again
-        for the moment it already showed when only the indicator changes (the figures differ, the data not).
-        Each caller gets its own copy of the rows."""
+        """:func:`dashboard`, its group tables and mix remembered for the same period, moment and filters while
+        no event is added: the page asks again for the moment it shows when only the indicator or the
+        granularity changes (then only the trend is folded anew). Each caller gets its own copy of the rows."""
         with self.db.read() as s:
-            key = (start, end, freq, as_of, filters, last_year, s.scalar(select(func.max(EventRow.id))))
+            key = (start, end, as_of, filters, s.scalar(select(func.max(EventRow.id))))
             with self._lock:
                 hit = self._dashboards.get(key)
                 if hit is not None:
                     self._dashboards.move_to_end(key)
             if hit is None:
-                hit = dashboard(start, end, freq, as_of, filters, self.tz, session=s, defs=self.defs,
-                                last_year=last_year)
+                hit = {"freq": freq, "ly": last_year, **dashboard(start, end, freq, as_of, filters, self.tz, session=s, defs=self.defs,
+                                                 last_year=last_year)}
                 with self._lock:
                     self._dashboards[key] = hit
                     while len(self._dashboards) > DASHBOARDS_KEPT:
                         self._dashboards.popitem(last=False)
-        return {k: [dict(r) for r in v] if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
-                for k, v in hit.items()}
+            out = {k: [dict(r) for r in v] if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
+                   for k, v in hit.items() if k not in ("freq", "ly")}
+            if hit["freq"] != freq:
+                out["trend"] = trend(start, end, freq, as_of, filters, self.tz, session=s, defs=self.defs)
+            if not last_year:
+                out["last_year"] = []
+            elif hit["freq"] != freq or not hit["ly"]:
+                out["last_year"] = last_year_trend(start, end, freq, as_of, filters, self.tz, session=s, defs=self.defs)
+            return out
 
     def trend(self, start: datetime, end: datetime, freq: str, as_of: datetime,
               filters: Filters = Filters()) -> list[dict[str, Any]]:

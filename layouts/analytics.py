@@ -6,6 +6,7 @@ Pure: component trees and figures from data handed in (callbacks fetch it). Ever
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Mapping, Sequence
@@ -51,10 +52,17 @@ def placeholder_figure() -> go.Figure:
     return fig
 
 
+@lru_cache(maxsize=None)
+def _template(scheme: str) -> go.layout.Template:
+    """The scheme's template, validated once (Plotly checks a template given as a dict on every figure:
+    ~60 ms each, most of the page's figure time)."""
+    return go.layout.Template(chart_template(scheme))
+
+
 def themed(fig: Any, scheme: str) -> Any:
     """``fig`` in the design system's template for ``scheme`` (Plotly bakes colours into the figure, so the
     server draws it for the scheme the page is painted in)."""
-    fig.update_layout(template=chart_template(scheme))
+    fig.update_layout(template=_template(normalise_theme(scheme)))
     return fig
 
 
