@@ -107,7 +107,8 @@ def response_bytes(driver: Any) -> list[int]:
     return sizes
 
 
-def measure(root: Path, db: Path, changes: int, tmp: Path, label: str, verbose: bool = False) -> dict[str, Any]:
+def measure(root: Path, db: Path, changes: int, tmp: Path, label: str, verbose: bool = False,
+            shot: Path | None = None) -> dict[str, Any]:
     """Serve ``db`` with the code in ``root`` and time ``changes`` granularity changes in Chromium."""
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{db}", CITYOPS_DEMO="0", CITYOPS_SECRET_KEY="bench-secret",
                CITYOPS_ASOF_UPKEEP_S="0", PYTHONUNBUFFERED="1")
@@ -133,6 +134,13 @@ def measure(root: Path, db: Path, changes: int, tmp: Path, label: str, verbose: 
                 print(label, kind, value, round(got["ms"]), "callbacks [sent, answered] ms:", got["server"],
                       "graphs drawn at ms:", got["drawn"])
             sizes.append(sum(response_bytes(d)))
+        if shot is not None:  # the page as it opens (the last 30 days by day), at 1920×1080
+            d.execute_async_script(CHANGE, "an-freq", "day", 1000)
+            d.execute_script("window.scrollTo(0, 0)")
+            d.save_screenshot(str(shot))
+            if os.environ.get("CITYOPS_SHOT_BELOW"):  # the rest of the page, for looking at (not kept)
+                d.execute_script("window.scrollTo(0, 1000)")
+                d.save_screenshot(str(shot.with_suffix(".below.png")))
         times = [x for v in by_kind.values() for x in v]
         return {"label": label, "median_ms": round(statistics.median(times)), "max_ms": round(max(times)),
                 "by_filter_ms": {k: round(statistics.median(v)) for k, v in by_kind.items()},
@@ -147,6 +155,7 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true", help="1 month of history, 3 changes each")
     ap.add_argument("--base", default=BASE, help="the commit to compare against (default: %(default)s)")
     ap.add_argument("--db", type=Path, help="serve this database (with a leader) instead of writing history")
+    ap.add_argument("--shot", type=Path, help="save the page (this tree's) at 1920×1080 to this PNG")
     ap.add_argument("--verbose", action="store_true", help="print each change's callbacks and draws")
     ap.add_argument("--changes", type=int, default=None, help="filter changes timed per version (default 18)")
     args = ap.parse_args()
@@ -163,7 +172,7 @@ def main() -> None:
                        capture_output=True)
         try:
             before = measure(old, db, changes, tmp, "before", args.verbose)
-            after = measure(ROOT, db, changes, tmp, "after", args.verbose)
+            after = measure(ROOT, db, changes, tmp, "after", args.verbose, args.shot)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, capture_output=True)
     for r in (before, after):

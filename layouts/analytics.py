@@ -127,14 +127,15 @@ def hbar_figure(labels: Sequence[str], values: Sequence[float | None], keys: Seq
         y=keys_, x=_scaled([values[i] for i in order], sc), orientation="h", customdata=keys_,
         hovertext=[f"{n}<br>{value_name}: {v}" if value_name else f"{n}: {v}" for n, v in zip(names, shown)],
         hovertemplate="%{hovertext}<extra></extra>", marker={"color": SCHEME_TOKENS[normalise_theme(scheme)][color]},
-        text=shown, textposition="auto", cliponaxis=False, name=value_name))
+        text=shown, textposition="outside", cliponaxis=False, name=value_name))
     # codes as a category axis (never numbers), every one ticked, each with its name
     fig.update_yaxes(type="category", autorange="reversed", tickmode="array", tickvals=keys_,
                      ticktext=[truncate(n) for n in names], automargin=True)
-    fig.update_xaxes(ticksuffix=sc.suffix.strip() if kind == "rate" else "", rangemode="tozero",
-                     range=[0, 100] if kind == "rate" else None, automargin=True)
+    # a rate's axis is 0–100 % (room on the right for the value written past the bar)
+    fig.update_xaxes(ticksuffix=sc.suffix.strip() if kind == "rate" else "", rangemode="tozero", automargin=True,
+                     **({"range": [0, 112], "tick0": 0, "dtick": 20} if kind == "rate" else {}))
     fig.update_layout(clickmode="event", height=max(220, BAR_PX * len(keys_) + 60), bargap=0.25,
-                      margin={"l": 10, "r": 16, "t": 10, "b": 30}, showlegend=False)
+                      margin={"l": 10, "r": 48, "t": 10, "b": 30}, showlegend=False)
     return fig
 
 
@@ -176,25 +177,28 @@ def trend_figure(rows: Sequence[Mapping[str, Any]], last_year: Sequence[Mapping[
                     "symbol": ["circle"] * (len(tail) - len(running)) + ["circle-open"] * len(running)},
             hovertemplate="%{x|%Y-%m-%d} · " + partial_label + "<br>" + name + ": %{y:." + str(sc.digits) + "f}"
             + sc.suffix + "<extra></extra>"))
-        fig.add_vrect(x0=running[0]["period"], x1=_local_day(running[-1]), fillcolor="rgba(128,128,128,0.18)",
-                      line_width=0, layer="below", name="partial-period")
-        fig.add_annotation(x=running[0]["period"], y=1, yref="paper", xanchor="left", yanchor="bottom",
-                           showarrow=False, text=partial_label, hovertext=partial_hint or None, name="partial-period",
-                           font={"size": 12})
+        # the band spans the running periods' days, half a day either side of their marks
+        x0 = f"{date.fromisoformat(running[0]['period']) - timedelta(days=1)} 12:00"
+        x1 = f"{_local_day(running[-1])} 12:00"
+        fig.add_vrect(x0=x0, x1=x1, fillcolor="rgba(128,128,128,0.2)", line_width=0, layer="below",
+                      name="partial-period")
+        fig.add_annotation(x=x1, y=1, yref="paper", xanchor="right", yanchor="bottom", showarrow=False,
+                           text=partial_label, hovertext=partial_hint or None, name="partial-period", font={"size": 12})
     ly = [r.get(key) for r in last_year]
     has_last_year = any(v is not None for v in ly) if kind == "rate" else any(v for v in ly)
     if has_last_year:
         n = min(len(rows), len(last_year))
         fig.add_trace(go.Scatter(
             x=[r["period"] for r in rows[:n]], y=_scaled(ly[:n], sc), mode="lines+markers", name=last_year_name,
-            line={"dash": "dash", "width": 1.5, "color": GREY}, marker={"size": 5, "color": GREY},
+            line={"dash": "dash", "width": 1.5, "color": GREY}, marker={"size": 6, "color": GREY},
             customdata=[[r["start"], r["end"]] for r in last_year[:n]], text=[r["period"] for r in last_year[:n]],
             hovertemplate=last_year_name + " %{text}<br>" + name + ": %{y:." + str(sc.digits) + "f}" + sc.suffix
             + "<extra></extra>", connectgaps=False))
     # numeric dates: Plotly's month names are English whatever the page's language
     fig.update_xaxes(tickformat="%Y-%m-%d")
     fig.update_yaxes(ticksuffix=sc.suffix.strip(), rangemode="tozero", automargin=True)
-    fig.update_layout(legend={"orientation": "h", "y": 1.14, "x": 1, "xanchor": "right"}, clickmode="event",
+    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+                      clickmode="event",
                       margin={"l": 10, "r": 16, "t": 36, "b": 40}, hovermode="closest")
     return fig
 
