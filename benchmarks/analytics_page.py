@@ -1,14 +1,15 @@
 """Benchmark: a filter change on /analytics in headless Chromium, before and after, in one run.
 
 The demo's history (``generate-history``: 12 months, ~36 k incidents; ``--smoke``: 1 month) is written once
-into a fresh SQLite file. Then, for each code version — this worktree ("after") and the base commit checked
-out into a temporary git worktree ("before", default the commit before the charts rework) — ``python app.py``
-serves that same database as a real process, Chromium logs a leader in, opens /analytics and changes one
-filter at a time as a pick does (``dash_clientside.set_props``): granularity, indicator, district, period
-and category, in turn (``CHANGES``). Each change is timed from the pick until the page is quiet again: no
-Dash callback in flight and every chart and map redrawn (the last ``plotly_afterplot``), so the time covers
-the callback chain, the server, the transfer of the figures and their drawing. Printed per version: the
-median and worst, the median per kind of filter, the callback responses' bytes, when the charts (maps
+into a fresh SQLite file. Both code versions — this worktree ("after") and the base commit checked out into
+a temporary git worktree ("before", by default the commit before the charts rework) — serve it side by side,
+each as a real ``python app.py`` process with its own headless Chromium logged in as a leader on /analytics.
+One filter at a time changes as a pick does (``dash_clientside.set_props``): granularity, indicator,
+district, period and category in turn (``CHANGES``), each change on one page then the other (who goes first
+alternates), so the shared machine's busy moments fall on both alike. A change is timed from the pick until
+the page is quiet: no Dash callback in flight and every chart and map redrawn (the last
+``plotly_afterplot``) — the callback chain, the server, the transfer and the drawing. Printed per version:
+median and worst, the median per kind of filter, the callback responses' bytes, when the charts alone (maps
 aside) had redrawn, and the ratios before ÷ after.
 
     python benchmarks/analytics_page.py            # 12 months of demo history (~1 min to write)
@@ -113,52 +114,80 @@ def response_bytes(driver: Any) -> list[int]:
     return sizes
 
 
-def measure(root: Path, db: Path, changes: int, tmp: Path, label: str, verbose: bool = False,
-            shot: Path | None = None) -> dict[str, Any]:
-    """Serve ``db`` with the code in ``root`` and time ``changes`` granularity changes in Chromium."""
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{db}", CITYOPS_DEMO="0", CITYOPS_SECRET_KEY="bench-secret",
-               CITYOPS_ASOF_UPKEEP_S="0", PYTHONUNBUFFERED="1")
-    env.pop("REDIS_URL", None)
-    proc, base, log = start_app(env, tmp / f"{label}.log", root=root)
-    b = make_browser(1920, 1080)
+class Page:
+    """One version's app process and its Chromium on /analytics, with what its filter changes measured."""
+
+    def __init__(self, root: Path, db: Path, tmp: Path, label: str) -> None:
+        env = dict(os.environ, DATABASE_URL=f"sqlite:///{db}", CITYOPS_DEMO="0", CITYOPS_SECRET_KEY="bench-secret",
+                   CITYOPS_ASOF_UPKEEP_S="0", PYTHONUNBUFFERED="1")
+        env.pop("REDIS_URL", None)
+        self.label = label
+        self.proc, base, self.log = start_app(env, tmp / f"{label}.log", root=root)
+        self.b = make_browser(1920, 1080)
+        login(self.b, base, "leader", "/analytics")
+        self.b.wait_for_element("#an-indicator-table", timeout=60)
+        self.d = self.b.driver
+        self.d.set_script_timeout(120)
+        self.d.execute_async_script(CHANGE, "an-freq", "week", 1000)  # warm: every graph drawn once, caches filled
+        self.d.execute_script(PROBE)
+        self.d.execute_async_script(CHANGE, "an-freq", "day", 1000)
+        response_bytes(self.d)
+        self.whole: dict[str, list[float]] = {}
+        self.charts: dict[str, list[float]] = {}
+        self.sizes: list[int] = []
+
+    def change(self, kind: str, id_: str, value: Any, verbose: bool) -> None:
+        got = self.d.execute_async_script(CHANGE, id_, value, 600)
+        self.whole.setdefault(kind, []).append(got["ms"])
+        charts = [v for k, v in got["drawn"].items() if k in CHARTS]
+        self.charts.setdefault(kind, []).append(max(charts) if charts else got["ms"])
+        self.sizes.append(sum(response_bytes(self.d)))
+        if verbose:
+            print(self.label, kind, value, round(got["ms"]), "callbacks [sent, answered] ms:", got["server"],
+                  "graphs drawn at ms:", got["drawn"])
+
+    def shoot(self, shot: Path) -> None:
+        """The page as it opens (the last 30 days by day), at 1920×1080."""
+        self.d.execute_async_script(CHANGE, "an-freq", "day", 1000)
+        self.d.execute_script("window.scrollTo(0, 0)")
+        self.d.save_screenshot(str(shot))
+        if os.environ.get("CITYOPS_SHOT_BELOW"):  # the rest of the page, for looking at (not kept)
+            self.d.execute_script("window.scrollTo(0, 1000)")
+            self.d.save_screenshot(str(shot.with_suffix(".below.png")))
+
+    def summary(self) -> dict[str, Any]:
+        def med(by: dict[str, list[float]]) -> int:
+            return round(statistics.median([x for v in by.values() for x in v]))
+        return {"label": self.label, "median_ms": med(self.whole),
+                "max_ms": round(max(x for v in self.whole.values() for x in v)),
+                "by_filter_ms": {k: round(statistics.median(v)) for k, v in self.whole.items()},
+                "charts_median_ms": med(self.charts),
+                "charts_by_filter_ms": {k: round(statistics.median(v)) for k, v in self.charts.items()},
+                "response_kb": round(statistics.median(self.sizes) / 1024, 1)}
+
+    def close(self) -> None:
+        self.b.driver.quit()
+        stop_app(self.proc, self.log)
+
+
+def measure(old: Path, db: Path, changes: int, tmp: Path, verbose: bool = False,
+            shot: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both versions served side by side, each change made on one page then the other, so a busy moment of
+    this shared machine falls on both alike."""
+    pages: list[Page] = []
     try:
-        login(b, base, "leader", "/analytics")
-        b.wait_for_element("#an-indicator-table", timeout=60)
-        d = b.driver
-        d.set_script_timeout(120)
-        d.execute_async_script(CHANGE, "an-freq", "week", 1000)  # warm: every graph drawn once, caches filled
-        d.execute_script(PROBE)
-        d.execute_async_script(CHANGE, "an-freq", "day", 1000)
-        response_bytes(d)
-        by_kind: dict[str, list[float]] = {}
-        charts_by_kind: dict[str, list[float]] = {}
-        sizes = []
+        pages.append(Page(old, db, tmp, "before"))
+        pages.append(Page(ROOT, db, tmp, "after"))
         for k in range(changes):
             kind, id_, value = CHANGES[k % len(CHANGES)]
-            got = d.execute_async_script(CHANGE, id_, value, 600)
-            by_kind.setdefault(kind, []).append(got["ms"])
-            charts = [v for k_, v in got["drawn"].items() if k_ in CHARTS]
-            charts_by_kind.setdefault(kind, []).append(max(charts) if charts else got["ms"])
-            if verbose:
-                print(label, kind, value, round(got["ms"]), "callbacks [sent, answered] ms:", got["server"],
-                      "graphs drawn at ms:", got["drawn"])
-            sizes.append(sum(response_bytes(d)))
-        if shot is not None:  # the page as it opens (the last 30 days by day), at 1920×1080
-            d.execute_async_script(CHANGE, "an-freq", "day", 1000)
-            d.execute_script("window.scrollTo(0, 0)")
-            d.save_screenshot(str(shot))
-            if os.environ.get("CITYOPS_SHOT_BELOW"):  # the rest of the page, for looking at (not kept)
-                d.execute_script("window.scrollTo(0, 1000)")
-                d.save_screenshot(str(shot.with_suffix(".below.png")))
-        times = [x for v in by_kind.values() for x in v]
-        return {"label": label, "median_ms": round(statistics.median(times)), "max_ms": round(max(times)),
-                "by_filter_ms": {k: round(statistics.median(v)) for k, v in by_kind.items()},
-                "charts_median_ms": round(statistics.median([x for v in charts_by_kind.values() for x in v])),
-                "charts_by_filter_ms": {k: round(statistics.median(v)) for k, v in charts_by_kind.items()},
-                "response_kb": round(statistics.median(sizes) / 1024, 1)}
+            for page in pages if k % 2 == 0 else pages[::-1]:  # who goes first alternates too
+                page.change(kind, id_, value, verbose)
+        if shot is not None:
+            pages[1].shoot(shot)
+        return pages[0].summary(), pages[1].summary()
     finally:
-        b.driver.quit()
-        stop_app(proc, log)
+        for page in pages:
+            page.close()
 
 
 def main() -> None:
@@ -182,8 +211,7 @@ def main() -> None:
         subprocess.run(["git", "worktree", "add", "--detach", str(old), args.base], cwd=ROOT, check=True,
                        capture_output=True)
         try:
-            before = measure(old, db, changes, tmp, "before", args.verbose)
-            after = measure(ROOT, db, changes, tmp, "after", args.verbose, args.shot)
+            before, after = measure(old, db, changes, tmp, args.verbose, args.shot)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, capture_output=True)
     for r in (before, after):
