@@ -140,6 +140,9 @@ REDRAWS: dict[str, frozenset[str]] = {
     ids.AN_INDICATOR: frozenset({TREND, GROUPS}),
 }
 EVERYTHING = frozenset({TREND, GROUPS, HOT})
+#: Changes that show the same data another way: they redraw the moment already on screen (whose group
+#: tables the service still holds) rather than a new "now".
+SAME_MOMENT = frozenset({ids.AN_FREQ, ids.AN_INDICATOR})
 
 
 def redraws(trigger: Any) -> frozenset[str]:
@@ -160,8 +163,8 @@ def _trigger() -> Any:
 def render(start_date: str | None, end_date: str | None, freq: str | None, district: Any, category: str | None,
            department: str | None, as_of: str | None, indicator: str | None,
            moment: str | None = None) -> tuple[Any, ...]:
-    """Redraw what the changed filter affects (:func:`redraws`); an indicator's change redraws the moment
-    shown (``moment``), whose data the service still holds."""
+    """Redraw what the changed filter affects (:func:`redraws`); a change of granularity or indicator
+    redraws the moment shown (``moment``), whose data the service still holds."""
     lg = lang()
     try:
         user = user_with(*VIEWERS)
@@ -169,8 +172,9 @@ def render(start_date: str | None, end_date: str | None, freq: str | None, distr
         return (no_update,) * 6 + (view.message(t("analytics.forbidden", lg)),) + (no_update,) * 4
     svc = services()
     q = parse(user, svc, start_date, end_date, freq, district, category, department, as_of, indicator)
-    parts = redraws(_trigger())
-    if parts != EVERYTHING and moment and not as_of:  # the moment on screen, unless "as of" was chosen
+    trigger = _trigger()
+    parts = redraws(trigger)
+    if trigger in SAME_MOMENT and moment and not as_of:  # the moment on screen, unless "as of" was chosen
         q = replace(q, as_of=min(q.as_of, datetime.fromisoformat(moment)))
     an = analytics_of(svc)
     theme = current_theme()
