@@ -47,6 +47,7 @@ class Services:
     exchange: Any = None  # dispatch.outbox.ExchangeService: connectors, outbox, dead letters
     case_files: Any = None  # dispatch.case_file.CaseFileService: the case file (案卷) as one viewer sees it
     verify_tasks: Any = None  # dispatch.verify_task.VerifyTaskService: 核查任务 and the photo reuse check
+    geography: Any = None  # a cache whose get() is this process's geo.geography.Geography (reloads on import)
     started_at: float = field(default_factory=_time.monotonic)
     background: list[Any] = field(default_factory=list)
 
@@ -61,8 +62,9 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     """Open the store, migrate (SQLite, or PostgreSQL under an advisory lock), seed reference data."""
     from dispatch.reference import ReferenceCache, load, reference_version, seed
     from dispatch.service import DispatchService
-    from geo.index import GridIndex
+    from geo.index import ReloadingGrid
     from incidents.db import Database
+    from incidents.geography import seed_geography
     from incidents.places import seed_places
     from incidents.service import IncidentService
     from settings import Settings
@@ -73,7 +75,9 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     with db.write.begin() as s:
         seed(s, settings.data_dir)
         seed_places(s, settings.data_dir)
-    grid = GridIndex.load(settings.data_dir / "siping" / "grids.geojson")
+        seed_geography(s, settings.data_dir, clock())
+    geography = _geography_cache(db, ReferenceCache, settings.geography_check_s)
+    grid = ReloadingGrid(lambda: geography.get().grid)
 
     def _load() -> Any:
         with db.read() as s:
@@ -86,7 +90,7 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     reference = ReferenceCache(_load, _version)
     incidents = IncidentService(db, settings.tz, publish)
     dispatch = DispatchService(incidents, reference, grid, settings.duplicate_radius_m, settings.duplicate_window_h)
-    services = Services(settings, db, grid, reference, incidents, dispatch, clock)
+    services = Services(settings, db, grid, reference, incidents, dispatch, clock, geography=geography)
     services.channels = _channels(settings, dispatch)
     from dispatch.handling_service import HandlingService
 
@@ -115,6 +119,23 @@ def build_services(settings: Any = None, clock: Clock = utcnow, publish: Callabl
     # the risk column scores in each limit's own kind of time (working hours/days), like the wall's LiveRisk
     services.analytics = Analytics(db, settings.tz, elapsed=lambda: reference_elapsed(reference))
     return services
+
+
+def _geography_cache(db: Any, cache: Any, check_every_s: float) -> Any:
+    """The process's geography, rebuilt within seconds of an import in any process (its version moves)."""
+    from incidents.geography import geography_version, load
+
+    def _load() -> Any:
+        with db.read() as s:
+            return load(s)
+
+    def _version() -> int:
+        with db.read() as s:
+            return geography_version(s)
+
+    geography = cache(_load, _version, check_every_s)
+    geography.get()  # built now: the first request must not pay for it
+    return geography
 
 
 def _exchange(settings: Any, services: Services) -> None:
@@ -279,7 +300,7 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
                        sockets=services.broadcaster.transport_counts(),
                        uptime_s=round(_time.monotonic() - services.started_at, 1))
 
-    register_geo_routes(server)
+    register_geo_routes(server, services)
     from callbacks.workbench import register_photo_route
 
     register_photo_route(server)
@@ -314,16 +335,24 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
     return app
 
 
-def register_geo_routes(server: Any) -> None:
-    """Our own GeoJSON base layers, served by the app (cached by the browser; no external map host)."""
+def register_geo_routes(server: Any, services: Services) -> None:
+    """Our own GeoJSON base layers, served by the app from the current geography (cached by the browser
+    under the geography's version, see geo.figures.layer_url; no external map host)."""
     from flask import abort, jsonify, request
 
-    from geo.figures import layer_data
+    from geo.basemap import ServedLayers
+
+    def current() -> tuple[int, Any]:
+        g = services.geography.get()
+        return g.version, g.features
+
+    served = ServedLayers(current)
 
     @server.route("/geo/<name>.geojson")
     def geo_layer(name: str) -> Any:
         try:  # ?datum=gcj02: the layer shifted to the tile server's datum (geo.figures.layer_url)
-            resp = jsonify(layer_data(name, request.args.get("datum", "wgs84")))
+            _version, layer = served.get(name, request.args.get("datum", "wgs84"))
+            resp = jsonify(layer)
         except KeyError:
             abort(404)
         resp.cache_control.max_age = 3600
@@ -465,8 +494,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cityops", description=__doc__.splitlines()[0])
     parser.add_argument("command", nargs="?", default="serve",
                         choices=["serve", "db-upgrade", "create-admin", "generate-history", "import", "backup",
-                                 "restore", "purge-uploads", "report", "analytics-snapshots", "create-token"])
-    parser.add_argument("file", nargs="?", help="import: the CSV file; backup/restore: the backup file")
+                                 "restore", "purge-uploads", "report", "analytics-snapshots", "create-token",
+                                 "import-geography"])
+    parser.add_argument("file", nargs="?", help="import: the CSV file; backup/restore: the backup file; "
+                        "import-geography: a GeoJSON file or Shapefile (.shp or a .zip of one) whose features carry "
+                        "level (district|street|community|cell|place), code, name and parent_code")
     parser.add_argument("--map", action="append", default=[], help="import: FIELD=COLUMN (repeatable)")
     parser.add_argument("--host", default=os.environ.get("CITYOPS_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CITYOPS_PORT", "8050")))
@@ -478,6 +510,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="date_from", help="report: first day YYYY-MM-DD (city's zone)")
     parser.add_argument("--to", dest="date_to", help="report: last day YYYY-MM-DD, inclusive")
     parser.add_argument("--out", help="report: FILE.pdf or FILE.png (default cityops-report-….pdf)")
+    parser.add_argument("--crs", choices=["wgs84", "gcj02"], default="wgs84",
+                        help="import-geography: the datum of the file's longitudes/latitudes (gcj02 is converted "
+                        "to WGS84 first)")
+    parser.add_argument("--lang", choices=["zh", "en"], default=None,
+                        help="import-geography: the language of its messages (default: CITYOPS_LANG, zh)")
     args = parser.parse_args(argv)
     from ops.logs import configure
     from settings import Settings
@@ -509,6 +546,12 @@ def main(argv: list[str] | None = None) -> int:
         from api.cli import import_command
 
         return import_command(build_services(), args.file, args.map)
+    if args.command == "import-geography":  # validated whole before the database is opened
+        from api.cli import geography_command
+        from i18n import normalise
+
+        settings = Settings()
+        return geography_command(settings, build_services, args.file, args.crs, normalise(args.lang or settings.lang))
     if args.command == "report":  # the one-page leader's report, offline
         from callbacks.analytics_report import cli_report
 

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     asof_upkeep_max_late: int = Field(default=5000, alias="CITYOPS_ASOF_UPKEEP_MAX_LATE",
                                       description="the background upkeep leaves a month with more incidents to "
                                                   "fold than this to `analytics-snapshots` (it holds the write lock)")
+    geography_check_s: float = Field(default=5.0, ge=0, alias="CITYOPS_GEOGRAPHY_CHECK_S",
+                                     description="seconds between checks of the geography's version; an import "
+                                                 "in any process reaches this one's grid index within that")
     # Data exchange: outbox retries (exponential backoff, then a dead letter), Open311 polling.
     outbox_max_attempts: int = Field(default=12, alias="CITYOPS_OUTBOX_MAX_ATTEMPTS",
                                      description="failed deliveries before a message becomes a dead letter")

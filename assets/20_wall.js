@@ -116,19 +116,14 @@
       return li(text, 'ticker-line action-' + r.action + (r.severity ? ' sev-' + r.severity : ''));
     });
   }
-  // The map: Plotly renders the figure once (base layers, legend, view); the incidents and the cells'
-  // open counts are then drawn as the underlying MapLibre map's own layers and updated with
-  // ``setData`` / ``setFeatureState``. A Plotly figure patch re-renders every trace of the map (hundreds of
-  // ms of main thread on a GPU-less screen, delaying every socket message behind it); setData hands the
-  // GeoJSON to MapLibre's worker and repaints one canvas.
-  // One map update is one ``setData`` of one source holding both the open incidents (points) and the
-  // cells that have any (polygons, shaded by their share of the busiest cell's count): one trip through
-  // MapLibre's worker and one repaint. Per-cell ``setFeatureState`` on all 4,800 cells, a second source
-  // and a moving colour ramp (``setPaintProperty``) each asked for frames of their own, and on a GPU-less
-  // screen each frame holds the main thread for ~150 ms (benchmarks/push.py's long_tasks).
+  // The map (layouts/map.py, a Leaflet map through dash-leaflet): the open incidents are one GeoJSON layer,
+  // clustered where dense (supercluster inside dash-leaflet: only the clusters and points in view are
+  // drawn), and the cells that hold any are a second layer shaded by their share of the busiest cell's
+  // count; the prefecture's inset gets the same points. One draw is three ``set_props`` of the layers'
+  // ``data`` — the map library's own API, in the browser, with no server round trip.
   // The cells' polygons come once from our own GeoJSON (labels.cells_url), then only the active ones are
   // drawn: an empty cell costs nothing per frame.
-  var SRC = 'cityops-incidents', CELLS = 'cityops-cells', cellGeom = null, cellGeomLoading = false;
+  var cellGeom = null, cellGeomLoading = false, scaled = false;
   function loadCells(labels) {
     if (cellGeom || cellGeomLoading || !labels.cells_url) { return; }
     cellGeomLoading = true;
@@ -139,130 +134,51 @@
       if (W && LABELS) { drawMap(LABELS); }
     }).catch(function () { cellGeomLoading = false; });
   }
-  function maplibreOf() {
-    var g = document.querySelector('#wall-map .js-plotly-plot');
-    var sub = g && g._fullLayout && g._fullLayout.map && g._fullLayout.map._subplot;
-    return sub && sub.map && sub.map.isStyleLoaded() ? sub.map : null;
-  }
-  // Plotly (re)inserts its own layers (the dark ground, outlines, its traces) whenever it draws the
-  // figure, above anything else; ours are moved back on top after each of its draws.
-  function raise(map) {
-    var order = map.style && map.style._order, n = order ? order.length : 0;
-    if (!map.getLayer(SRC)) { return; }
-    if (!order || order[n - 1] !== SRC || order[n - 2] !== SRC + '-risk' || order[n - 3] !== SRC + '-overdue' ||
-        order[n - 4] !== CELLS) {
-      [CELLS, SRC + '-overdue', SRC + '-risk', SRC].forEach(function (id) { map.moveLayer(id); });
-    }
-  }
-  function ensureLayers(map, labels) {
-    if (map.getSource(SRC)) { return true; }
-    var g = document.querySelector('#wall-map .js-plotly-plot');
-    if (g && g.on) { g.on('plotly_afterplot', function () { raise(map); }); }
-    map.on('idle', function () { raise(map); });
-    map.on('render', function () {   // benchmarks/push.py: which long tasks are the map's own frames
-      if (window.cityopsDrawLog) { window.cityopsDrawLog.push([performance.now(), 'map-frame']); }
-    });
-    var f = window.innerWidth / 1920, sc = labels.cell_scale || [[0, '#1d3557'], [1, '#8fd0f5']];
-    var colors = labels.severity_colors || {};
-    var isCell = ['==', ['get', 'kind'], 'cell'], isIncident = ['!=', ['get', 'kind'], 'cell'];
-    map.addSource(SRC, {type: 'geojson', data: {type: 'FeatureCollection', features: []}});
-    // the colour ramp spans 0…max(5, the busiest cell) (t = n / that), like the figure's zmax did
-    var ramp = ['interpolate', ['linear'], ['get', 't']];
-    sc.forEach(function (s) { ramp.push(s[0], s[1]); });
-    map.addLayer({id: CELLS, type: 'fill', source: SRC, filter: isCell, paint: {'fill-color': ramp, 'fill-opacity': 0.55}});
-    map.addLayer({id: SRC + '-overdue', type: 'circle', source: SRC, filter: ['==', ['get', 'overdue'], true],
-      paint: {'circle-radius': 10 * f, 'circle-color': labels.overdue_color || '#CC79A7', 'circle-opacity': 0.55}});
-    // At breach risk: a ring around the dot from the moment P(miss) reaches 0.5 (risk_at) until
-    // the deadline, computed at each draw so it turns without waiting for an event about the incident.
-    map.addLayer({id: SRC + '-risk', type: 'circle', source: SRC, filter: ['==', ['get', 'atrisk'], true],
-      paint: {'circle-radius': 9 * f, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-width': 2.5 * f,
-              'circle-stroke-color': labels.risk_color || '#F0E442'}});
-    var match = ['match', ['get', 'severity']];
-    labels.severities.forEach(function (s) { match.push(s, colors[s] || '#56B4E9'); });
-    match.push('#56B4E9');
-    map.addLayer({id: SRC, type: 'circle', source: SRC, filter: isIncident, layout: {'circle-sort-key':
-        ['match', ['get', 'severity'], 'urgent', 2, 'high', 1, 0]},
-      paint: {'circle-radius': ['case', ['==', ['get', 'severity'], 'urgent'], 6 * f, 4.5 * f], 'circle-color': match,
-              'circle-opacity': 0.9}});
-    map.on('click', SRC, function (e) {   // the wall's incident card (Plotly's clickData sees no MapLibre layer)
-      var code = e.features && e.features.length && e.features[0].properties.code;
-      var card = code && cardView(code, LABELS);
-      if (card) { window.dash_clientside.set_props('wall-card', {children: card[0], className: card[1]}); }
-    });
-    map.on('mouseenter', SRC, function () { map.getCanvas().style.cursor = 'pointer'; });
-    map.on('mouseleave', SRC, function () { map.getCanvas().style.cursor = ''; });
-    return true;
-  }
-  // ``setData`` asks for two frames: one at once (when the worker has parsed the data, while the tiles are
-  // still being cut, drawing the old ones again) and one when the new tiles arrive. The first shows nothing
-  // new, so repaints are held from setData until our source's tiles are loaded (at most HOLD_MS).
-  var HOLD_MS = 400;
-  function quietSetData(map, data) {
-    var q = map.cityopsHold;
-    if (!q) {
-      q = map.cityopsHold = {orig: map.triggerRepaint, holding: false, missed: false, timer: null};
-      map.triggerRepaint = function () {
-        if (q.holding) { q.missed = true; return undefined; }
-        return q.orig.apply(map, arguments);
-      };
-      q.release = function () {
-        if (!q.holding) { return; }
-        q.holding = false; clearTimeout(q.timer);
-        if (q.missed) { q.missed = false; q.orig.call(map); }
-      };
-      map.on('sourcedata', function (e) {   // a tile of ours came back: release once the source is complete
-        if (q.holding && e.sourceId === SRC && e.tile && map.isSourceLoaded(SRC)) { q.release(); }
-      });
-    }
-    q.holding = true;
-    clearTimeout(q.timer);
-    q.timer = setTimeout(q.release, HOLD_MS);
-    map.getSource(SRC).setData(data);
-  }
-  var LABELS = null, mapPending = false;
+  var LABELS = null;
   function atRisk(i, now) {   // risk_at ≤ now < deadline, and not already overdue
     return !i.overdue && !!i.risk_at && Date.parse(i.risk_at) <= now && (!i.deadline || Date.parse(i.deadline) > now);
   }
   function drawMap(labels) {
-    var map = maplibreOf();
-    if (!map) {   // not rendered yet: try again shortly (the first snapshot may beat the map's style)
-      if (!mapPending) { mapPending = true; setTimeout(function () { mapPending = false; if (W) { drawMap(labels); } }, 200); }
-      return false;
-    }
-    ensureLayers(map, labels);
+    if (!document.getElementById('wall-map')) { return false; }
     loadCells(labels);
-    raise(map);
-    var features = [], cells = {}, now = Date.now(), nRisk = 0;
+    var points = [], cells = {}, now = Date.now(), nRisk = 0;
     W.incidents.forEach(function (i) {
       if (i.lon === null || i.lon === undefined) { return; }
       var atrisk = atRisk(i, now);
       nRisk += atrisk ? 1 : 0;
-      features.push({type: 'Feature', geometry: {type: 'Point', coordinates: [i.lon, i.lat]},
-                     properties: {code: i.code, severity: i.severity, overdue: !!i.overdue, atrisk: atrisk}});
+      points.push({type: 'Feature', geometry: {type: 'Point', coordinates: [i.lon, i.lat]},
+                   properties: {code: i.code, severity: i.severity, overdue: !!i.overdue, atrisk: atrisk}});
       if (i.grid) { cells[i.grid] = (cells[i.grid] || 0) + 1; }
     });
-    var top = 5, nCells = 0;
+    var top = 5, shaded = [];
     Object.keys(cells).forEach(function (c) { top = Math.max(top, cells[c]); });
     Object.keys(cellGeom ? cells : {}).forEach(function (c) {
-      if (!cellGeom[c]) { return; }
-      nCells++;
-      features.push({type: 'Feature', geometry: cellGeom[c], properties: {kind: 'cell', code: c, n: cells[c], t: cells[c] / top}});
+      if (cellGeom[c]) { shaded.push({type: 'Feature', geometry: cellGeom[c], properties: {code: c, n: cells[c], t: cells[c] / top}}); }
     });
-    quietSetData(map, {type: 'FeatureCollection', features: features});
-    window.cityopsMapDrawn = features.length - nCells;   // for the browser tests: what the map layer holds
-    window.cityopsCellsDrawn = nCells;
+    var fc = {type: 'FeatureCollection', features: points};
+    window.dash_clientside.set_props('wall-incidents', {data: fc});
+    window.dash_clientside.set_props('wall-inset-incidents', {data: fc});
+    window.dash_clientside.set_props('wall-cells', {data: {type: 'FeatureCollection', features: shaded}});
+    window.cityopsMapDrawn = points.length;   // for the browser tests: what the map layer holds
+    window.cityopsCellsDrawn = shaded.length;
     window.cityopsAtRisk = nRisk;
     var rc = document.getElementById('wall-risk-count');
     if (rc) { rc.textContent = String(nRisk); }
     return true;
   }
-  function mapPatch(labels, scale) {
+  function mapPatch(labels, scale) {   // one draw of the map (sized for a 4K wall on the first)
+    if (scale && !scaled) {   // a 4K wall: dots, rings and clusters as big as the rest of the wall
+      scaled = true;
+      // the maps fit their frames again now that the wall is laid out (at mount their boxes may not be)
+      window.dash_clientside.set_props('wall-map', {invalidateSize: Date.now(), viewport: {bounds: labels.core_bounds}});
+      window.dash_clientside.set_props('wall-inset', {invalidateSize: Date.now(), viewport: {bounds: labels.prefecture_bounds}});
+      var f = Math.max(1, window.innerWidth / 1920);
+      var hide = {colors: labels.severity_colors, overdue_color: labels.overdue_color, risk_color: labels.risk_color,
+                  ramp: labels.cell_ramp, scale: f};
+      window.dash_clientside.set_props('wall-incidents', {hideout: hide});
+      window.dash_clientside.set_props('wall-inset-incidents', {hideout: Object.assign({}, hide, {scale: 0.7 * f})});
+    }
     drawMap(labels);
-    if (!scale) { return window.dash_clientside.no_update; }
-    var p = new window.dash_clientside.Patch();   // a 4K wall: one zoom step closer and a legend as big as the rest
-    var f = window.innerWidth / 1920;
-    p.assign(['layout', 'map', 'zoom'], labels.zoom + Math.log2(f)).assign(['layout', 'legend', 'font', 'size'], Math.round(18 * f));
-    return p.build();
   }
   // Sparklines and the category mix are drawn straight into a canvas / as a short list of bars: a Plotly
   // figure's redraw held a GPU-less wall's main thread for 50–100 ms each (benchmarks/push.py long_tasks).
@@ -404,7 +320,7 @@
     // in a later task, so a socket message waits at most for one figure's render, never for all seven.
     wallDraw: function (n, labels) {
       var nu = window.dash_clientside.no_update;
-      var out = [nu, nu];   // the map's figure (a 4K scale patch only), the mix's bars
+      var out = nu;   // the mix's bars (the map's layers are set directly: drawMap)
       if (!W) { return out; }
       // A request during a cycle asks for one more cycle after it; every call while a cycle runs draws
       // its next part (a continuation and a request coalesced by Dash are one call: the cycle never stalls).
@@ -415,8 +331,8 @@
       if (!cycle) { return out; }
       var part = cycle.parts[cycle.i++];
       if (window.cityopsDrawLog) { window.cityopsDrawLog.push([performance.now(), String(part)]); }   // benchmarks/push.py
-      if (part === 'map') { out[0] = mapPatch(labels, cycle.scale); }
-      else if (part === 'mix') { out[1] = mixItems(labels); }
+      if (part === 'map') { mapPatch(labels, cycle.scale); }
+      else if (part === 'mix') { out = mixItems(labels); }
       else {
         labels.kpi_keys.forEach(function (k) {
           var y = (W.spark[k] || []).join(',');
@@ -436,10 +352,10 @@
       }
       return out;
     },
-    wallCard: function (click, labels) {
-      var nu = window.dash_clientside.no_update;
-      if (!click || !click.points || !click.points.length || !W) { return [nu, nu]; }
-      return cardView(click.points[0].customdata, labels);
+    wallCard: function (feature, labels) {   // a clicked dot's card (a clicked cluster zooms in instead)
+      var nu = window.dash_clientside.no_update, p = feature && feature.properties;
+      if (!p || p.cluster || !p.code || !W) { return [nu, nu]; }
+      return cardView(p.code, labels);
     },
     connection: function (connected, labels) {
       return connected ? labels.connected : labels.disconnected;

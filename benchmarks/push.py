@@ -14,7 +14,11 @@ Three figures, each against the conventional Dash approach where it has one:
 ``--smoke`` runs everything small (under 30 s) for CI. Both servers run in this process (``socketio.run`` in
 a thread), on a fresh SQLite file, so commits are published exactly as in production.
 
-    python benchmarks/push.py [--smoke] [--clients 500] [--seconds 10]
+``--against REV`` then runs the same measurement on another version of the wall (a temporary git worktree
+of REV, in a child process, in the same invocation) and prints the ratios of the two: e.g. the Leaflet
+map against the Plotly/MapLibre map it replaced (:data:`OLD_MAP_REV`).
+
+    python benchmarks/push.py [--smoke] [--clients 500] [--seconds 10] [--against REV]
 """
 from __future__ import annotations
 
@@ -253,6 +257,37 @@ def socket_clients(services: Any, base: str, clients: int, events: int) -> dict[
             "connect_all_s": round(connect_s, 1)}
 
 
+#: The last version whose wall drew its map with Plotly's map and MapLibre layers of its own.
+OLD_MAP_REV = "b321624"
+
+
+def run_other(rev: str, args: list[str]) -> dict[str, Any]:
+    """This benchmark as version ``rev`` has it, on ``rev``'s code (a detached worktree, removed after)."""
+    import subprocess
+
+    where = Path(tempfile.mkdtemp(prefix="cityops-rev-")) / "tree"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(where), rev], check=True,
+                   capture_output=True)
+    try:
+        out = subprocess.run([sys.executable, str(where / "benchmarks" / "push.py"), *args], cwd=where,
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(where)], capture_output=True)
+    return json.loads(out[out.index("{"):out.rindex("}") + 1])
+
+
+def compare(new: dict[str, Any], old: dict[str, Any], rev: str) -> dict[str, Any]:
+    """The figures the wall must keep: p95 at 50 events/s against the old map, and against polling."""
+    out: dict[str, Any] = {"against": rev}
+    for rate in ("50/s", "200/s"):
+        if rate in new and rate in old:
+            n, o = new[rate]["push"]["p95_ms"], old[rate]["push"]["p95_ms"]
+            out[rate] = {"new_p95_ms": n, "old_p95_ms": o, "new_over_old_p95": round(n / max(o, 1e-6), 2),
+                         "new_poll_over_push_p95": new[rate]["latency_ratio_p95"],
+                         "old_poll_over_push_p95": old[rate]["latency_ratio_p95"]}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--smoke", action="store_true", help="small and quick (CI)")
@@ -260,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=500)
     ap.add_argument("--draw-ms", type=int, default=0,
                     help="min ms between map/sparkline redraws on the pushed wall (0 = the wall's default, 1000)")
+    ap.add_argument("--against", metavar="REV", nargs="?", const=OLD_MAP_REV, default=None,
+                    help=f"also measure version REV of the wall in the same run (default {OLD_MAP_REV}: the Plotly map)")
     args = ap.parse_args(argv)
     global DRAW_MS
     DRAW_MS = args.draw_ms
@@ -289,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         poll_drv.quit()
     print(f"latency phases done in {time.monotonic() - T0:.1f} s", file=sys.stderr)
     result["sockets"] = socket_clients(services, push_base, clients, 5 if args.smoke else 20)
+    if args.against:
+        same = [a for a in (argv if argv is not None else sys.argv[1:]) if not a.startswith("--against")
+                and a != args.against]
+        result["comparison"] = compare(result, run_other(args.against, same), args.against)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)

@@ -18,7 +18,8 @@ from flask_login import current_user
 from auth.audit import EXPORT, record_access
 from auth.preferences import current_theme
 from callbacks.access import Forbidden, lang, services, user_with
-from callbacks.pages import PageSpec, base_url, category_options, department_options
+from callbacks.maps import base_url
+from callbacks.pages import PageSpec, category_options, department_options
 from geo.choropleth import add_points, choropleth
 from geo.figures import CORE_CENTER, geojson
 from i18n import t

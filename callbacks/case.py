@@ -13,19 +13,20 @@ from flask_login import current_user
 
 from callbacks.access import lang, refused_transition, services
 from callbacks.case_decisions import decided_actions, decisions_view
-from callbacks.pages import PageSpec, base_url
+from callbacks.maps import base_url, map_base, pin_at
+from callbacks.pages import PageSpec
 from callbacks.risk_column import risk_labels
 from callbacks.verify_task import case_extras
 from callbacks.workbench import countdown, local
 from dispatch.case_file import CaseFile
 from dispatch.handling import HandlingError
-from geo.figures import city_map, display_datum
 from i18n import t
 from incidents.access import may_read
 from incidents.lifecycle import TransitionError
 from incidents.store import NotFoundError
 from layouts import case_file as view
 from layouts import ids
+from layouts.map import View, city_map
 from layouts.shell import forbidden
 
 #: The small map's zoom: a few streets around the pin.
@@ -122,17 +123,14 @@ def _action(action: str, payload: dict[str, Any], lang: str) -> str:
 
 
 def small_map(cf: CaseFile, services: Any, lang: str) -> Any:
-    """The case's pin on our own layers (and the tile server's, when set), centred on it."""
-    i, st = cf.incident, services.settings
-    datum = display_datum(st.tile_datum, st.tile_url, st.map_style_url)
-    names = {s: t(f"severity.{s}", lang) for s in ("urgent", "high", "normal")} | {"overdue": t("wall.overdue", lang)}
-    point = {"code": i.code, "lon": i.lon, "lat": i.lat, "severity": i.severity.value, "overdue": cf.overdue}
-    fig = city_map([point], names, base_url=base_url(), dark=True, tile_url=st.tile_url,
-                   center={"lon": i.lon, "lat": i.lat}, zoom=CASE_ZOOM, uirevision=i.code, datum=datum)
-    fig.update_layout(height=260, showlegend=False)
-    for trace in fig.data:  # a pin to find at a glance, not the wall's dot among thousands
-        trace.marker.size = 30 if trace.name == names["overdue"] else 18
-    return fig
+    """The case's pin on our own layers (and the tile server's, when set), centred at street zoom with
+    the streets and communities around it named."""
+    i = cf.incident
+    if i.lon is None or i.lat is None:
+        return None
+    pin = pin_at(services, i.lon, i.lat, label=i.code)
+    return city_map(None, map_base(services), View(center=(pin.lon, pin.lat), zoom=CASE_ZOOM),
+                    pin=pin, class_name="case-map" + (" case-overdue" if cf.overdue else ""), scroll_zoom=False)
 
 
 def register_case_route(server: Any) -> None:

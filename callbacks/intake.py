@@ -4,17 +4,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, html, no_update
+from dash import Input, Output, State, callback, html, no_update
 
-from callbacks import map_click
+from callbacks import maps
 from callbacks.access import Forbidden, lang, services, user_with
 from i18n import t
 from incidents.intake import IntakeError
 from incidents.model import Channel, Role
-from callbacks.pages import CONSOLE_MAP_PX, PageSpec, console_map, intake_page
+from callbacks.pages import PICKED_ZOOM, PageSpec, intake_page
 from callbacks.report import place_name
 from layouts import ids
 from layouts.case_file import case_link
+from layouts.map import pin_children, pin_layer_id
 
 PAGE = PageSpec("intake", "/intake", "CityOps · 受理台", intake_page)
 FIELDS = ids.INTAKE_FIELDS
@@ -98,33 +99,26 @@ def render_result(result: Any, svc: Any, lg: str) -> html.Div:
     ], className=f"result waiting-{result.waiting or 'no'}", **{"data-code": i.code})
 
 
-clientside_callback(
-    ClientsideFunction("cityops", "coordsFromClick"),
-    Output(ids.INTAKE_MAP_CLICK, "data"),
-    Input(ids.INTAKE_MAP, "clickData"),
-    prevent_initial_call=True,
-)
-map_click.wire(ids.INTAKE_MAP_CLICK, ids.INTAKE_LON, ids.INTAKE_LAT)
+maps.wire(ids.INTAKE_MAP, ids.INTAKE_LON, ids.INTAKE_LAT)
 
 
-@callback(Output(ids.INTAKE_MAP, "figure", allow_duplicate=True), Input(ids.INTAKE_MAP, "relayoutData"),
+@callback(Output(pin_layer_id(ids.INTAKE_MAP), "children"), Output(ids.INTAKE_MAP, "viewport"), Output(ids.INTAKE_WHERE, "children"),
+          Input(ids.INTAKE_LON, "value"), Input(ids.INTAKE_LAT, "value"), State(ids.INTAKE_MAP_CLICK, "data"),
           prevent_initial_call=True)
-def follow_view(relayout: dict[str, Any] | None) -> Any:
-    """After a pan or zoom the console map's click layer covers the new view."""
-    return map_click.follow_view(relayout, CONSOLE_MAP_PX)
-
-
-@callback(Output(ids.INTAKE_MAP, "figure", allow_duplicate=True), Output(ids.INTAKE_WHERE, "children"),
-          Input(ids.INTAKE_LON, "value"), Input(ids.INTAKE_LAT, "value"), prevent_initial_call=True)
-def show_point(lon: Any, lat: Any) -> tuple[Any, str]:
-    """Wherever the point came from (an address picked, a map click, typed numbers): its pin on the map,
-    centred, and the place named, so the operator can tell the caller where the report will go."""
+def show_point(lon: Any, lat: Any, picked: dict[str, Any] | None) -> tuple[Any, ...]:
+    """Wherever the point came from (an address picked, a map click, a dragged pin, typed numbers): its pin
+    on the map, the view brought to it (not when the operator just put it there by hand), and the place
+    named, so the operator can tell the caller where the report will go."""
     lg = lang()
     try:
         user_with(Role.OPERATOR)
         point = {"lon": float(lon), "lat": float(lat)}
     except (Forbidden, TypeError, ValueError):
-        return no_update, t("intake.where_none", lg)
+        return [], no_update, t("intake.where_none", lg)
     svc = services()
     name = place_name(svc, point["lon"], point["lat"], lg)
-    return console_map(svc, lg, point), name or t("intake.where_outside", lg)
+    pin = maps.pin_at(svc, point["lon"], point["lat"], draggable=True, label=t("map.pin", lg))
+    by_hand = isinstance(picked, dict) and maps.picked_point(picked, svc.settings.tile_datum,
+                                                             svc.settings.tile_url) == (point["lon"], point["lat"])
+    view = no_update if by_hand else {"center": [pin.lat, pin.lon], "zoom": PICKED_ZOOM, "transition": "flyTo"}
+    return pin_children(ids.INTAKE_MAP, pin), view, name or t("intake.where_outside", lg)

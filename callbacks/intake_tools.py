@@ -8,11 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dash import ALL, Input, Output, Patch, State, callback, ctx, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, html, no_update
+from dash_leaflet import CircleMarker, Tooltip
 
 from auth.audit import VIEW_PHONE, record_access
 from callbacks.access import Forbidden, lang, services, user_with
 from callbacks.intake import CLEARED, EMPTY_FORM, KEEP_FORM
+from callbacks.maps import display_point
+from callbacks.pages import CONSOLE_DUPLICATES
 from i18n import has, t
 from incidents.consultation_service import ConsultationService
 from incidents.followup import FollowupError, FollowupService
@@ -139,7 +142,7 @@ def search_incidents(query: str | None) -> Any:
 
 @callback(
     Output(ids.DUP_PANEL, "children"), Output(ids.DUP_TARGET, "data"), Output(ids.DUP_TARGET, "value"),
-    Output("dup-section", "hidden"), Output(ids.INTAKE_MAP, "figure", allow_duplicate=True),
+    Output("dup-section", "hidden"), Output(CONSOLE_DUPLICATES, "children"),
     Input(ids.DUP_STATE, "data"), prevent_initial_call=True,
 )
 def show_duplicates(state: dict[str, Any] | None) -> tuple[Any, Any, Any, Any, Any]:
@@ -153,15 +156,17 @@ def show_duplicates(state: dict[str, Any] | None) -> tuple[Any, Any, Any, Any, A
              hours=f"{svc.settings.duplicate_window_h:g}")
     items = [html.Li(f"{c['code']} · {t('state.' + c['state'], lg)} · {c['address']} · {c['description']}",
                      className="dup-candidate") for c in cands]
-    figure = Patch()
-    figure["data"].append({
-        "type": "scattermap", "name": t("dup.map_name", lg), "mode": "markers", "hoverinfo": "text",
-        "lon": [c["lon"] for c in cands] + [state["lon"]], "lat": [c["lat"] for c in cands] + [state["lat"]],
-        "text": [c["code"] for c in cands] + [state["code"]],
-        "marker": {"size": [16] * len(cands) + [12], "color": ["#d97706"] * len(cands) + ["#2563eb"]},
-    })
+    marks = [duplicate_mark(svc, c, "candidate") for c in cands] + [duplicate_mark(svc, state, "new")]
     options = [{"label": c["code"], "value": c["code"]} for c in cands]
-    return [html.P(hint), html.Ul(items)], options, cands[0]["code"], False, figure
+    return [html.P(hint), html.Ul(items)], options, cands[0]["code"], False, marks
+
+
+def duplicate_mark(svc: Any, case: dict[str, Any], kind: str) -> Any:
+    """A likely duplicate (or the new report) on the console's map: a ring with its code beside it."""
+    x, y = display_point(svc, case["lon"], case["lat"])
+    return CircleMarker(center=[y, x], radius=11 if kind == "candidate" else 8,
+                        className=f"map-duplicate map-duplicate-{kind}",
+                        children=Tooltip(case["code"], permanent=True, direction="right", className="map-tip"))
 
 
 @callback(

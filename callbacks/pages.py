@@ -4,20 +4,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import has_request_context, request
-import plotly.graph_objects as go
+from dash import html
+from dash_leaflet import LayerGroup
 
-from geo.figures import (CELL_SCALE, CITY_CENTER, CORE_CENTER, OVERDUE_COLOR, SEVERITIES, SEVERITY_COLORS, city_map,
-                         click_layer, display_datum, layer_url, pin_traces, wall_map)
+from callbacks.maps import base_url, datum_of, display_point, geography_version, map_base, pin_at
+
+from geo.figures import CELL_SCALE, CORE_CENTER, OVERDUE_COLOR, SEVERITIES, SEVERITY_COLORS, layer_url
 from i18n import t
 from incidents.events import EVENT_ACTIONS
 from incidents.model import OPEN_STATES, State
+from layouts import ids
 from layouts import intake as intake_layout
+from layouts import map as map_view
 from layouts import wall as wall_layout
 
 TICKER_SIZE = 30
 FOCUS_SIZE = 6  # rows of a focus panel: as many as fit its slot at 16:9 (assets/10_wall.css)
-WALL_ZOOM = 8.1
+#: Breach risk's ring on the wall (Okabe–Ito yellow).
+RISK_COLOR = "#F0E442"
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,6 @@ def category_options(ref: Any, lang: str) -> list[dict[str, str]]:
     return [{"label": f"{c.name(lang)} · {c.large_name(lang)} · {c.code}", "value": c.code} for c in ref.taxonomy.all()]
 
 
-def base_url() -> str:
-    return request.host_url.rstrip("/") if has_request_context() else ""
-
-
 def severity_names(lang: str) -> dict[str, str]:
     return {s: t(f"severity.{s}", lang) for s in SEVERITIES} | {"overdue": t("wall.overdue", lang)}
 
@@ -68,7 +68,7 @@ def wall_labels(services: Any, lang: str) -> dict[str, Any]:
         "connected": t("wall.connected", lang),
         "disconnected": t("wall.disconnected", lang),
         "overdue": t("wall.overdue", lang),
-        "at_risk": t("wall_risk.at_risk", lang), "risk_color": "#F0E442",  # breach risk
+        "at_risk": t("wall_risk.at_risk", lang), "risk_color": RISK_COLOR,  # breach risk
         "alert_title": t("wall.alert.title", lang),
         "alert_hint": t("wall.alert.hint", lang),
         "card": {k: t(f"wall.card.{k}", lang) for k in ("category", "severity", "state", "department",
@@ -82,11 +82,10 @@ def wall_labels(services: Any, lang: str) -> dict[str, Any]:
         "kpi_keys": ["intake_today", "open", "overdue", "closed_today", "ontime_rate"],
         "ranking_empty": t("wall.ranking_empty", lang),
         "focus": focus_labels(services, lang),
-        "zoom": WALL_ZOOM,
-        # The wall draws incidents and cell counts as its own MapLibre layers (assets/20_wall.js).
-        "severity_colors": dict(SEVERITY_COLORS), "overdue_color": OVERDUE_COLOR, "cell_scale": CELL_SCALE,
-        "cells_url": layer_url(base_url(), "grids-core", display_datum(
-            services.settings.tile_datum, services.settings.tile_url, getattr(services.settings, "map_style_url", None))),
+        # The wall fills its map's incident and cell layers in the browser (assets/20_wall.js).
+        "severity_colors": dict(SEVERITY_COLORS), "overdue_color": OVERDUE_COLOR,
+        "cell_ramp": [CELL_SCALE[0][1], CELL_SCALE[-1][1]],
+        "cells_url": layer_url(base_url(), "grids-core", datum_of(services.settings), geography_version(services)),
     }
 
 
@@ -107,13 +106,72 @@ def focus_labels(services: Any, lang: str) -> dict[str, Any]:
     }
 
 
+#: About the zoom the city core fills a 1080p wall's map at, and the prefecture its inset (each map fits its
+#: bounds; these only name the scale the page's CSS starts from).
+WALL_ZOOM, INSET_ZOOM = 12.0, 7.0
+#: The urban districts (铁西区, 铁东区): where most cases are, so the wall opens with them filling its map.
+CORE_DISTRICTS = ("220302", "220303")
+
+
+def wall_maps(services: Any, lang: str) -> list[Any]:
+    """The wall's map on the city core (the urban districts' cells fill it) and an inset of the whole
+    prefecture with the core's frame; the browser fills both with the open cases (assets/20_wall.js)."""
+    from dash_leaflet import GeoJSON, Pane, Rectangle
+
+    base = map_base(services, dark=True)
+    core = core_bounds(services)
+    hide = {"colors": dict(SEVERITY_COLORS), "overdue_color": OVERDUE_COLOR, "risk_color": RISK_COLOR,
+            "ramp": [CELL_SCALE[0][1], CELL_SCALE[-1][1]], "scale": 1}
+    clusters = {"radius": 36, "maxZoom": 15}
+    main = map_view.city_map(
+        ids.WALL_MAP, base, map_view.View(bounds=core, zoom=WALL_ZOOM, extras={"zoomControl": False, "boundsOptions": {"padding": [8, 8]}}),
+        layers=("districts", "streets", "communities", "labels"), class_name="wall-map-graph",
+        overlays=[Pane(GeoJSON(id=ids.WALL_CELLS, data=EMPTY, style={"variable": "cityops.map.cellStyle"},
+                               hideout=hide, interactive=False), name="wall-cells", style={"zIndex": 390}),
+                  Pane(GeoJSON(id=ids.WALL_INCIDENTS, data=EMPTY, cluster=True, superClusterOptions=clusters,
+                               zoomToBoundsOnClick=True, pointToLayer={"variable": "cityops.map.incident"},
+                               clusterToLayer={"variable": "cityops.map.cluster"}, hideout=hide),
+                       name="wall-incidents", style={"zIndex": 650})])
+    inset = map_view.city_map(
+        ids.WALL_INSET, base, map_view.View(bounds=prefecture_bounds(services), zoom=INSET_ZOOM, extras={
+            "zoomControl": False, "dragging": False, "doubleClickZoom": False, "boxZoom": False, "keyboard": False,
+            "touchZoom": False, "boundsOptions": {"padding": [4, 4]}}),
+        layers=("districts", "labels"), scroll_zoom=False, class_name="wall-inset-map",
+        overlays=[Rectangle(bounds=core, className="wall-inset-core", interactive=False),
+                  GeoJSON(id=ids.WALL_INSET_INCIDENTS, data=EMPTY, cluster=True,
+                          superClusterOptions={"radius": 60, "maxZoom": 9},
+                          pointToLayer={"variable": "cityops.map.incident"},
+                          clusterToLayer={"variable": "cityops.map.cluster"}, hideout=hide | {"scale": 0.7})])
+    return [main, html.Div([html.Div(t("map.inset_title", lang), className="wall-inset-title"), inset],
+                           className="wall-inset", role="img", **{"aria-label": t("map.inset_label", lang)})]
+
+
+EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
+
+
+def core_bounds(services: Any) -> list[list[float]]:
+    """The city core's frame: the urban districts' unit-grid cells of the "core" kind (their built-up
+    area, not the farmland a district also holds), in the display datum."""
+    cells = [c for c in services.grid.cells if str(c.code)[:6] in CORE_DISTRICTS and c.kind == "core"]
+    lons, lats = [c.lon for c in cells] or [CORE_CENTER["lon"]], [c.lat for c in cells] or [CORE_CENTER["lat"]]
+    return _display_bounds(services, min(lons), min(lats), max(lons), max(lats))
+
+
+def prefecture_bounds(services: Any) -> list[list[float]]:
+    cells = services.grid.cells
+    return _display_bounds(services, min(c.lon for c in cells), min(c.lat for c in cells),
+                           max(c.lon for c in cells), max(c.lat for c in cells))
+
+
+def _display_bounds(services: Any, west: float, south: float, east: float, north: float) -> list[list[float]]:
+    (w, s), (e, n) = display_point(services, west, south), display_point(services, east, north)
+    return [[round(s, 5), round(w, 5)], [round(n, 5), round(e, 5)]]
+
+
 def wall_page(services: Any, lang: str) -> Any:
-    st = services.settings
-    names = severity_names(lang) | {"cells": t("wall.cells", lang)}
-    style = getattr(st, "map_style_url", None)
-    fig = wall_map(names, base_url=base_url(), tile_url=st.tile_url, style_url=style, center=CITY_CENTER,
-                   zoom=WALL_ZOOM, datum=display_datum(st.tile_datum, st.tile_url, style))
-    return wall_layout.layout(lang, fig, wall_labels(services, lang))
+    labels = wall_labels(services, lang) | {"core_bounds": core_bounds(services),
+                                            "prefecture_bounds": prefecture_bounds(services)}
+    return wall_layout.layout(lang, wall_maps(services, lang), labels)
 
 
 def intake_page(services: Any, lang: str) -> Any:
@@ -124,23 +182,21 @@ def intake_page(services: Any, lang: str) -> Any:
 
 #: The console map's zoom on a picked point: the streets around it.
 PICKED_ZOOM = 16.0
-#: The console map's size on a 1920×1080 screen (assets/11_intake.css): its click layer covers that view.
-CONSOLE_MAP_PX = (900, 360)
+#: The console's first view: the urban core, its streets named.
+CONSOLE_ZOOM = 12.5
+#: The console map's layer of likely duplicates (filled when a new report has some).
+CONSOLE_DUPLICATES = "intake-map-duplicates"
 
 
 def console_map(services: Any, lang: str, point: dict[str, float] | None = None) -> Any:
-    """The console's map: the urban core, or centred on the picked point (WGS84) with its pin."""
-    st = services.settings
-    datum = display_datum(st.tile_datum, st.tile_url)
-    center, zoom = point or CORE_CENTER, PICKED_ZOOM if point else 11.5
-    fig = city_map([], severity_names(lang), base_url=base_url(), dark=False, tile_url=st.tile_url,
-                   center=center, zoom=zoom,
-                   uirevision=f"intake-{point['lon']:.5f},{point['lat']:.5f}" if point else "intake", datum=datum)
-    # clicks on empty map through Plotly's public clickData: the click layer first (see geo.figures.click_grid)
-    fig = go.Figure([click_layer(fig.layout.map.center.to_plotly_json(), zoom, CONSOLE_MAP_PX), *fig.data,
-                     *(pin_traces(point, datum) if point else [])], layout=fig.layout)
-    fig.update_layout(hovermode="closest", hoverdistance=20, clickmode="event")
-    return fig
+    """The console's map: the urban core (or the picked point, WGS84, with its pin), clicks pick a point,
+    the pin can be dragged to adjust it."""
+    view = (map_view.View(center=display_point(services, point["lon"], point["lat"]), zoom=PICKED_ZOOM) if point
+            else map_view.View(center=(CORE_CENTER["lon"], CORE_CENTER["lat"]), zoom=CONSOLE_ZOOM))
+    pin = pin_at(services, *((point["lon"], point["lat"]) if point else (None, None)), draggable=True,
+                 label=t("map.pin", lang))
+    return map_view.city_map(ids.INTAKE_MAP, map_base(services), view, pin=pin, clickable=True,
+                             overlays=[LayerGroup(id=CONSOLE_DUPLICATES)], class_name="intake-map-graph")
 
 
 __all__ = ["PageSpec", "console_map", "intake_page", "wall_page"]

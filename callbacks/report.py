@@ -1,21 +1,23 @@
 """The grid worker's patrol page: photo (previewed in the browser), place (phone or map tap), category, note.
 
 The place is picked, not typed: "use my location" asks the phone (assets/32_phone.js), a tap on the map
-lands on the map's click layer (geo/figures.py :func:`click_grid`); either way the server turns the point
-into WGS84 (callbacks/map_click.py), names it (district › street › community › cell) and moves the pin.
+or a drag of the pin writes the point to the map's click store (assets/15_map.js); either way the server
+turns the point into WGS84 (callbacks/maps.py), names it (district › street › community › cell) and moves
+the pin.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from dash import ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, ctx, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
 from flask_login import current_user
 
-from callbacks import map_click
+from callbacks import maps
 from callbacks.access import Forbidden, lang, services, user_with
-from callbacks.pages import PageSpec, base_url
+from callbacks.maps import map_base
+from callbacks.pages import PageSpec
 from dispatch.patrol import PatrolService
-from geo.figures import CORE_CENTER, display_datum, pick_map, to_display
+from geo.figures import CORE_CENTER
 from geo.index import OutsideCityError
 from i18n import t
 from incidents.intake import IntakeError
@@ -23,22 +25,12 @@ from incidents.model import Role
 from incidents.uploads import UploadError, decode_data_url, store_image
 from layouts import ids
 from layouts import report as report_layout
+from layouts.map import Pin, View, city_map, click_id, pin_children, pin_layer_id
 
-#: The map's view in CSS pixels on a phone (390 px wide less the page's padding; 260 px high): the click
-#: layer covers it plus half a screen each side (geo.figures.CLICK_MARGIN).
-MAP_VIEW_PX = (370, 260)
-#: A community's cells fill the map: a 12 px step of the click layer is about 21 m here, a cell ~110 px.
+#: A community's cells fill the map, its name shown.
 REPORT_ZOOM = 15
-#: Where the phone's position puts the map (closer than the start: the worker is standing there; a step
-#: of the click layer is about 10 m).
+#: Where the phone's position puts the map (closer than the start: the worker is standing there).
 GPS_ZOOM = 16
-
-
-def datum(svc: Any) -> str:
-    """The datum the map draws in (the tiles' or style's when one is set): the pin and the click layer
-    must be in it, or a tap and its pin land apart."""
-    st = svc.settings
-    return display_datum(st.tile_datum, st.tile_url, getattr(st, "map_style_url", None))
 
 
 def home_center(svc: Any, username: str | None) -> dict[str, float]:
@@ -53,10 +45,11 @@ def home_center(svc: Any, username: str | None) -> dict[str, float]:
 
 def report_page(svc: Any, lang_: str) -> Any:
     categories = [{"label": f"{c.name(lang_)} · {c.large_name(lang_)}", "value": c.code} for c in svc.reference.get().taxonomy.all()]
-    st = svc.settings
     user = getattr(current_user, "username", None) if current_user and current_user.is_authenticated else None
-    fig = pick_map(None, base_url=base_url(), view_px=MAP_VIEW_PX, zoom=REPORT_ZOOM, center=home_center(svc, user),
-                   tile_url=st.tile_url, datum=datum(svc), uirevision="report")
+    home = home_center(svc, user)
+    fig = city_map(ids.REPORT_MAP, map_base(svc), View(center=maps.display_point(svc, home["lon"], home["lat"]),
+                                                       zoom=REPORT_ZOOM),
+                   pin=Pin(draggable=True, label=t("map.pin", lang_)), clickable=True, class_name="report-map")
     return report_layout.layout(lang_, fig, categories, max(svc.settings.upload_max_bytes // 1_000_000, 1))
 
 
@@ -87,50 +80,36 @@ def place_name(svc: Any, lon: float, lat: float, lg: str) -> str | None:
     return f"{c.district_name} › {c.street_name} › {c.community_name} · " + t("mobile.report.cell", lg, cell=c.code[-3:])
 
 
+maps.take_clicks(ids.REPORT_MAP)
+
+
 @callback(
-    Output(ids.REPORT_LON, "data"), Output(ids.REPORT_LAT, "data"), Output(ids.REPORT_MAP, "figure"),
-    Output(ids.REPORT_MAP_BOX, "children"), Output(ids.REPORT_PLACE, "children"), Output(ids.REPORT_GEO_ERROR, "children"),
-    Input(ids.REPORT_MAP, "clickData"), Input(ids.REPORT_GPS, "data"), prevent_initial_call=True,
+    Output(ids.REPORT_LON, "data"), Output(ids.REPORT_LAT, "data"), Output(pin_layer_id(ids.REPORT_MAP), "children"),
+    Output(ids.REPORT_MAP, "viewport"), Output(ids.REPORT_PLACE, "children"), Output(ids.REPORT_GEO_ERROR, "children"),
+    Input(click_id(ids.REPORT_MAP), "data"), Input(ids.REPORT_GPS, "data"), prevent_initial_call=True,
 )
 def place_pin(click: Any, gps: Any) -> tuple[Any, ...]:
-    """A tap on the map (in the map's datum) or the phone's position (WGS84) becomes the report's point:
-    stored, pinned, named. A tap moves only the pin; the phone's position draws a new map around it."""
+    """A tap on the map or a dragged pin (in the map's datum) or the phone's position (WGS84) becomes the
+    report's point: stored, pinned, named. The phone's position also brings the map to it."""
     lg = lang()
     svc = services()
     st = svc.settings
-    keep = (no_update,) * 5
+    keep = (no_update,) * 4
     if ctx.triggered_id == ids.REPORT_GPS:
         if not isinstance(gps, dict) or gps.get("error") or gps.get("lon") is None:
-            return *keep, t("mobile.report.geo_failed", lg)
+            return *keep, no_update, t("mobile.report.geo_failed", lg)
         lon, lat = round(float(gps["lon"]), 6), round(float(gps["lat"]), 6)
     else:
-        points = (click or {}).get("points") or []
-        lon, lat = map_click.picked_point(points[0] if points else None, st.tile_datum, st.tile_url,
-                                          getattr(st, "map_style_url", None))
+        lon, lat = maps.picked_point(click, st.tile_datum, st.tile_url)
         if lon is no_update:
-            return *keep, no_update
+            return *keep, no_update, no_update
     name = place_name(svc, lon, lat, lg)
     if name is None:
-        return *keep, t("mobile.report.outside", lg)
-    placed = t("mobile.report.placed", lg, place=name)
-    if ctx.triggered_id == ids.REPORT_GPS:
-        point = {"lon": lon, "lat": lat}
-        fig = pick_map(point, base_url=base_url(), view_px=MAP_VIEW_PX, zoom=GPS_ZOOM, center=point,
-                       tile_url=st.tile_url, datum=datum(svc), uirevision=f"gps-{gps.get('at')}")
-        return lon, lat, no_update, report_layout.pick_graph(fig, key=f"gps-{gps.get('at')}"), placed, ""
-    x, y = to_display([lon], [lat], datum(svc))
-    fig = Patch()
-    for trace in (1, 2):
-        fig["data"][trace]["lon"] = x
-        fig["data"][trace]["lat"] = y
-    return lon, lat, fig, no_update, placed, ""
-
-
-@callback(Output(ids.REPORT_MAP, "figure", allow_duplicate=True), Input(ids.REPORT_MAP, "relayoutData"),
-          prevent_initial_call=True)
-def follow_view(relayout: dict[str, Any] | None) -> Any:
-    """After a pan or zoom the click layer is laid again over the new view, so taps keep landing on points."""
-    return map_click.follow_view(relayout, MAP_VIEW_PX)
+        return *keep, no_update, t("mobile.report.outside", lg)
+    pin = maps.pin_at(svc, lon, lat, draggable=True, label=t("map.pin", lg))
+    view = {"center": [pin.lat, pin.lon], "zoom": GPS_ZOOM, "transition": "flyTo"} \
+        if ctx.triggered_id == ids.REPORT_GPS else no_update
+    return lon, lat, pin_children(ids.REPORT_MAP, pin), view, t("mobile.report.placed", lg, place=name), ""
 
 
 @callback(

@@ -30,7 +30,7 @@ clientside_callback(
 
 clientside_callback(
     ClientsideFunction("cityops", "wallDraw"),
-    Output(ids.WALL_MAP, "figure"), Output(ids.WALL_MIX, "children"),
+    Output(ids.WALL_MIX, "children"),
     Input(ids.WALL_STATE, "data"), State(ids.WALL_LABELS, "data"),
     prevent_initial_call=True,
 )
@@ -38,7 +38,7 @@ clientside_callback(
 clientside_callback(
     ClientsideFunction("cityops", "wallCard"),
     Output(ids.WALL_CARD, "children"), Output(ids.WALL_CARD, "className"),
-    Input(ids.WALL_MAP, "clickData"), State(ids.WALL_LABELS, "data"),
+    Input(ids.WALL_INCIDENTS, "clickData"), State(ids.WALL_LABELS, "data"),
     prevent_initial_call=True,
 )
 

@@ -15,10 +15,10 @@ from dash import ALL, ClientsideFunction, Input, Output, State, callback, client
 from flask_login import current_user
 
 from callbacks.access import Forbidden, act_on_selection, lang, services, user_with
-from callbacks.pages import PageSpec, base_url
+from callbacks.maps import map_base, pin_at
+from callbacks.pages import PageSpec
 from callbacks.risk_column import risk_labels
 from dispatch.handling import HandlingError, Photo
-from geo.figures import display_datum, pin_map
 from i18n import t
 from incidents.photo_hash import position_of
 from incidents.access import actions_for
@@ -26,6 +26,7 @@ from incidents.model import Role
 from incidents.store import NotFoundError
 from layouts import ids
 from layouts import workbench as view
+from layouts.map import View, city_map
 
 HANDLERS = (Role.DEPT_HANDLER, Role.GRID_WORKER, Role.DEPT_HEAD)
 
@@ -154,13 +155,12 @@ PIN_ZOOM = 15
 
 
 def pin_figure(svc: Any, incident: Any, lg: str) -> Any:
-    """The assignment's pin on the light map, centred on it (None for a case without a point)."""
+    """The assignment's pin on our own layers, centred on it, its streets named (None without a point)."""
     if incident.lon is None or incident.lat is None:
         return None
-    st = svc.settings
-    return pin_map({"lon": incident.lon, "lat": incident.lat}, base_url=base_url(), zoom=PIN_ZOOM,
-                   tile_url=st.tile_url, datum=display_datum(st.tile_datum, st.tile_url, st.map_style_url),
-                   name=t("mobile.wb.where", lg), uirevision=incident.code)
+    pin = pin_at(svc, incident.lon, incident.lat, label=t("mobile.wb.where", lg))
+    return city_map(None, map_base(svc), View(center=(pin.lon, pin.lat), zoom=PIN_ZOOM), pin=pin,
+                    class_name="wb-map", scroll_zoom=False)
 
 
 @callback(Output(ids.WB_PHOTO_NAMES, "children"), Input(ids.WB_PHOTOS, "filename"), prevent_initial_call=True)

@@ -79,9 +79,12 @@ def display_features(features: Iterable[Mapping[str, Any]], datum: str) -> list[
     return features
 
 
-def layer_url(base_url: str, name: str, datum: str = "wgs84") -> str:
-    """Where the browser fetches layer ``name`` in ``datum`` (served by app.py's ``/geo/<name>.geojson``)."""
-    return f"{base_url}/geo/{name}.geojson" + ("" if datum == "wgs84" else f"?datum={datum}")
+def layer_url(base_url: str, name: str, datum: str = "wgs84", version: int | None = None) -> str:
+    """Where the browser fetches layer ``name`` in ``datum`` (served by app.py's ``/geo/<name>.geojson``);
+    ``version``: the geography's, so a browser's cached copy is not used once a new geography is imported."""
+    query = [f"datum={datum}"] if datum != "wgs84" else []
+    query += [f"v={version}"] if version is not None else []
+    return f"{base_url}/geo/{name}.geojson" + ("?" + "&".join(query) if query else "")
 
 
 @lru_cache(maxsize=None)
@@ -112,11 +115,17 @@ def layer_data(name: str, datum: str = "wgs84") -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def _shifted_layer(name: str, datum: str) -> dict[str, Any]:
-    """Every coordinate of a (Multi)Polygon/LineString/Point layer moved to ``datum`` in one vectorised pass."""
+    return shift_collection(layer_data(name), datum)
+
+
+def shift_collection(collection: Mapping[str, Any], datum: str) -> dict[str, Any]:
+    """A copy of a (Multi)Polygon/LineString/Point FeatureCollection with every coordinate moved to
+    ``datum`` in one vectorised pass (the WGS84 original is left as it was)."""
     import numpy as np
 
-    src = layer_data(name)
-    out = json.loads(json.dumps(src))  # a deep copy; the WGS84 layer stays cached as it was
+    out = json.loads(json.dumps(collection))
+    if datum == "wgs84":
+        return out
     rings: list[list[list[float]]] = []
 
     def collect(coords: Any) -> None:

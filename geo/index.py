@@ -2,8 +2,9 @@
 
 This module owns locating. Every incident, from a form, a phone, a sensor or a CSV import, is
 placed in a cell here, so the lookup is vectorised (a shapely 2 ``STRtree`` queried with all
-points at once) and the index loads from ``data/siping/grids.geojson`` in a fraction of a second
-without pandas/geopandas (the app builds it at start).
+points at once) and the index builds in a fraction of a second without pandas/geopandas: the app
+builds it at start from the geography tables (``geo.geography.Geography``), tools from
+``data/siping/grids.geojson``; ``ReloadingGrid`` follows a newly imported geography.
 
 Decisions callers rely on:
 
@@ -18,7 +19,7 @@ Decisions callers rely on:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,7 @@ from shapely.geometry import shape
 if TYPE_CHECKING:
     import geopandas
 
-__all__ = ["NO_CELL", "Cell", "GridIndex", "OutsideCityError", "DEFAULT_GRIDS_PATH"]
+__all__ = ["NO_CELL", "Cell", "GridIndex", "OutsideCityError", "DEFAULT_GRIDS_PATH", "ReloadingGrid"]
 
 NO_CELL = ""
 DEFAULT_GRIDS_PATH = Path(__file__).resolve().parent.parent / "data" / "siping" / "grids.geojson"
@@ -115,6 +116,11 @@ class GridIndex:
         cells = [_cell_from_properties(f["properties"]) for f in features]
         geoms = [shape(f["geometry"]) for f in features]
         return cls(cells, geoms)
+
+    @classmethod
+    def from_properties(cls, properties: Iterable[Mapping[str, Any]], geometries: ArrayLike) -> GridIndex:
+        """Build from each cell's properties (the grid's columns) and its polygon, in the same order."""
+        return cls([_cell_from_properties(p) for p in properties], geometries)
 
     @classmethod
     def from_geodataframe(cls, gdf: geopandas.GeoDataFrame) -> GridIndex:
@@ -203,3 +209,60 @@ class GridIndex:
 
     def __contains__(self, code: object) -> bool:
         return code in self._by_code
+
+
+class ReloadingGrid:
+    """The grid index a process uses when the geography may change under it (an import in any process).
+
+    Every call asks ``current`` for the index of the moment (the composition root passes a cache that
+    reloads from the geography tables when their version moves) and delegates to it, so services hold
+    this one object for their lifetime and still locate into the newest cells. A lookup and the cell it
+    names come from one index only if the caller keeps ``current()``'s result for both.
+    """
+
+    def __init__(self, current: Callable[[], GridIndex]) -> None:
+        self._current = current
+
+    def current(self) -> GridIndex:
+        """The index as of now (immutable: keep it to make several lookups agree)."""
+        return self._current()
+
+    def locate_indices(self, lons: ArrayLike, lats: ArrayLike) -> NDArray[np.intp]:
+        return self._current().locate_indices(lons, lats)
+
+    def locate(self, lons: ArrayLike, lats: ArrayLike) -> NDArray[np.str_]:
+        return self._current().locate(lons, lats)
+
+    def locate_one(self, lon: float, lat: float) -> str:
+        return self._current().locate_one(lon, lat)
+
+    def cell(self, code: str) -> Cell:
+        return self._current().cell(code)
+
+    def geometry(self, code: str) -> shapely.Geometry:
+        return self._current().geometry(code)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self._current().codes
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return self._current().cells
+
+    @property
+    def geometries(self) -> NDArray[np.object_]:
+        return self._current().geometries
+
+    @property
+    def districts(self) -> dict[int, str]:
+        return self._current().districts
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+    def __iter__(self) -> Iterator[Cell]:
+        return iter(self._current())
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._current()

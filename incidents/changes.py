@@ -74,6 +74,8 @@ def decide(
     elif action == "merge":
         if not payload.get("into"):
             raise ValueError("merge needs payload['into'], the primary incident's code")
+    elif action == "relocate" and not (payload.get("grid") and isinstance(payload.get("district"), int)):
+        raise ValueError("relocate needs payload['grid'] (the new cell) and payload['district'] (its adcode)")
     elif action == "verify_task_sent" and not payload.get("worker"):
         raise ValueError("verify_task_sent needs payload['worker'], the grid worker's username")
     version = incident.version + (0 if action in NON_VERSIONING else 1)
@@ -127,6 +129,9 @@ def apply_event(incident: Incident | None, event: Event) -> Incident:
         changes["resolved_at"] = None
     elif event.action == "merge":
         changes["merged_into"] = event.payload["into"]
+    elif event.action == "relocate":
+        changes["grid"] = event.payload["grid"]
+        changes["district"] = event.payload["district"]
     if event.action == "verify_task_sent":
         changes["extra"] = {**incident.extra, TASK_WORKER_KEY: str(event.payload["worker"])}
     elif event.action in TASK_CLOSERS and TASK_WORKER_KEY in incident.extra:

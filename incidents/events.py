@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from incidents.lifecycle import ACTIONS
-from incidents.model import RUNNING_STATES, Role, State
+from incidents.model import OPEN_STATES, RUNNING_STATES, Role, State
 
 #: Events that are not state transitions. ``escalate`` and ``alarm_*`` are system annotations.
 ANNOTATIONS: tuple[str, ...] = (
@@ -30,12 +30,14 @@ ANNOTATIONS: tuple[str, ...] = (
     "instruction",
     "verify_task_sent",
     "verify_task_answered",
+    "relocate",
 )
 EVENT_ACTIONS: frozenset[str] = frozenset(ACTIONS) | frozenset(ANNOTATIONS)
 
 #: Annotations written by the system that must not bump the version (DESIGN.md "Version").
 NON_VERSIONING: frozenset[str] = frozenset({"escalate", "alarm_repeat", "alarm_clear", "alert_acknowledged",
-                                           "instruction", "verify_task_sent", "verify_task_answered"})
+                                           "instruction", "verify_task_sent", "verify_task_answered",
+                                           "relocate"})
 
 #: 核查任务: the key of ``Incident.extra`` naming the grid worker whose on-the-spot check is open. The fold
 #: (``incidents.changes.apply_event``) sets it from ``verify_task_sent`` and clears it when the task is answered
@@ -72,6 +74,9 @@ ANNOTATION_RULES: dict[str, tuple[frozenset[State] | None, frozenset[Role]]] = {
     # what the handler acts on, so neither bumps the version.
     "verify_task_sent": (frozenset({State.RESOLVED}), frozenset({_R.VERIFIER, _R.ADMIN})),
     "verify_task_answered": (frozenset({State.RESOLVED}), frozenset({_R.GRID_WORKER})),
+    # An imported geography moved an open case into another cell (payload: grid, district, from_grid); the
+    # handler's work is unchanged, so no new version.
+    "relocate": (OPEN_STATES, frozenset({_R.SYSTEM})),
 }
 
 

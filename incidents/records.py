@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -608,3 +609,33 @@ class PhotoRow(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
+
+
+class GeoFeatureRow(Base):
+    """One feature of the city's geography (district, street, community, unit grid cell or place).
+
+    The table is the truth every process builds its grid index and map layers from; it is seeded with the
+    generated demo geography when empty and replaced whole by ``import-geography``. The geometry is WKB
+    in WGS84 so a process rebuilds ~5k cells with one vectorised ``shapely.from_wkb``.
+    """
+
+    __tablename__ = "geo_features"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    level: Mapped[str] = mapped_column(String(12), index=True)  # district | street | community | cell | place
+    name: Mapped[str] = mapped_column(String(128))
+    parent_code: Mapped[str] = mapped_column(String(64), default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)  # name_en, kind, alias, the grid's columns
+    geometry: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class GeoMetaRow(Base):
+    """The geography's one bookkeeping row: its version (raised by every import, watched by every process
+    to reload its index), a digest of the content, where it came from and whether it is generated."""
+
+    __tablename__ = "geo_meta"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(256))
+    generated: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime]

@@ -81,8 +81,8 @@ def case_body(lang: str, view: Mapping[str, Any], figure: Any = None) -> html.Ar
                         *([html.Span(" › ", className="crumb-sep")] if i else []),
                         html.Span([name, html.Small(code_, className="crumb-code")], className="crumb"))],
                         className="case-crumbs", **{"aria-label": t("case.place", lang)}),
-                    *([dcc.Graph(figure=figure, config={"displayModeBar": False}, className="case-map",
-                                 id="case-map")] if figure is not None else []),
+                    *([html.Div(figure, role="group", className="case-map-box",
+                                **{"aria-label": t("map.case_label", lang)})] if figure is not None else []),
                 ]),
                 _section(t("case.timeline", lang), "case-timeline", html.Ol([
                     html.Li([html.Time(s["at"], className="tl-at"), " ", html.Span(s["who"], className="tl-who"),

@@ -57,10 +57,9 @@ def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]]) -> html
     queue = html.Div([alerts_section(lang), queue_section(lang)])
     return html.Div([
         socket(ids.INTAKE_SOCKET, ["delta"]),
-        dcc.Store(id=ids.INTAKE_MAP_CLICK),
         form,
-        html.Div([dcc.Graph(id=ids.INTAKE_MAP, figure=figure, config={"displayModeBar": False, "scrollZoom": True},
-                            className="intake-map-graph"),
+        html.Div([html.Div(figure, role="group", className="intake-map-box",
+                           **{"aria-label": t("map.intake_label", lang)}),
                   html.Div(t("intake.where_none", lang), id=ids.INTAKE_WHERE, className="intake-where",
                            role="status"),
                   queue], className="intake-side"),

@@ -15,14 +15,6 @@ from layouts import ids
 from layouts.components import select
 
 
-def pick_graph(figure: Any, key: str = "start") -> html.Div:
-    """The map to tap. ``key``: a new key makes a new map (React mounts it afresh) — how the view is brought
-    to the phone's position even after a finger pan (Plotly ignores a new centre once a touch pan ended)."""
-    return html.Div(dcc.Graph(id=ids.REPORT_MAP, figure=figure, responsive=True,
-                              config={"displayModeBar": False, "scrollZoom": True, "doubleClick": False},
-                              className="report-map", style={"height": "260px"}), key=key)
-
-
 def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]], max_mb: int) -> html.Div:
     return html.Div([
         html.H2(t("report.title", lang)),
@@ -46,7 +38,7 @@ def layout(lang: str, figure: Any, categories: Sequence[dict[str, str]], max_mb:
             dcc.Store(id=ids.REPORT_GPS),
             dcc.Store(id=ids.REPORT_LON),
             dcc.Store(id=ids.REPORT_LAT),
-            html.Div(pick_graph(figure), id=ids.REPORT_MAP_BOX, role="group",
+            html.Div(figure, id=ids.REPORT_MAP_BOX, role="group",
                      **{"aria-label": t("mobile.report.map_label", lang)}),
             html.Div(t("mobile.report.no_place", lang), id=ids.REPORT_PLACE, className="report-place",
                      role="status"),

@@ -50,8 +50,7 @@ def layout(lang: str, figure: Any, labels: Mapping[str, Any]) -> html.Div:
         html.Div([_tile(k, t(f"wall.kpi.{k}", lang)) for k in ids.KPI_KEYS], className="kpi-row"),
         html.Div([
             html.Div([
-                dcc.Graph(id=ids.WALL_MAP, figure=figure, config={"displayModeBar": False, "scrollZoom": True},
-                          className="wall-map-graph"),
+                *figure,  # the city core's map and the prefecture's inset (callbacks/pages.py wall_maps)
                 _legend(labels),
                 html.Div(id=ids.WALL_CARD, className="wall-card hidden"),
             ], className="wall-map"),

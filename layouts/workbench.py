@@ -75,10 +75,7 @@ def detail(lang: str, fields: Sequence[tuple[str, str]], timeline: Sequence[tupl
     code = dict(fields).get("code", "")
     return html.Div([
         case_link(code, t("case.open", lang)) if code else None,
-        html.Div(dcc.Graph(id=ids.WB_MAP, figure=figure, responsive=True,
-                           config={"displayModeBar": False, "scrollZoom": False, "staticPlot": False},
-                           className="wb-map", style={"height": "220px"}),
-                 role="group", **{"aria-label": t("mobile.wb.map_label", lang)}) if figure is not None else None,
+        html.Div(figure, id=ids.WB_MAP, className="wb-map-box", role="group", **{"aria-label": t("mobile.wb.map_label", lang)}) if figure is not None else None,
         html.Dl([item for k, v in fields for item in (html.Dt(t(f"workbench.col.{k}", lang)), html.Dd(v))]),
         html.H3(t("workbench.timeline", lang)),
         html.Ol([html.Li([html.Span(at, className="tl-at"), " ", html.Span(who, className="tl-who"), " ",

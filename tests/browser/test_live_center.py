@@ -148,15 +148,12 @@ def test_an_incident_at_breach_risk_is_ringed_and_counted_on_the_wall(live_app: 
         login(wall, live_app, "wall", "/wall")  # a fresh snapshot: every running feature has its risk
         wall.wait_for_text_to_equal("#wall-risk-count", str(running), timeout=30)
         assert wall.driver.execute_script("return window.cityopsAtRisk") == running
-        assert wall.driver.execute_script(
-            "var g = document.querySelector('#wall-map .js-plotly-plot');"
-            "var m = g._fullLayout.map._subplot.map; return !!m.getLayer('cityops-incidents-risk');")
-        # the cells holding running incidents are shaded: polygons of the map's one pushed source, rendered
-        _wait(lambda: wall.driver.execute_script(
-            "var g = document.querySelector('#wall-map .js-plotly-plot'); var m = g._fullLayout.map._subplot.map;"
-            "return window.cityopsCellsDrawn >= 1 && m.queryRenderedFeatures({layers: ['cityops-cells']})"
-            ".some(function (f) { return f.properties.n >= 1 && f.geometry.type.indexOf('Polygon') >= 0; });"),
-            timeout=20)
+        # each running incident's dot carries the ring (drawn on the map, not only counted)
+        _wait(lambda: len(wall.driver.find_elements(By.CSS_SELECTOR, "#wall-map path.map-incident.atrisk")) == running,
+              timeout=20)
+        # the cells holding running incidents are shaded: polygons in the map's cell layer, rendered
+        _wait(lambda: wall.driver.execute_script("return window.cityopsCellsDrawn") >= 1 and wall.driver.find_elements(
+            By.CSS_SELECTOR, "#wall-map .leaflet-wall-cells-pane path"), timeout=20)
         assert "超期风险" in wall.find_element(".legend-risk").text
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         wall.driver.save_screenshot(str(ARTIFACTS / "wall-at-risk.png"))

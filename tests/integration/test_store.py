@@ -115,7 +115,8 @@ ON_RESOLVED_ONLY = {"verify_task_sent", "verify_task_answered"}
 def test_annotations_that_change_nothing_do_not_bump_the_version(db_services, clock, action):
     inc = _file_new(db_services)
     actor = {"alert_acknowledged": f.operator(), "instruction": f.leader()}.get(action, f.system())
-    after = db_services.incidents.act(inc.code, action, actor, 1, clock.advance(minutes=1), payload={"step": "warn"})
+    payload = {"relocate": {"grid": inc.grid, "district": inc.district, "from_grid": inc.grid}}.get(action, {"step": "warn"})
+    after = db_services.incidents.act(inc.code, action, actor, 1, clock.advance(minutes=1), payload=payload)
     assert after.version == 1
     assert db_services.incidents.get(inc.code).version == 1
     # a handler who loaded version 1 before the sweep still succeeds

@@ -1,11 +1,13 @@
 """CITYOPS_TILE_DATUM: over GCJ-02 tiles every layer, marker and pushed feature is drawn in GCJ-02."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
 from geo.crs import wgs84_to_gcj02
-from geo.figures import display_datum, display_features, incidents_traces, layer_data, layer_url, wall_map
+from geo.figures import display_datum, display_features, incidents_traces, layer_data, layer_url
 from live.batcher import for_display
 from settings import Settings
 
@@ -52,17 +54,17 @@ def test_served_layers_follow_the_datum() -> None:
         layer_data("districts", "bd09")
 
 
-def test_the_wall_figure_fetches_every_layer_in_the_tiles_datum() -> None:
-    fig = wall_map({}, base_url="http://h", tile_url="http://tiles.internal/{z}/{x}/{y}.png", datum="gcj02")
-    assert len(fig.data) == 1 and not list(fig.data[0].lon)  # the browser draws cells and incidents itself
-    sources = [layer.source for layer in fig.layout.map.layers if layer.sourcetype == "geojson"]
-    assert sources and all(s.endswith("?datum=gcj02") for s in sources)
-    plain = wall_map({}, base_url="http://h")
-    assert all("datum" not in str(layer.source) for layer in plain.layout.map.layers)
-    # without tiles the dark ground is the style's background, not a full-map fill layer
-    assert plain.layout.map.style["layers"][0]["type"] == "background"
-    assert [layer.type for layer in plain.layout.map.layers] == ["line", "line"]
-    assert plain.layout.map.layers[0].minzoom > plain.layout.map.zoom  # cell outlines only when zoomed in
+def test_every_base_layer_of_a_map_is_fetched_in_the_tiles_datum() -> None:
+    from layouts.map import MapBase, View, city_map
+
+    tiles = "http://tiles.internal/{z}/{x}/{y}.png"
+    base = MapBase(layers={n: layer_url("http://h", n, "gcj02") for n in ("districts", "labels")}, tile_url=tiles)
+    leaflet = city_map("m", base, View(center=(LON, LAT), zoom=12))
+    found = json.dumps(leaflet.to_plotly_json(), default=lambda o: o.to_plotly_json())
+    assert found.count("?datum=gcj02") == 2 and tiles in found
+    plain = city_map("m", MapBase(layers={"districts": layer_url("http://h", "districts")}), View())
+    assert "datum" not in json.dumps(plain.to_plotly_json(), default=lambda o: o.to_plotly_json())
+    assert "TileLayer" not in json.dumps(plain.to_plotly_json(), default=lambda o: o.to_plotly_json())
 
 
 def test_pushed_features_leave_in_the_display_datum() -> None:
@@ -81,7 +83,7 @@ def test_pushed_features_leave_in_the_display_datum() -> None:
 
 
 def test_a_point_picked_over_gcj02_tiles_is_stored_in_wgs84() -> None:
-    from callbacks.map_click import picked_point
+    from callbacks.maps import picked_point
     from geo.crs import wgs84_to_gcj02
     from geo.figures import from_display
 
@@ -100,7 +102,7 @@ def test_a_point_picked_over_gcj02_tiles_is_stored_in_wgs84() -> None:
 def test_anything_but_a_point_changes_nothing_in_the_form() -> None:
     from dash import no_update
 
-    from callbacks.map_click import picked_point
+    from callbacks.maps import picked_point
 
     for bad in (None, {}, {"lon": "x", "lat": 1}, {"lon": 1}):
         assert picked_point(bad, "gcj02", "http://tiles.internal/{z}/{x}/{y}.png") == (no_update, no_update)
