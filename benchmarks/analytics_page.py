@@ -1,7 +1,8 @@
 """Benchmark: a filter change on /analytics in headless Chromium, before and after, in one run.
 
 The demo's history (``generate-history``: 12 months, ~36 k incidents; ``--smoke``: 1 month) is written once
-into a fresh SQLite file. Both code versions — this worktree ("after") and the base commit checked out into
+into a fresh SQLite file by the older version and copied for the newer (which migrates its copy when it
+starts). Both code versions — this worktree ("after") and the base commit checked out into
 a temporary git worktree ("before", by default the commit before the charts rework) — serve it side by side,
 each as a real ``python app.py`` process with its own headless Chromium logged in as a leader on /analytics.
 One filter at a time changes as a pick does (``dash_clientside.set_props``): granularity, indicator,
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -88,17 +90,18 @@ CHANGES = [(kind, id_, value) for rnd in (0, 1) for kind, id_, value in [
     ("category", "an-category", "01" if rnd == 0 else None)]]
 
 
-def write_history(db: Path, months: int) -> dict[str, Any]:
-    """The demo's own history (``python app.py generate-history``) in ``db``, and a leader to log in as."""
+def write_history(root: Path, db: Path, months: int) -> dict[str, Any]:
+    """The demo's own history (``python app.py generate-history`` of the checkout at ``root``) in ``db``, and
+    a leader to log in as. Written by the older checkout: the newer one migrates its copy when it starts."""
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{db}", CITYOPS_DEMO="0", CITYOPS_HISTORY_MONTHS=str(months),
                CITYOPS_SECRET_KEY="bench-secret")
-    out = subprocess.run([sys.executable, "app.py", "generate-history"], cwd=ROOT, env=env, check=True,
+    out = subprocess.run([sys.executable, "app.py", "generate-history"], cwd=root, env=env, check=True,
                          capture_output=True, text=True)
     subprocess.run([sys.executable, "-c", (
         "from app import build_services\nfrom auth.users import create_user\ns = build_services()\n"
         "with s.db.write.begin() as x:\n"
         f"    create_user('leader', {PASSWORD!r}, 'leader', session=x, display_name='leader')\n")],
-        cwd=ROOT, env=env, check=True, capture_output=True)
+        cwd=root, env=env, check=True, capture_output=True)
     return {"summary": out.stdout.strip().splitlines()[-1][:200]}
 
 
@@ -170,14 +173,14 @@ class Page:
         stop_app(self.proc, self.log)
 
 
-def measure(old: Path, db: Path, changes: int, tmp: Path, verbose: bool = False,
+def measure(old: Path, db: Path, db_after: Path, changes: int, tmp: Path, verbose: bool = False,
             shot: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both versions served side by side, each change made on one page then the other, so a busy moment of
     this shared machine falls on both alike."""
     pages: list[Page] = []
     try:
         pages.append(Page(old, db, tmp, "before"))
-        pages.append(Page(ROOT, db, tmp, "after"))
+        pages.append(Page(ROOT, db_after, tmp, "after"))
         for k in range(changes):
             kind, id_, value = CHANGES[k % len(CHANGES)]
             for page in pages if k % 2 == 0 else pages[::-1]:  # who goes first alternates too
@@ -202,16 +205,17 @@ def main() -> None:
     months, changes = (1, args.changes or 3) if args.smoke else (12, args.changes or len(CHANGES))
     with tempfile.TemporaryDirectory(prefix="cityops-anpage-") as tmp_:
         tmp = Path(tmp_)
-        db = args.db or tmp / "demo.db"
-        if args.db is None:
-            t0 = time.monotonic()
-            info = write_history(db, months)
-            print(f"history: {months} month(s) in {time.monotonic() - t0:.0f} s — {info['summary']}")
         old = tmp / "base"
         subprocess.run(["git", "worktree", "add", "--detach", str(old), args.base], cwd=ROOT, check=True,
                        capture_output=True)
         try:
-            before, after = measure(old, db, changes, tmp, args.verbose, args.shot)
+            db = args.db or tmp / "demo.db"
+            if args.db is None:
+                t0 = time.monotonic()
+                info = write_history(old, db, months)
+                print(f"history: {months} month(s) in {time.monotonic() - t0:.0f} s — {info['summary']}")
+            shutil.copy(db, tmp / "after.db")  # the same incidents; this tree migrates its copy at start
+            before, after = measure(old, db, tmp / "after.db", changes, tmp, args.verbose, args.shot)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, capture_output=True)
     for r in (before, after):
