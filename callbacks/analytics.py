@@ -5,7 +5,7 @@ Who sees what is decided here on the server: leaders and admins only, and a lead
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -120,6 +120,10 @@ _DASH_OUTPUTS = [Output(ids.AN_TREND, "figure"), Output(ids.AN_MIX, "figure"), O
                  Output(ids.AN_HOTSPOTS, "children"), Output(ids.AN_RECURRENCE, "children")]
 
 
+#: Bars the category mix draws (the most reported classes) and the SLA chart (the categories with the most
+#: incidents to handle): each bar keeps a readable label at the card's width.
+MIX_SHOWN = 15
+SLA_SHOWN = 20
 #: The recurrence places the page maps (the largest; it lists the first 30): a month of a busy city can hold
 #: thousands, which no one reads on a map and which cost building (the 10 M benchmark: 16.7 k).
 RECURRENCE_MAPPED = 200
@@ -127,26 +131,76 @@ RECURRENCE_MAPPED = 200
 RECURRENCE_EXAMPLES = 6
 
 
-@callback(*_DASH_OUTPUTS, *[Input(s.component_id, s.component_property) for s in _FILTERS])
+#: What each filter's change redraws (the rest keeps what it shows): a granularity only the trend; the
+#: period or the indicator the trend, charts, maps and table; a place, a class, a department or "as of"
+#: everything, hotspots and recurrence too (they read the moment and those filters, not the period).
+TREND, GROUPS, HOT = "trend", "groups", "hot"
+REDRAWS: dict[str, frozenset[str]] = {
+    ids.AN_FREQ: frozenset({TREND}),
+    ids.AN_PERIOD: frozenset({TREND, GROUPS}), ids.AN_PERIOD_END: frozenset({TREND, GROUPS}),
+    ids.AN_INDICATOR: frozenset({TREND, GROUPS}),
+}
+EVERYTHING = frozenset({TREND, GROUPS, HOT})
+#: Changes that show the same data another way: they redraw the moment already on screen (whose group
+#: tables the service still holds) rather than a new "now".
+SAME_MOMENT = frozenset({ids.AN_FREQ, ids.AN_INDICATOR})
+
+
+def redraws(trigger: Any) -> frozenset[str]:
+    """The parts of the page a change of ``trigger`` (a filter's id; None on the first call) redraws."""
+    return REDRAWS.get(trigger, EVERYTHING) if isinstance(trigger, str) else EVERYTHING
+
+
+def _trigger() -> Any:
+    """The filter whose change called the page's callback (None outside a Dash request, e.g. in tests)."""
+    try:
+        return ctx.triggered_id
+    except Exception:  # no callback context: draw everything
+        return None
+
+
+@callback(*_DASH_OUTPUTS, Output(ids.AN_MOMENT, "data"), *[Input(s.component_id, s.component_property) for s in _FILTERS],
+          State(ids.AN_MOMENT, "data"))
 def render(start_date: str | None, end_date: str | None, freq: str | None, district: Any, category: str | None,
-           department: str | None, as_of: str | None, indicator: str | None) -> tuple[Any, ...]:
+           department: str | None, as_of: str | None, indicator: str | None,
+           moment: str | None = None) -> tuple[Any, ...]:
+    """Redraw what the changed filter affects (:func:`redraws`); a change of granularity or indicator
+    redraws the moment shown (``moment``), whose data the service still holds."""
     lg = lang()
     try:
         user = user_with(*VIEWERS)
     except Forbidden:
-        return (no_update,) * 6 + (view.message(t("analytics.forbidden", lg)),) + (no_update,) * 3
+        return (no_update,) * 6 + (view.message(t("analytics.forbidden", lg)),) + (no_update,) * 4
     svc = services()
     q = parse(user, svc, start_date, end_date, freq, district, category, department, as_of, indicator)
+    trigger = _trigger()
+    parts = redraws(trigger)
+    if trigger in SAME_MOMENT and moment and not as_of:  # the moment on screen, unless "as of" was chosen
+        q = replace(q, as_of=min(q.as_of, datetime.fromisoformat(moment)))
     an = analytics_of(svc)
-    data = an.dashboard(q.start, q.end, q.freq, q.as_of, q.filters)
-    hot = an.hotspots(q.as_of, q.filters)
-    rec = an.recurrences(q.as_of, q.filters, top=RECURRENCE_MAPPED, examples=RECURRENCE_EXAMPLES)
-    out = render_dashboard(svc, lg, q, data, hot, rec)
     theme = current_theme()
-    return tuple(view.themed(o, theme) if isinstance(o, go.Figure) else o for o in out)
+    if GROUPS not in parts:
+        data = an.trends(q.start, q.end, q.freq, q.as_of, q.filters)
+        return (trend_of(svc, lg, q, data, theme),) + (no_update,) * 10
+    data = an.dashboard(q.start, q.end, q.freq, q.as_of, q.filters)
+    hot = an.hotspots(q.as_of, q.filters) if HOT in parts else []
+    rec = an.recurrences(q.as_of, q.filters, top=RECURRENCE_MAPPED, examples=RECURRENCE_EXAMPLES) if HOT in parts else []
+    out = list(render_dashboard(svc, lg, q, data, hot, rec, theme=theme))
+    if HOT not in parts:
+        out[7:10] = [no_update] * 3
+    return tuple(view.themed(o, theme) if isinstance(o, go.Figure) else o for o in out) + (q.as_of.isoformat(),)
 
 
-def render_dashboard(svc: Any, lg: str, q: Query, data: dict[str, Any], hot: list[Any], rec: list[Any]) -> tuple[Any, ...]:
+def trend_of(svc: Any, lg: str, q: Query, data: dict[str, Any], theme: str = "dark") -> go.Figure:
+    """The trend figure of ``data`` (its ``trend`` and ``last_year`` rows) for the query's indicator."""
+    ind = analytics_of(svc).defs.indicators[q.indicator]
+    return view.trend_figure(data["trend"], data["last_year"], q.indicator, ind.name(lg), t("analytics.last_year", lg),
+                             kind=ind.kind, unit=ind.unit, as_of=q.as_of, partial_label=t("charts.partial", lg),
+                             partial_hint=t("charts.partial_hint", lg), scheme=theme)
+
+
+def render_dashboard(svc: Any, lg: str, q: Query, data: dict[str, Any], hot: list[Any], rec: list[Any],
+                     theme: str = "dark") -> tuple[Any, ...]:
     """Figures and tables from the service's data (pure apart from the reference names)."""
     ref = svc.reference.get()
     defs = analytics_of(svc).defs
@@ -155,14 +209,14 @@ def render_dashboard(svc: Any, lg: str, q: Query, data: dict[str, Any], hot: lis
     dept_name = {d.code: d.name(lg) for d in ref.departments.values()}
     dist_name = district_names()["zh"]
     key = q.indicator
-    trend = view.trend_figure(data["trend"], data["last_year"], key, ind.name(lg), t("analytics.last_year", lg))
-    mix = data["mix"][:15]
-    mix_fig = view.bar_figure([cat_name.get(m["category"], m["category"]) for m in mix], [m["count"] for m in mix],
-                              [m["category"] for m in mix])
-    ranked = sorted([r for r in data["department"] if r["department"] and r.get(key) is not None],
-                    key=lambda r: -(r[key] or 0))
-    ranking = view.bar_figure([dept_name.get(r["department"], r["department"]) for r in ranked],
-                              [r[key] for r in ranked], [r["department"] for r in ranked], horizontal=True)
+    trend = trend_of(svc, lg, q, data, theme)
+    mix = data["mix"][:MIX_SHOWN]
+    mix_fig = view.hbar_figure([cat_name.get(m["category"], m["category"]) for m in mix], [m["count"] for m in mix],
+                               [m["category"] for m in mix], value_name=t("analytics.col.count", lg), scheme=theme)
+    ranked = [r for r in data["department"] if r["department"] and r.get(key) is not None]
+    ranking = view.hbar_figure([dept_name.get(r["department"], r["department"]) for r in ranked],
+                               [r[key] for r in ranked], [r["department"] for r in ranked], kind=ind.kind,
+                               unit=ind.unit, value_name=ind.name(lg), scheme=theme)
     base = base_url()
     dist = [r for r in data["district"]]
     dist_fig = choropleth("districts", [r["district"] for r in dist], [r.get(key) for r in dist], base_url=base,
@@ -173,9 +227,11 @@ def render_dashboard(svc: Any, lg: str, q: Query, data: dict[str, Any], hot: lis
     grid_fig = choropleth("grids", [r["grid"] for r in cells], [r[key] for r in cells], base_url=base,
                           title=ind.name(lg), center=CORE_CENTER, zoom=10.5, uirevision="an-grid",
                           hover=[f"{r['grid']}: {_show(r[key], ind.kind)}" for r in cells])
-    by_cat = sorted([r for r in data["category"] if r.get("to_resolve")], key=lambda r: -r["to_resolve"])[:20]
-    sla = view.bar_figure([cat_name.get(r["category"], r["category"]) for r in by_cat],
-                          [r.get("ontime_resolve") for r in by_cat], [r["category"] for r in by_cat], color="#009E73")
+    by_cat = sorted([r for r in data["category"] if r.get("to_resolve")], key=lambda r: -r["to_resolve"])[:SLA_SHOWN]
+    sla_ind = defs.indicators["ontime_resolve"]
+    sla = view.hbar_figure([cat_name.get(r["category"], r["category"]) for r in by_cat],
+                           [r.get("ontime_resolve") for r in by_cat], [r["category"] for r in by_cat], kind=sla_ind.kind,
+                           value_name=sla_ind.name(lg), color="ok", scheme=theme)
     inds = [(k, i.name(lg), i.kind, defs.formula(k, lg)) for k, i in defs.indicators.items()]
     total = data["total"] | {"district": ""}
     table = view.indicator_table([total] + sorted(data["district"], key=lambda r: r["district"]), "district",

@@ -5,7 +5,10 @@ Pure: component trees and figures from data handed in (callbacks fetch it). Ever
 """
 from __future__ import annotations
 
-from datetime import date
+import unicodedata
+from functools import lru_cache
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any, Mapping, Sequence
 
 import dash_mantine_components as dmc
@@ -16,20 +19,22 @@ from i18n import t
 from layouts import ids
 from layouts.case_file import case_link
 from layouts.components import date_input, select
+from layouts.theme import SCHEME_TOKENS, chart_template, normalise_theme
 
-LINE = "#0072B2"
-GREY = "#999999"
-BAR = "#56B4E9"
+#: Last year's line: the theme's muted grey is too close to the dark card; this mid grey reads on both.
+GREY = "#8c96a5"
+
+#: A label's width in Latin letters (a CJK character counts two) above which a bar's label is cut with "…";
+#: the full name is in the bar's hover text. 24 = 12 Chinese characters, ~170 px at the charts' 13 px.
+LABEL_WIDTH = 24
+#: Pixels a horizontal bar takes (the bar and its gap), so every label has room and none is skipped.
+BAR_PX = 26
 
 
-#: Chart text and grid lines per colour scheme (figures are transparent: the card behind them shows through).
-#: Text ≥ 7:1 against the card (#121b2e dark, #ffffff light).
-CHART_INK = {"dark": ("#e6edf6", "#2b3b5a"), "light": ("#1b2430", "#dde3ec")}
-
-
-def _graph(id_: str, figure: Any = None, height: int = 300) -> dcc.Graph:
+def _graph(id_: str, figure: Any = None, height: int | None = 300) -> dcc.Graph:
+    """A chart; ``height=None`` lets the figure size it (bar charts grow with their number of bars)."""
     return dcc.Graph(id=id_, figure=figure or placeholder_figure(), config={"displayModeBar": False},
-                     style={"height": f"{height}px"})
+                     style={"height": f"{height}px"} if height else {"minHeight": "220px"})
 
 
 def empty_figure() -> go.Figure:
@@ -47,16 +52,163 @@ def placeholder_figure() -> go.Figure:
     return fig
 
 
-def themed(fig: Any, theme: str) -> Any:
-    """``fig`` with text and grid lines legible in ``theme`` (Plotly bakes colours into the figure, so the
-    server colours it for the scheme the page is painted in)."""
-    ink, grid = CHART_INK.get(theme, CHART_INK["dark"])
-    fig.update_layout(paper_bgcolor="rgba(0,0,0,0)", font={"color": ink})
-    if fig.layout.plot_bgcolor is None or fig.layout.plot_bgcolor == "rgba(0,0,0,0)":
-        fig.update_layout(plot_bgcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(gridcolor=grid, zerolinecolor=grid, linecolor=grid)
-    fig.update_yaxes(gridcolor=grid, zerolinecolor=grid, linecolor=grid)
+@lru_cache(maxsize=None)
+def _template(scheme: str) -> go.layout.Template:
+    """The scheme's template, validated once (Plotly checks a template given as a dict on every figure:
+    ~60 ms each, most of the page's figure time)."""
+    return go.layout.Template(chart_template(scheme))
+
+
+def themed(fig: Any, scheme: str) -> Any:
+    """``fig`` in the design system's template for ``scheme`` (Plotly bakes colours into the figure, so the
+    server draws it for the scheme the page is painted in)."""
+    fig.update_layout(template=_template(normalise_theme(scheme)))
     return fig
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How an indicator's values read: rates as % (stored 0–1, drawn 0–100), means with their unit."""
+
+    factor: float
+    suffix: str
+    digits: int
+
+    def text(self, v: float | None) -> str:
+        return "—" if v is None else f"{v * self.factor:.{self.digits}f}{self.suffix}"
+
+
+def scale_of(kind: str, unit: str = "") -> Scale:
+    if kind == "rate":
+        return Scale(100.0, "%", 1)
+    if kind == "mean":
+        return Scale(1.0, f" {unit}" if unit else "", 1)
+    return Scale(1.0, "", 0)
+
+
+def _scaled(values: Sequence[float | None], sc: Scale) -> list[float | None]:
+    return [None if v is None else round(v * sc.factor, 4) for v in values]
+
+
+def label_width(text: str) -> int:
+    """Display width in Latin letters: East Asian wide and full-width characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def truncate(text: str, width: int = LABEL_WIDTH) -> str:
+    """``text`` cut to ``width`` (see :func:`label_width`) with "…" when longer, so a long name never
+    pushes the bars off the card; the whole name stays in the hover text."""
+    if label_width(text) <= width:
+        return text
+    out, used = "", 0
+    for ch in text:
+        w = label_width(ch)
+        if used + w > width - 1:
+            break
+        out, used = out + ch, used + w
+    return out.rstrip() + "…"
+
+
+def hbar_figure(labels: Sequence[str], values: Sequence[float | None], keys: Sequence[str], *, kind: str = "count",
+                unit: str = "", value_name: str = "", color: str = "accent", scheme: str = "dark") -> go.Figure:
+    """Horizontal bars, largest at the top, one row per key with its (truncated) name on the axis and the
+    full name and value on hover; every label is drawn (the figure is as tall as its bars need).
+
+    ``keys`` (category / department codes) are the bars' positions and travel in customdata for the
+    drill-down; values with no figure (None) sort last and draw no bar. Rates read in %. ``color`` names a
+    token of the scheme (``accent``, ``ok``)."""
+    sc = scale_of(kind, unit)
+    order = sorted(range(len(keys)), key=lambda i: (values[i] is None, -(values[i] or 0), labels[i]))
+    keys_ = [str(keys[i]) for i in order]
+    names = [labels[i] for i in order]
+    shown = [sc.text(values[i]) for i in order]
+    fig = themed(empty_figure(), scheme)
+    fig.add_trace(go.Bar(
+        y=keys_, x=_scaled([values[i] for i in order], sc), orientation="h", customdata=keys_,
+        hovertext=[f"{n}<br>{value_name}: {v}" if value_name else f"{n}: {v}" for n, v in zip(names, shown)],
+        hovertemplate="%{hovertext}<extra></extra>", marker={"color": SCHEME_TOKENS[normalise_theme(scheme)][color]},
+        text=shown, textposition="outside", cliponaxis=False, name=value_name))
+    # codes as a category axis (never numbers), every one ticked, each with its name
+    fig.update_yaxes(type="category", autorange="reversed", tickmode="array", tickvals=keys_,
+                     ticktext=[truncate(n) for n in names], automargin=True)
+    # a rate's axis is 0–100 % (room on the right for the value written past the bar)
+    fig.update_xaxes(ticksuffix=sc.suffix.strip() if kind == "rate" else "", rangemode="tozero", automargin=True,
+                     **({"range": [0, 112], "tick0": 0, "dtick": 20} if kind == "rate" else {}))
+    fig.update_layout(clickmode="event", height=max(220, BAR_PX * len(keys_) + 60), bargap=0.25,
+                      margin={"l": 10, "r": 48, "t": 10, "b": 30}, showlegend=False)
+    return fig
+
+
+def _moment(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def trend_figure(rows: Sequence[Mapping[str, Any]], last_year: Sequence[Mapping[str, Any]], key: str, name: str,
+                 last_year_name: str, *, kind: str = "rate", unit: str = "", as_of: str | datetime | None = None,
+                 partial_label: str = "", partial_hint: str = "", scheme: str = "dark") -> go.Figure:
+    """The chosen indicator per period, rates in %. customdata = [start, end] of each period.
+
+    A period still running at ``as_of`` (this day, week or month) is drawn apart — a dashed segment to an
+    open marker over a shaded band labelled ``partial_label`` — so its small count does not read as a
+    plunge. Last year's same periods are a dashed grey line only when they hold figures (for a count, one
+    that is not zero); otherwise there is no such trace and nothing about it in the legend."""
+    sc = scale_of(kind, unit)
+    cut = _moment(as_of) if as_of is not None else None
+    partial = [cut is not None and _moment(r["end"]) > cut for r in rows]
+    done = [r for r, p in zip(rows, partial) if not p]
+    running = [r for r, p in zip(rows, partial) if p]
+    fig = themed(empty_figure(), scheme)
+    hover = "%{x|%Y-%m-%d}<br>" + name + ": %{y:." + str(sc.digits) + "f}" + sc.suffix + "<extra></extra>"
+
+    def points(rs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        return {"x": [r["period"] for r in rs], "y": _scaled([r.get(key) for r in rs], sc),
+                "customdata": [[r["start"], r["end"]] for r in rs]}
+
+    color = SCHEME_TOKENS[normalise_theme(scheme)]["accent"]
+    fig.add_trace(go.Scatter(**points(done), mode="lines+markers", name=name, line={"width": 2.5, "color": color},
+                             marker={"color": color}, hovertemplate=hover, legendgroup="now"))
+    if running:
+        # from the last complete period to the running one, dotted, the running one an open marker
+        tail = ([done[-1]] if done else []) + running
+        fig.add_trace(go.Scatter(
+            **points(tail), mode="lines+markers", name=f"{name} · {partial_label}", legendgroup="now", showlegend=False,
+            line={"dash": "dot", "width": 2.5, "color": color},
+            marker={"color": color, "size": 9,
+                    "symbol": ["circle"] * (len(tail) - len(running)) + ["circle-open"] * len(running)},
+            hovertemplate="%{x|%Y-%m-%d} · " + partial_label + "<br>" + name + ": %{y:." + str(sc.digits) + "f}"
+            + sc.suffix + "<extra></extra>"))
+        # the band spans the running periods' days, half a day either side of their marks
+        x0 = f"{date.fromisoformat(running[0]['period']) - timedelta(days=1)} 12:00"
+        x1 = f"{_local_day(running[-1])} 12:00"
+        fig.add_vrect(x0=x0, x1=x1, fillcolor="rgba(128,128,128,0.2)", line_width=0, layer="below",
+                      name="partial-period")
+        fig.add_annotation(x=x1, y=1, yref="paper", xanchor="right", yanchor="bottom", showarrow=False,
+                           text=partial_label, hovertext=partial_hint or None, name="partial-period", font={"size": 12})
+    ly = [r.get(key) for r in last_year]
+    has_last_year = any(v is not None for v in ly) if kind == "rate" else any(v for v in ly)
+    if has_last_year:
+        n = min(len(rows), len(last_year))
+        fig.add_trace(go.Scatter(
+            x=[r["period"] for r in rows[:n]], y=_scaled(ly[:n], sc), mode="lines+markers", name=last_year_name,
+            line={"dash": "dash", "width": 1.5, "color": GREY}, marker={"size": 6, "color": GREY},
+            customdata=[[r["start"], r["end"]] for r in last_year[:n]], text=[r["period"] for r in last_year[:n]],
+            hovertemplate=last_year_name + " %{text}<br>" + name + ": %{y:." + str(sc.digits) + "f}" + sc.suffix
+            + "<extra></extra>", connectgaps=False))
+    # numeric dates: Plotly's month names are English whatever the page's language
+    fig.update_xaxes(tickformat="%Y-%m-%d")
+    fig.update_yaxes(ticksuffix=sc.suffix.strip(), rangemode="tozero", automargin=True)
+    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+                      clickmode="event",
+                      margin={"l": 10, "r": 16, "t": 36, "b": 40}, hovermode="closest")
+    return fig
+
+
+def _local_day(row: Mapping[str, Any]) -> str:
+    """The last local day of a period row, as the x axis reads it (periods are labelled by their first day)."""
+    start = _moment(row["start"])
+    days = (_moment(row["end"]) - start).days
+    return (date.fromisoformat(row["period"]) + timedelta(days=max(days - 1, 0))).isoformat() \
+        if days > 1 else row["period"]
 
 
 def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str, Any]],
@@ -104,11 +256,11 @@ def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str
             # 即时办结: questions answered on the spot, counted apart (never inside the case indicators)
             section(t("consult.count_title", lang), html.P(t("consult.count_rule", lang), className="field-hint"),
                     html.Div(id=ids.AN_CONSULTATIONS, className="an-consultations"), wide=True),
-            section(t("analytics.mix", lang), _graph(ids.AN_MIX)),
-            section(t("analytics.ranking", lang), _graph(ids.AN_RANKING)),
+            section(t("analytics.mix", lang), _graph(ids.AN_MIX, height=None)),
+            section(t("analytics.ranking", lang), _graph(ids.AN_RANKING, height=None)),
             section(t("analytics.district_map", lang), _graph(ids.AN_DISTRICT_MAP, height=360)),
             section(t("analytics.grid_map", lang), _graph(ids.AN_GRID_MAP, height=360)),
-            section(t("analytics.sla", lang), _graph(ids.AN_SLA), wide=True),
+            section(t("analytics.sla", lang), _graph(ids.AN_SLA, height=None), wide=True),
             section(t("analytics.table", lang), html.Div(id=ids.AN_TABLE),
                     html.Div([html.Button(t("analytics.export_table_csv", lang), id=ids.AN_EXPORT_TABLE_CSV, n_clicks=0),
                               html.Button(t("analytics.export_table_xlsx", lang), id=ids.AN_EXPORT_TABLE_XLSX,
@@ -128,39 +280,9 @@ def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str
                     wide=True),
         ], className="an-grid"),
         dcc.Store(id=ids.AN_DRILL_SPEC),
+        dcc.Store(id=ids.AN_MOMENT),
         dcc.Download(id=ids.AN_DOWNLOAD),
     ], className="analytics-page", id="analytics")
-
-
-def trend_figure(rows: Sequence[Mapping[str, Any]], last_year: Sequence[Mapping[str, Any]], key: str, name: str,
-                 last_year_name: str) -> go.Figure:
-    """The chosen indicator per period; last year's same periods dashed. customdata = [start, end]."""
-    fig = empty_figure()
-    x = [r["period"] for r in rows]
-    fig.add_trace(go.Scatter(x=x, y=[r.get(key) for r in rows], mode="lines+markers", name=name,
-                             line={"color": LINE}, customdata=[[r["start"], r["end"]] for r in rows]))
-    if last_year and any(r.get(key) is not None for r in last_year):
-        fig.add_trace(go.Scatter(x=x[:len(last_year)], y=[r.get(key) for r in last_year][:len(x)], mode="lines",
-                                 name=last_year_name, line={"color": GREY, "dash": "dash"},
-                                 customdata=[[r["start"], r["end"]] for r in last_year][:len(x)]))
-    # numeric dates: Plotly's month names are English whatever the page's language
-    fig.update_xaxes(tickformat="%Y-%m-%d")
-    fig.update_layout(legend={"orientation": "h", "y": 1.1}, clickmode="event")
-    return fig
-
-
-def bar_figure(labels: Sequence[str], values: Sequence[float | None], keys: Sequence[str], *,
-               horizontal: bool = False, color: str = BAR) -> go.Figure:
-    """A bar per key; ``keys`` (category / department codes) travel in customdata for the drill-down."""
-    fig = empty_figure()
-    vals = [v if v is not None else 0 for v in values]
-    bar = (go.Bar(y=list(labels), x=vals, orientation="h", customdata=list(keys), marker={"color": color})
-           if horizontal else go.Bar(x=list(labels), y=vals, customdata=list(keys), marker={"color": color}))
-    fig.add_trace(bar)
-    if horizontal:
-        fig.update_yaxes(autorange="reversed")
-    fig.update_layout(clickmode="event", margin={"l": 120 if horizontal else 40, "r": 10, "t": 10, "b": 80})
-    return fig
 
 
 def _fmt(v: Any, kind: str) -> str:
@@ -202,5 +324,5 @@ def message(text: str) -> html.Div:
     return html.Div(text, className="queue-empty")
 
 
-__all__ = ["layout", "trend_figure", "bar_figure", "indicator_table", "drill_list", "table", "message",
-           "empty_figure", "placeholder_figure", "themed", "CHART_INK"]
+__all__ = ["layout", "trend_figure", "hbar_figure", "indicator_table", "drill_list", "table", "message",
+           "empty_figure", "placeholder_figure", "themed", "truncate", "label_width", "scale_of", "Scale"]

@@ -350,3 +350,5 @@ WB_PHOTO_POSITION = "wb-photo-position"
 VT_ANSWER = "vt-answer"
 VT_ANSWER_MESSAGE = "vt-answer-message"
 VT_VERSION = "vt-version"
+#: The moment ("as of", ISO) the analytics page last drew, so a change of indicator redraws that same moment.
+AN_MOMENT = "an-moment"

@@ -44,4 +44,37 @@ def normalise_theme(name: str | None) -> str:
     return name if name in THEMES else DEFAULT_THEME
 
 
-__all__ = ["DEFAULT_THEME", "FONT_SIZES", "MANTINE_THEME", "SPACING", "THEMES", "normalise_theme"]
+#: The CSS colour tokens (assets/00_theme.css, ``--name``) that charts draw with, per scheme: Plotly bakes
+#: colours into a figure, so the server needs the same values the stylesheet paints the page with (a unit
+#: test reads the stylesheet and compares).
+SCHEME_TOKENS: dict[str, dict[str, str]] = {
+    "dark": {"bg": "#0b1220", "panel": "#121b2e", "panel-2": "#18233a", "text": "#e6edf6", "muted": "#a9b6c8",
+             "border": "#2b3b5a", "rule": "#24324d", "accent": "#56B4E9", "ok": "#009E73", "urgent": "#D55E00"},
+    "light": {"bg": "#f3f5f8", "panel": "#ffffff", "panel-2": "#eaeff5", "text": "#1b2430", "muted": "#4a5a70",
+              "border": "#8d9bb0", "rule": "#dde3ec", "accent": "#0b6aa1", "ok": "#009E73", "urgent": "#D55E00"},
+}
+
+
+def chart_template(scheme: str) -> dict[str, Any]:
+    """A Plotly template from the scheme's tokens, so charts look like the page around them: its font, its
+    text and rules, transparent grounds (the card shows through) and hover labels in the panel's colours.
+
+    Built from nothing rather than on Plotly's default template, which would travel (~10 KB) in every figure.
+    """
+    tok = SCHEME_TOKENS[normalise_theme(scheme)]
+    axis = {"gridcolor": tok["rule"], "linecolor": tok["border"], "zerolinecolor": tok["border"],
+            "tickfont": {"color": tok["text"]}, "title": {"font": {"color": tok["muted"]}}, "automargin": True}
+    return {"layout": {
+        "font": {"family": MANTINE_THEME["fontFamily"], "color": tok["text"], "size": 13},
+        "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        "colorway": [tok["accent"], tok["ok"], tok["urgent"], "#E69F00", "#CC79A7", tok["muted"]],
+        "xaxis": axis, "yaxis": axis,
+        "hoverlabel": {"bgcolor": tok["panel-2"], "bordercolor": tok["border"], "font": {"color": tok["text"],
+                                                                                         "family": MANTINE_THEME["fontFamily"]}},
+        "legend": {"bgcolor": "rgba(0,0,0,0)", "font": {"color": tok["text"]}},
+        "annotationdefaults": {"font": {"color": tok["muted"]}},
+    }}
+
+
+__all__ = ["DEFAULT_THEME", "FONT_SIZES", "MANTINE_THEME", "SCHEME_TOKENS", "SPACING", "THEMES", "chart_template",
+           "normalise_theme"]

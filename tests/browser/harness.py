@@ -106,10 +106,12 @@ def app_process(env: dict[str, str], log_path: Path) -> Iterator[str]:
         stop_app(proc, log)
 
 
-def start_app(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str, Any]:  # type: ignore[type-arg]
+def start_app(env: dict[str, str], log_path: Path,
+              root: Path = ROOT) -> tuple[subprocess.Popen, str, Any]:  # type: ignore[type-arg]
+    """``python app.py`` of the checkout at ``root`` (a benchmark may serve an older commit's)."""
     port = _free_port()
     log = open(log_path, "wb")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=root, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
