@@ -6,6 +6,28 @@
   function zoomed(e) {   // keep ``zoom-ge-N`` on the map's container: the CSS shows layers and names by zoom
     var map = e.target, zoom = map.getZoom(), c = map.getContainer().classList;
     ZOOMS.forEach(function (n) { c.toggle('zoom-ge-' + n, n <= zoom); });
+    follow(map);
+  }
+  // A map made while its box was still being laid out (a grid card, a drawer sliding in) fitted its view to
+  // that box. When the box's size changes, the map is told (Leaflet only watches the window) and, the first
+  // time, its zoom follows the change of size, so what it fitted still fills it; later (a window resized)
+  // only the centre is kept.
+  var followed = new WeakSet();
+  function follow(map) {
+    var el = map.getContainer();
+    if (followed.has(el) || !window.ResizeObserver) { return; }
+    followed.add(el);
+    if (el.id) { window.cityopsMaps = Object.assign(window.cityopsMaps || {}, {[el.id]: map}); }   // for tests
+    var first = true;
+    new ResizeObserver(function () {
+      var was = map.getSize(), w = el.clientWidth, h = el.clientHeight;
+      if (!w || !h || (w === was.x && h === was.y)) { return; }
+      var centre = map.getCenter(), zoom = map.getZoom();
+      var ratio = was.x && was.y ? Math.min(w / was.x, h / was.y) : 1;
+      map.invalidateSize({pan: false});
+      map.setView(centre, first && ratio > 0 ? zoom + Math.log2(ratio) : zoom, {animate: false});
+      first = false;
+    }).observe(el);
   }
   function text(tag, value, cls) {   // names are data: set as text, never parsed as HTML
     var el = document.createElement(tag);
@@ -52,13 +74,15 @@
     return {fillColor: mix(ramp[0], ramp[1], t), fillOpacity: 0.35 + 0.5 * t, weight: 0.8, color: ramp[1], opacity: 0.7};
   }
   // A choropleth (the analytics page): each area shaded by its value in ``hideout.values`` (by code) on a
-  // light sequential scale; areas without a value stay unshaded. ``hideout.max`` is the scale's top.
+  // light sequential scale from ``hideout.min`` to ``hideout.max`` (the lowest and highest shown, so close
+  // values still read apart); areas without a value stay unshaded.
   var BLUES = ['#eff3ff', '#6baed6', '#08519c'];
   function shade(feature, context) {
     var h = (context && context.hideout) || {}, code = (feature.properties || {}).code;
     var v = (h.values || {})[code];
     if (v === undefined || v === null) { return {fillOpacity: 0, weight: h.outline ? 1 : 0, color: '#8d9bb0', opacity: 0.6}; }
-    var t = h.max > 0 ? Math.min(1, v / h.max) : 0;
+    var low = h.min || 0, span = (h.max || 0) - low;
+    var t = span > 0 ? Math.max(0, Math.min(1, (v - low) / span)) : 1;
     var fill = t < 0.5 ? mix(BLUES[0], BLUES[1], t * 2) : mix(BLUES[1], BLUES[2], t * 2 - 1);
     return {fillColor: fill, fillOpacity: 0.8, weight: 1, color: '#5b6b80', opacity: 0.8};
   }
@@ -67,6 +91,14 @@
     var shown = (((context && context.hideout) || {}).text || {}), p = feature.properties || {};
     var name = p.name || p.code;
     layer.bindTooltip(text('div', shown[p.code] ? name + ' · ' + shown[p.code] : name), {sticky: true});
+  }
+  // A recurring-problem place (the analytics page's hotspot map): an orange disc that names itself on hover.
+  function mark(feature, latlng, context) {
+    return L.circleMarker(latlng, {pane: paneOf(context), radius: 8, fillColor: '#D55E00', fillOpacity: 0.85,
+                                   color: '#ffffff', weight: 1.5, className: 'map-mark'});
+  }
+  function markTip(feature, layer) {
+    layer.bindTooltip(text('div', (feature.properties || {}).name || ''), {sticky: true});
   }
   function mix(a, b, t) {
     var x = parseInt(a.slice(1), 16), y = parseInt(b.slice(1), 16), out = '#';
@@ -77,10 +109,22 @@
     return out;
   }
   window.cityops = Object.assign({}, window.cityops, {map: {zoomed: zoomed, label: label, pinMoved: pinMoved,
-    cluster: cluster, incident: incident, cellStyle: cellStyle, shade: shade, shadeTip: shadeTip, text: text}});
+    cluster: cluster, incident: incident, cellStyle: cellStyle, shade: shade, shadeTip: shadeTip, mark: mark, markTip: markTip,
+    text: text}});
 
   var ns = {
     // A click on a map → ``{lon, lat}`` in the map's datum (the server turns it into WGS84, names the place).
+    // A shading's values, handed to its layer once the layer has drawn its areas (see callbacks/analytics.py).
+    shadeWhenLoaded: function (hideout, layerId, mapId) {
+      var tries = 0;
+      (function hand() {
+        var map = document.getElementById(mapId);
+        if ((map && map.querySelector('.leaflet-overlay-pane path')) || tries++ > 200) {
+          window.dash_clientside.set_props(layerId, {hideout: hideout});
+        } else { setTimeout(hand, 150); }
+      })();
+      return window.dash_clientside.no_update;
+    },
     mapClick: function (click) {
       var p = click && click.latlng;
       if (!p) { return window.dash_clientside.no_update; }

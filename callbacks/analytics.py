@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
 from typing import Any
 
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from flask import has_request_context
 import plotly.graph_objects as go
 from flask_login import current_user
@@ -18,10 +17,8 @@ from flask_login import current_user
 from auth.audit import EXPORT, record_access
 from auth.preferences import current_theme
 from callbacks.access import Forbidden, lang, services, user_with
-from callbacks.maps import base_url
-from callbacks.pages import PageSpec, category_options, department_options
-from geo.choropleth import add_points, choropleth
-from geo.figures import CORE_CENTER, geojson
+from callbacks.maps import display_point, map_base
+from callbacks.pages import PageSpec, category_options, core_bounds, department_options, prefecture_bounds
 from i18n import t
 from incidents import exports
 from incidents.analytics import Analytics, Filters
@@ -29,6 +26,7 @@ from incidents.model import Role
 from incidents.privacy import may_see_phone
 from layouts import analytics as view
 from layouts import ids
+from layouts.map import View, city_map
 
 VIEWERS = (Role.LEADER, Role.ADMIN)
 DRILL_LIMIT = 500
@@ -43,11 +41,10 @@ def analytics_of(svc: Any) -> Analytics:
     return getattr(svc, "analytics", None) or Analytics(svc.db, svc.settings.tz)
 
 
-@lru_cache(maxsize=1)
-def district_names() -> dict[str, dict[str, str]]:
-    feats = geojson("districts.geojson")["features"]
-    zh = {str(f["properties"]["adcode"]): f["properties"]["name"] for f in feats}
-    return {"zh": zh, "en": {k: v for k, v in zh.items()}}
+def district_names(svc: Any) -> dict[str, dict[str, str]]:
+    """The districts of the current geography by their code (the name people read, in both languages)."""
+    zh = {str(code): name for code, name in svc.grid.districts.items()}
+    return {"zh": zh, "en": dict(zh)}
 
 
 def locked_district(user: Any) -> int | None:
@@ -96,7 +93,7 @@ def analytics_page(svc: Any, lg: str) -> Any:
     defs = analytics_of(svc).defs
     user = current_user if has_request_context() and current_user.is_authenticated else None
     lock = locked_district(user) if user is not None else None
-    names = district_names()["zh"]
+    names = district_names(svc)["zh"]
     districts = [{"label": n, "value": int(code)} for code, n in names.items() if lock is None or int(code) == lock]
     large = {c.large_key: c.large_name(lg) for c in ref.taxonomy.all()}
     categories = ([{"label": f"{k} {n}", "value": k} for k, n in sorted(large.items())]
@@ -106,7 +103,52 @@ def analytics_page(svc: Any, lg: str) -> Any:
     formulas = [(i.name(lg), defs.formula(k, lg)) for k, i in defs.indicators.items()]
     end = svc.clock().astimezone(svc.settings.tz).date()
     return view.layout(lg, start=end - timedelta(days=DEFAULT_DAYS - 1), end=end, districts=districts, categories=categories,
-                       departments=departments, indicators=indicators, formulas=formulas, district_locked=lock)
+                       departments=departments, indicators=indicators, formulas=formulas, district_locked=lock,
+                       maps=analytics_maps(svc))
+
+
+def analytics_maps(svc: Any) -> dict[str, Any]:
+    """The page's three maps, on our own layers: districts shaded by the indicator (the prefecture), cells
+    shaded by it (the city core) and the hotspot cells with the recurring places. Each shading is a layer
+    whose ``hideout`` (values by code) the page's callback sets; the browser shades and labels the areas
+    (assets/15_map.js ``shade``/``shadeTip``), so a filter change sends numbers, not geometry."""
+    from dash_leaflet import GeoJSON
+
+    base = map_base(svc)
+    shade = {"style": {"variable": "cityops.map.shade"}, "onEachFeature": {"variable": "cityops.map.shadeTip"},
+             "hideout": {"values": {}, "text": {}, "max": 1}}
+    core = View(bounds=core_bounds(svc), zoom=11)
+    return {
+        "district": city_map(ids.AN_DISTRICT_MAP, base, View(bounds=prefecture_bounds(svc), zoom=8), layers=("labels",),
+                             class_name="an-leaflet", scroll_zoom=False,
+                             overlays=[GeoJSON(id=ids.AN_DISTRICT_SHADE, url=base.layers["districts"], **shade)]),
+        "grid": city_map(ids.AN_GRID_MAP, base, core, layers=("districts", "streets", "labels"),
+                         class_name="an-leaflet", scroll_zoom=False,
+                         overlays=[GeoJSON(id=ids.AN_GRID_SHADE, url=base.layers["cells"], **shade)]),
+        "hot": city_map(ids.AN_HOT_MAP, base, core, layers=("districts", "streets", "labels"),
+                        class_name="an-leaflet", scroll_zoom=False,
+                        overlays=[GeoJSON(id=ids.AN_HOT_SHADE, url=base.layers["cells"], **shade),
+                                  GeoJSON(id=ids.AN_HOT_MARKS, data=EMPTY, pointToLayer={"variable": "cityops.map.mark"},
+                                          onEachFeature={"variable": "cityops.map.markTip"})]),
+    }
+
+
+# A layer that fetches its areas ignores a new hideout while it is fetching them (dash-leaflet 1.1), and the
+# first values usually arrive then: the browser hands them over once the areas are drawn.
+for _values, _layer, _map in ((ids.AN_DISTRICT_VALUES, ids.AN_DISTRICT_SHADE, ids.AN_DISTRICT_MAP),
+                              (ids.AN_GRID_VALUES, ids.AN_GRID_SHADE, ids.AN_GRID_MAP),
+                              (ids.AN_HOT_VALUES, ids.AN_HOT_SHADE, ids.AN_HOT_MAP)):
+    clientside_callback(ClientsideFunction("cityops", "shadeWhenLoaded"), Output(_layer, "hideout"),
+                        Input(_values, "data"), State(_layer, "id"), State(_map, "id"), prevent_initial_call=True)
+
+
+def shading(values: dict[str, Any], text: dict[str, str], outline: bool = False) -> dict[str, Any]:
+    """A shading layer's ``hideout``: the value of each area (by code), its shown text, and the scale's ends
+    (the lowest and highest values; one value alone is shaded against 0)."""
+    shown = {k: v for k, v in values.items() if v is not None}
+    low = min(shown.values(), default=0)
+    return {"values": shown, "text": text, "min": low if len(shown) > 1 else 0, "max": max(shown.values(), default=1) or 1,
+            "outline": outline}
 
 
 PAGE = PageSpec("analytics", "/analytics", "CityOps · 决策分析", analytics_page)
@@ -115,9 +157,10 @@ _FILTERS = [State(ids.AN_PERIOD, "value"), State(ids.AN_PERIOD_END, "value"), St
             State(ids.AN_DISTRICT, "value"), State(ids.AN_CATEGORY, "value"), State(ids.AN_DEPARTMENT, "value"),
             State(ids.AN_AS_OF, "value"), State(ids.AN_INDICATOR, "value")]
 _DASH_OUTPUTS = [Output(ids.AN_TREND, "figure"), Output(ids.AN_MIX, "figure"), Output(ids.AN_RANKING, "figure"),
-                 Output(ids.AN_DISTRICT_MAP, "figure"), Output(ids.AN_GRID_MAP, "figure"),
-                 Output(ids.AN_SLA, "figure"), Output(ids.AN_TABLE, "children"), Output(ids.AN_HOT_MAP, "figure"),
-                 Output(ids.AN_HOTSPOTS, "children"), Output(ids.AN_RECURRENCE, "children")]
+                 Output(ids.AN_DISTRICT_VALUES, "data"), Output(ids.AN_GRID_VALUES, "data"),
+                 Output(ids.AN_SLA, "figure"), Output(ids.AN_TABLE, "children"), Output(ids.AN_HOT_VALUES, "data"),
+                 Output(ids.AN_HOTSPOTS, "children"), Output(ids.AN_RECURRENCE, "children"),
+                 Output(ids.AN_HOT_MARKS, "data")]
 
 
 #: Bars the category mix draws (the most reported classes) and the SLA chart (the categories with the most
@@ -170,7 +213,7 @@ def render(start_date: str | None, end_date: str | None, freq: str | None, distr
     try:
         user = user_with(*VIEWERS)
     except Forbidden:
-        return (no_update,) * 6 + (view.message(t("analytics.forbidden", lg)),) + (no_update,) * 4
+        return (no_update,) * 6 + (view.message(t("analytics.forbidden", lg)),) + (no_update,) * 5
     svc = services()
     q = parse(user, svc, start_date, end_date, freq, district, category, department, as_of, indicator)
     trigger = _trigger()
@@ -181,13 +224,13 @@ def render(start_date: str | None, end_date: str | None, freq: str | None, distr
     theme = current_theme()
     if GROUPS not in parts:
         data = an.trends(q.start, q.end, q.freq, q.as_of, q.filters)
-        return (trend_of(svc, lg, q, data, theme),) + (no_update,) * 10
+        return (trend_of(svc, lg, q, data, theme),) + (no_update,) * 11
     data = an.dashboard(q.start, q.end, q.freq, q.as_of, q.filters)
     hot = an.hotspots(q.as_of, q.filters) if HOT in parts else []
     rec = an.recurrences(q.as_of, q.filters, top=RECURRENCE_MAPPED, examples=RECURRENCE_EXAMPLES) if HOT in parts else []
     out = list(render_dashboard(svc, lg, q, data, hot, rec, theme=theme))
     if HOT not in parts:
-        out[7:10] = [no_update] * 3
+        out[7:11] = [no_update] * 4
     return tuple(view.themed(o, theme) if isinstance(o, go.Figure) else o for o in out) + (q.as_of.isoformat(),)
 
 
@@ -207,7 +250,7 @@ def render_dashboard(svc: Any, lg: str, q: Query, data: dict[str, Any], hot: lis
     ind = defs.indicators[q.indicator]
     cat_name = {c.code: c.name(lg) for c in ref.taxonomy.all()}
     dept_name = {d.code: d.name(lg) for d in ref.departments.values()}
-    dist_name = district_names()["zh"]
+    dist_name = district_names(svc)["zh"]
     key = q.indicator
     trend = trend_of(svc, lg, q, data, theme)
     mix = data["mix"][:MIX_SHOWN]
@@ -217,16 +260,11 @@ def render_dashboard(svc: Any, lg: str, q: Query, data: dict[str, Any], hot: lis
     ranking = view.hbar_figure([dept_name.get(r["department"], r["department"]) for r in ranked],
                                [r[key] for r in ranked], [r["department"] for r in ranked], kind=ind.kind,
                                unit=ind.unit, value_name=ind.name(lg), scheme=theme)
-    base = base_url()
-    dist = [r for r in data["district"]]
-    dist_fig = choropleth("districts", [r["district"] for r in dist], [r.get(key) for r in dist], base_url=base,
-                          title=ind.name(lg), uirevision="an-district",
-                          hover=[f"{dist_name.get(r['district'], r['district'])}: {_show(r.get(key), ind.kind)}"
-                                 for r in dist])
+    dist = data["district"]
+    dist_fig = shading({str(r["district"]): r.get(key) for r in dist},
+                       {str(r["district"]): _show(r.get(key), ind.kind) for r in dist})
     cells = [r for r in data["grid"] if r.get(key) is not None]
-    grid_fig = choropleth("grids", [r["grid"] for r in cells], [r[key] for r in cells], base_url=base,
-                          title=ind.name(lg), center=CORE_CENTER, zoom=10.5, uirevision="an-grid",
-                          hover=[f"{r['grid']}: {_show(r[key], ind.kind)}" for r in cells])
+    grid_fig = shading({r["grid"]: r[key] for r in cells}, {r["grid"]: _show(r[key], ind.kind) for r in cells})
     by_cat = sorted([r for r in data["category"] if r.get("to_resolve")], key=lambda r: -r["to_resolve"])[:SLA_SHOWN]
     sla_ind = defs.indicators["ontime_resolve"]
     sla = view.hbar_figure([cat_name.get(r["category"], r["category"]) for r in by_cat],
@@ -236,11 +274,8 @@ def render_dashboard(svc: Any, lg: str, q: Query, data: dict[str, Any], hot: lis
     total = data["total"] | {"district": ""}
     table = view.indicator_table([total] + sorted(data["district"], key=lambda r: r["district"]), "district",
                                  {"": t("analytics.all", lg)} | dist_name, inds, t("analytics.col.district", lg))
-    hot_fig = choropleth("grids", [h.grid for h in hot], [h.count for h in hot], base_url=base,
-                         title=t("analytics.col.count", lg), center=CORE_CENTER, zoom=10.5, uirevision="an-hot",
-                         hover=[f"{h.grid}: {h.explain(lg)}" for h in hot])
-    add_points(hot_fig, [r.lon for r in rec], [r.lat for r in rec], [r.codes[0] for r in rec],
-               [f"{cat_name.get(r.category, r.category)}: {r.explain(lg)}" for r in rec], t("analytics.col.explain", lg))
+    hot_fig = shading({h.grid: h.count for h in hot}, {h.grid: h.explain(lg) for h in hot}, outline=True)
+    marks = recurrence_marks(svc, rec, cat_name, lg)
     hot_list = (view.table([t("analytics.col.grid", lg), t("analytics.col.district", lg), t("analytics.col.explain", lg)],
                            [(h.grid, dist_name.get(str(h.district), h.district), h.explain(lg)) for h in hot[:30]],
                            "an-hotspot-table") if hot else view.message(t("analytics.hotspots_none", lg)))
@@ -250,7 +285,21 @@ def render_dashboard(svc: Any, lg: str, q: Query, data: dict[str, Any], hot: lis
          t("analytics.col.code", lg)],
         [(cat_name.get(r.category, r.category), r.count, r.explain(lg), " ".join(r.codes)) for r in rec[:30]],
         "an-recurrence-table") if rec else view.message(t("analytics.recurrence_none", lg))])
-    return trend, mix_fig, ranking, dist_fig, grid_fig, sla, table, hot_fig, hot_list, rec_list
+    return trend, mix_fig, ranking, dist_fig, grid_fig, sla, table, hot_fig, hot_list, rec_list, marks
+
+
+def recurrence_marks(svc: Any, rec: list[Any], cat_name: dict[str, str], lg: str) -> dict[str, Any]:
+    """The recurring-problem places as points (in the display datum) that name themselves on hover; a click
+    drills into the first incident of the place (its ``code``)."""
+    feats = []
+    for r in rec:
+        x, y = display_point(svc, r.lon, r.lat)
+        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
+                      "properties": {"code": r.codes[0], "name": f"{cat_name.get(r.category, r.category)}: {r.explain(lg)}"}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 
 
 def _show(v: Any, kind: str) -> str:
@@ -264,8 +313,8 @@ def _show(v: Any, kind: str) -> str:
 # -------------------------------------------------------------------------------------------------
 
 _CLICKS = [Input(ids.AN_TREND, "clickData"), Input(ids.AN_MIX, "clickData"), Input(ids.AN_RANKING, "clickData"),
-           Input(ids.AN_DISTRICT_MAP, "clickData"), Input(ids.AN_GRID_MAP, "clickData"), Input(ids.AN_SLA, "clickData"),
-           Input(ids.AN_HOT_MAP, "clickData")]
+           Input(ids.AN_DISTRICT_SHADE, "clickData"), Input(ids.AN_GRID_SHADE, "clickData"), Input(ids.AN_SLA, "clickData"),
+           Input(ids.AN_HOT_SHADE, "clickData"), Input(ids.AN_HOT_MARKS, "clickData")]
 
 
 def drill_spec(source: str, click: dict[str, Any] | None, q: Query) -> dict[str, Any]:
@@ -278,26 +327,26 @@ def drill_spec(source: str, click: dict[str, Any] | None, q: Query) -> dict[str,
     spec: dict[str, Any] = {"start": q.start.isoformat(), "end": q.end.isoformat(), "measure": measure, "group": None}
     point = ((click or {}).get("points") or [{}])[0]
     data = point.get("customdata")
+    area = str(((click or {}).get("properties") or {}).get("code") or "")  # a map's area or mark (a GeoJSON feature)
     if source == ids.AN_TREND and isinstance(data, list) and len(data) == 2:
         spec["start"], spec["end"] = data
     elif source == ids.AN_MIX and data:
         spec["measure"], spec["group"] = None, ["category", str(data)]
     elif source == ids.AN_RANKING and data:
         spec["group"] = ["department", str(data)]
-    elif source == ids.AN_DISTRICT_MAP and point.get("location") is not None:
-        spec["group"] = ["district", str(point["location"])]
-    elif source == ids.AN_GRID_MAP and point.get("location") is not None:
-        spec["group"] = ["grid", str(point["location"])]
+    elif source == ids.AN_DISTRICT_SHADE and area:
+        spec["group"] = ["district", area]
+    elif source == ids.AN_GRID_SHADE and area:
+        spec["group"] = ["grid", area]
     elif source == ids.AN_SLA and data:
         spec["measure"], spec["group"] = "to_resolve", ["category", str(data)]
-    elif source == ids.AN_HOT_MAP:
-        if point.get("location") is not None:
-            spec["group"] = ["grid", str(point["location"])]
-            spec["start"] = (q.as_of - timedelta(days=7)).isoformat()
-            spec["end"] = q.as_of.isoformat()
-            spec["measure"] = None
-        elif data:  # a recurrence marker: its first incident's cell
-            spec["measure"], spec["group"] = None, ["code", str(data)]
+    elif source == ids.AN_HOT_SHADE and area:
+        spec["group"] = ["grid", area]
+        spec["start"] = (q.as_of - timedelta(days=7)).isoformat()
+        spec["end"] = q.as_of.isoformat()
+        spec["measure"] = None
+    elif source == ids.AN_HOT_MARKS and area:  # a recurrence mark: its first incident
+        spec["measure"], spec["group"] = None, ["code", area]
     return spec
 
 

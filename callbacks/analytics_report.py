@@ -29,7 +29,7 @@ def build(svc: Any, q: Query, lang: str, generated_by: str, fmt: str) -> tuple[b
     dash = an.dashboard(q.start, q.end, q.freq, q.as_of, q.filters, last_year=False)
     names = {"category": {c.code: c.name(lang) for c in ref.taxonomy.all()},
              "department": {d.code: d.name(lang) for d in ref.departments.values()},
-             "district": district_names()["zh"]}
+             "district": district_names(svc)["zh"]}
     last_day = (q.end - timedelta(seconds=1)).astimezone(tz)
     f = q.filters
     filters = [t("report_page.all_filters", lang)] if not any((f.district, f.category, f.department)) else [

@@ -37,6 +37,11 @@ def _graph(id_: str, figure: Any = None, height: int | None = 300) -> dcc.Graph:
                      style={"height": f"{height}px"} if height else {"minHeight": "220px"})
 
 
+def _map(maps: Mapping[str, Any] | None, name: str) -> html.Div:
+    """One of the page's maps (built by the page's callbacks module on our own layers), in its frame."""
+    return html.Div((maps or {}).get(name), className=f"an-map an-map-{name}")
+
+
 def empty_figure() -> go.Figure:
     fig = go.Figure()
     fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 40}, paper_bgcolor="rgba(0,0,0,0)",
@@ -214,7 +219,7 @@ def _local_day(row: Mapping[str, Any]) -> str:
 def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str, Any]],
            categories: Sequence[Mapping[str, Any]], departments: Sequence[Mapping[str, Any]],
            indicators: Sequence[Mapping[str, Any]], formulas: Sequence[tuple[str, str]],
-           district_locked: int | None) -> html.Div:
+           district_locked: int | None, maps: Mapping[str, Any] | None = None) -> html.Div:
     def section(title: str, *children: Any, wide: bool = False) -> html.Section:
         return html.Section([html.H3(title), *children], className="an-card" + (" an-wide" if wide else ""))
 
@@ -258,8 +263,8 @@ def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str
                     html.Div(id=ids.AN_CONSULTATIONS, className="an-consultations"), wide=True),
             section(t("analytics.mix", lang), _graph(ids.AN_MIX, height=None)),
             section(t("analytics.ranking", lang), _graph(ids.AN_RANKING, height=None)),
-            section(t("analytics.district_map", lang), _graph(ids.AN_DISTRICT_MAP, height=360)),
-            section(t("analytics.grid_map", lang), _graph(ids.AN_GRID_MAP, height=360)),
+            section(t("analytics.district_map", lang), _map(maps, "district")),
+            section(t("analytics.grid_map", lang), _map(maps, "grid")),
             section(t("analytics.sla", lang), _graph(ids.AN_SLA, height=None), wide=True),
             section(t("analytics.table", lang), html.Div(id=ids.AN_TABLE),
                     html.Div([html.Button(t("analytics.export_table_csv", lang), id=ids.AN_EXPORT_TABLE_CSV, n_clicks=0),
@@ -270,7 +275,7 @@ def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str
                                  id="an-formulas", open=False),
                     wide=True),
             section(t("analytics.hotspots", lang), html.P(t("analytics.hotspots_rule", lang), className="field-hint"),
-                    _graph(ids.AN_HOT_MAP, height=320), html.Div(id=ids.AN_HOTSPOTS), html.Div(id=ids.AN_RECURRENCE),
+                    _map(maps, "hot"), html.Div(id=ids.AN_HOTSPOTS), html.Div(id=ids.AN_RECURRENCE),
                     html.P(t("analytics.risk_rule", lang), className="field-hint"), wide=True),
             section(t("analytics.drill", lang), html.P(t("analytics.drill_hint", lang), className="field-hint"),
                     html.Div([html.Button(t("analytics.export_list_csv", lang), id=ids.AN_EXPORT_LIST_CSV, n_clicks=0),
@@ -280,6 +285,7 @@ def layout(lang: str, *, start: date, end: date, districts: Sequence[Mapping[str
                     wide=True),
         ], className="an-grid"),
         dcc.Store(id=ids.AN_DRILL_SPEC),
+        *[dcc.Store(id=i) for i in (ids.AN_DISTRICT_VALUES, ids.AN_GRID_VALUES, ids.AN_HOT_VALUES)],
         dcc.Store(id=ids.AN_MOMENT),
         dcc.Download(id=ids.AN_DOWNLOAD),
     ], className="analytics-page", id="analytics")

@@ -224,10 +224,17 @@ AN_AS_OF = "an-as-of"
 AN_TREND = "an-trend"
 AN_MIX = "an-mix"
 AN_DISTRICT_MAP = "an-district-map"
+AN_DISTRICT_SHADE = "an-district-shade"  # the district map's areas shaded by the indicator (its clicks drill down)
 AN_GRID_MAP = "an-grid-map"
+AN_GRID_SHADE = "an-grid-shade"
 AN_RANKING = "an-ranking"
 AN_SLA = "an-sla"
 AN_HOT_MAP = "an-hot-map"
+AN_HOT_SHADE = "an-hot-shade"  # hotspot cells on the hotspot map
+AN_HOT_MARKS = "an-hot-marks"  # recurring-problem places on the hotspot map
+#: Each shaded map's values as the server sent them; the browser hands them to the map's layer once that
+#: layer has its areas (assets/15_map.js shadeWhenLoaded).
+AN_DISTRICT_VALUES, AN_GRID_VALUES, AN_HOT_VALUES = "an-district-values", "an-grid-values", "an-hot-values"
 AN_TABLE = "an-table"
 AN_HOTSPOTS = "an-hotspots"
 AN_RECURRENCE = "an-recurrence"

@@ -127,10 +127,9 @@ def city_map(map_id: str | None, base: MapBase, view: View, *, layers: Sequence[
     or has a pin, the store beside it."""
     center = view.center
     props: dict[str, Any] = {}
-    if view.bounds is not None:  # fitted at creation; a centre too, which the map's viewport tracking reads
+    if view.bounds is not None:  # fitted at creation (a centre and zoom given too would win over them)
         (south, west), (north, east) = view.bounds
         props["bounds"] = [[south, west], [north, east]]
-        props["center"], props["zoom"] = [(south + north) / 2, (west + east) / 2], view.zoom
     else:
         props["center"], props["zoom"] = [center[1], center[0]] if center else [0, 0], view.zoom
     children = [*_base(base, layers), *overlays]
@@ -142,8 +141,9 @@ def city_map(map_id: str | None, base: MapBase, view: View, *, layers: Sequence[
     leaflet = dl.Map(
         children, **({"id": map_id} if map_id else {}), attributionControl=bool(base.tile_url and base.tile_attribution),
         className=f"cityops-map {scheme} {zoom_class(view.zoom)} {class_name}".strip(),
-        eventHandlers={"zoomend": {"variable": "cityops.map.zoomed"}, "moveend": {"variable": "cityops.map.zoomed"}},
+        eventHandlers={event: {"variable": "cityops.map.zoomed"} for event in ("zoomend", "moveend", "layeradd")},
         scrollWheelZoom=scroll_zoom, style=dict(style or {}), minZoom=6, maxZoom=19, zoomSnap=0.25,
+        trackViewport=False,  # nothing reads the view back, and the tracker needs a centre prop a fitted map lacks
         **props, **dict(view.extras))
     if not (clickable or (pin is not None and pin.draggable)):
         return leaflet

@@ -55,17 +55,18 @@ def test_only_leaders_and_admins_may_open_the_page(city: Any) -> None:
 def test_a_district_leader_sees_only_their_district_whatever_the_browser_sends(city: Any) -> None:
     with as_user(city, "east"):
         out = acb.render("2026-03-01", "2026-03-09", "day", 220302, None, None, None, "close_rate")
-    district_map = out[3]
-    assert [str(x) for x in district_map.data[0].locations] == ["220303"]
+    district_map = out[3]  # the district map's shading: values by district code
+    assert list(district_map["values"]) == ["220303"]
     with as_user(city, "leader"):
         everyone = acb.render(*FILTERS)
-    assert sorted(str(x) for x in everyone[3].data[0].locations) == ["220302", "220303"]
+    assert sorted(everyone[3]["values"]) == ["220302", "220303"]
+    assert set(everyone[3]["text"]) == {"220302", "220303"} and everyone[3]["max"] > 0
 
 
 def test_a_chart_click_lists_its_incidents_and_a_code_opens_the_timeline(city: Any) -> None:
-    click = {"points": [{"location": "220302"}]}
+    click = {"type": "Feature", "properties": {"code": "220302", "name": "铁西区"}}  # the area clicked on the map
     with as_user(city, "leader"):
-        listing, spec = acb.drill_view(ids.AN_DISTRICT_MAP, click, *FILTERS)
+        listing, spec = acb.drill_view(ids.AN_DISTRICT_SHADE, click, *FILTERS)
         timeline = acb.timeline_view("W1")
     text = str(listing)
     assert "W1" in text and "W2" in text and "E1" not in text
@@ -76,7 +77,7 @@ def test_a_chart_click_lists_its_incidents_and_a_code_opens_the_timeline(city: A
 
 def test_a_district_leader_cannot_drill_or_open_timelines_elsewhere(city: Any) -> None:
     with as_user(city, "east"):
-        listing, _ = acb.drill_view(ids.AN_DISTRICT_MAP, {"points": [{"location": "220302"}]}, *FILTERS)
+        listing, _ = acb.drill_view(ids.AN_DISTRICT_SHADE, {"properties": {"code": "220302"}}, *FILTERS)
         timeline = acb.timeline_view("W1")
         own = acb.timeline_view("E1")
     assert "W1" not in str(listing) and "an-timeline-table" not in str(timeline)

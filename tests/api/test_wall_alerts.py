@@ -70,6 +70,8 @@ def test_wall_page_renders_with_all_panels_and_no_foreign_map_source(web: Any) -
 
     with web.server.test_request_context("/wall", base_url="http://wall.local"):
         text = str(wall_page(web.services, "zh").to_plotly_json())
-    for part in ("wall-map", "wall-mix", "wall-ranking", "spark-open", "wall-alert", "wall-replay", "scattermap"):
+    for part in ("wall-map", "wall-inset", "wall-incidents", "wall-mix", "wall-ranking", "spark-open", "wall-alert",
+                 "wall-replay"):
         assert part in text
-    assert "http://wall.local/geo/grids-core.geojson" in text and "https://" not in text
+    assert "http://wall.local/geo/grids-core.geojson" in text and "http://wall.local/geo/labels.geojson" in text
+    assert "https://" not in text
