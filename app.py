@@ -340,7 +340,7 @@ def create_app(settings: Any = None, clock: Clock = utcnow, *, background: bool 
 
 def register_geo_routes(server: Any, services: Services) -> None:
     """Our own GeoJSON base layers, served by the app from the current geography (cached by the browser
-    under the geography's version, see geo.figures.layer_url; no external map host)."""
+    under the geography's version, see geo.display.layer_url; no external map host)."""
     from flask import abort, jsonify, request
 
     from geo.basemap import ServedLayers
@@ -353,7 +353,7 @@ def register_geo_routes(server: Any, services: Services) -> None:
 
     @server.route("/geo/<name>.geojson")
     def geo_layer(name: str) -> Any:
-        try:  # ?datum=gcj02: the layer shifted to the tile server's datum (geo.figures.layer_url)
+        try:  # ?datum=gcj02: the layer shifted to the tile server's datum (geo.display.layer_url)
             _version, layer = served.get(name, request.args.get("datum", "wgs84"))
             resp = jsonify(layer)
         except KeyError:

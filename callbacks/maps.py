@@ -16,7 +16,7 @@ from flask import has_request_context, request
 
 from callbacks.access import services
 from geo.basemap import SERVED
-from geo.figures import display_datum, from_display, layer_url, to_display
+from geo.display import display_datum, from_display, layer_url, to_display
 from layouts.map import MapBase, Pin, click_id
 
 

@@ -9,7 +9,7 @@ from dash_leaflet import LayerGroup
 
 from callbacks.maps import base_url, datum_of, display_point, geography_version, map_base, pin_at
 
-from geo.figures import CELL_SCALE, CORE_CENTER, OVERDUE_COLOR, SEVERITIES, SEVERITY_COLORS, layer_url
+from geo.display import CELL_SCALE, CORE_CENTER, OVERDUE_COLOR, SEVERITIES, SEVERITY_COLORS, layer_url
 from i18n import t
 from incidents.events import EVENT_ACTIONS
 from incidents.model import OPEN_STATES, State

@@ -17,7 +17,7 @@ from callbacks.access import Forbidden, lang, services, user_with
 from callbacks.maps import map_base
 from callbacks.pages import PageSpec
 from dispatch.patrol import PatrolService
-from geo.figures import CORE_CENTER
+from geo.display import CORE_CENTER
 from geo.index import OutsideCityError
 from i18n import t
 from incidents.intake import IntakeError

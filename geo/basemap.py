@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 import shapely
 from shapely.ops import polylabel
 
-from geo.figures import DATUMS, shift_collection
+from geo.display import DATUMS, shift_collection
 from geo.geography import Feature, layers
 
 #: What ``/geo/<name>.geojson`` serves: the area layers of :func:`geo.geography.layers` and the names.

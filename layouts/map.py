@@ -33,7 +33,7 @@ class MapBase:
     """What every map of a page draws under its own layers.
 
     ``layers``: base layer name → the URL the browser fetches it from (in the display datum, see
-    geo.figures.display_datum); ``tile_url``: the internal raster tile server (``TILE_URL``), if any;
+    geo.display.display_datum); ``tile_url``: the internal raster tile server (``TILE_URL``), if any;
     ``dark``: the dark scheme (the wall, the dark theme)."""
 
     layers: Mapping[str, str]

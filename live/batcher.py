@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from geo.figures import display_features
+from geo.display import display_features
 
 #: The incident fields the wall draws or shows in an incident's card; the rest stays on the server.
 WALL_FIELDS = ("code", "state", "category", "severity", "lon", "lat", "grid", "district", "department",

@@ -117,7 +117,7 @@ class Broadcaster:
     @classmethod
     def for_app(cls, socketio: SocketIO, services: Any, snapshot: Snapshot) -> "Broadcaster":
         """The app's broadcaster, configured from its settings (window, alert rule, ranking query)."""
-        from geo.figures import display_datum
+        from geo.display import display_datum
         from incidents.wallstats import WallStats
 
         st = services.settings

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from geo.crs import wgs84_to_gcj02
-from geo.figures import display_datum, display_features, incidents_traces, layer_data, layer_url
+from geo.display import display_datum, display_features, layer_url, shift_collection, to_display
 from live.batcher import for_display
 from settings import Settings
 
@@ -25,33 +25,25 @@ def test_the_display_datum_is_the_tiles_and_only_when_there_are_tiles() -> None:
         Settings(_env_file=None, CITYOPS_TILE_DATUM="bd09")  # type: ignore[call-arg]
 
 
-def test_markers_are_shifted_to_gcj02_and_left_alone_in_wgs84() -> None:
+def test_points_are_shifted_to_gcj02_and_left_alone_in_wgs84() -> None:
     glon, glat = wgs84_to_gcj02(LON, LAT)
     assert 200 < abs(glon - LON) * 81_000 + abs(glat - LAT) * 111_000 < 2_000  # a few hundred metres around Siping
-    inc = [{"code": "A", "severity": "urgent", "lon": LON, "lat": LAT, "overdue": True}]
-    urgent, _, _, halo = incidents_traces(inc, {}, "gcj02")
-    assert (urgent.lon[0], urgent.lat[0]) == pytest.approx((glon, glat), abs=1e-7)
-    assert (halo.lon[0], halo.lat[0]) == pytest.approx((glon, glat), abs=1e-7)
-    assert incidents_traces(inc, {}, "wgs84")[0].lon[0] == LON
-    assert inc[0]["lon"] == LON  # the caller's data is not modified
+    (x,), (y,) = to_display([LON], [LAT], "gcj02")
+    assert (x, y) == pytest.approx((glon, glat), abs=1e-7)
+    assert to_display([LON], [LAT], "wgs84") == ([LON], [LAT])
 
 
-def test_served_layers_follow_the_datum() -> None:
+def test_served_layers_follow_the_datum_and_the_geographys_version() -> None:
     assert layer_url("http://h", "districts") == "http://h/geo/districts.geojson"
     assert layer_url("http://h", "districts", "gcj02") == "http://h/geo/districts.geojson?datum=gcj02"
-    wgs = layer_data("districts")
-    first = wgs["features"][0]["geometry"]["coordinates"]
-    while isinstance(first[0], list):
-        first = first[0]
-    before = list(first)
-    gcj = layer_data("districts", "gcj02")
-    g = gcj["features"][0]["geometry"]["coordinates"]
-    while isinstance(g[0], list):
-        g = g[0]
-    assert g == pytest.approx(list(wgs84_to_gcj02(before[0], before[1])), abs=1e-6)
-    assert first == before  # the WGS84 layer (cached) is untouched
-    with pytest.raises(KeyError):
-        layer_data("districts", "bd09")
+    assert layer_url("http://h", "labels", "gcj02", 3) == "http://h/geo/labels.geojson?datum=gcj02&v=3"
+    wgs = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[[LON, LAT], [LON + 0.01, LAT], [LON, LAT + 0.01], [LON, LAT]]]}},
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [LON, LAT]}}]}
+    gcj = shift_collection(wgs, "gcj02")
+    assert gcj["features"][0]["geometry"]["coordinates"][0][0] == pytest.approx(list(wgs84_to_gcj02(LON, LAT)), abs=1e-6)
+    assert gcj["features"][1]["geometry"]["coordinates"] == pytest.approx(list(wgs84_to_gcj02(LON, LAT)), abs=1e-6)
+    assert wgs["features"][1]["geometry"]["coordinates"] == [LON, LAT]  # the WGS84 layer is untouched
 
 
 def test_every_base_layer_of_a_map_is_fetched_in_the_tiles_datum() -> None:
@@ -85,7 +77,7 @@ def test_pushed_features_leave_in_the_display_datum() -> None:
 def test_a_point_picked_over_gcj02_tiles_is_stored_in_wgs84() -> None:
     from callbacks.maps import picked_point
     from geo.crs import wgs84_to_gcj02
-    from geo.figures import from_display
+    from geo.display import from_display
 
     true_lon, true_lat = 124.3505, 43.1702  # WGS84, in 铁西
     shown_lon, shown_lat = wgs84_to_gcj02(true_lon, true_lat)  # where GCJ-02 tiles draw it
