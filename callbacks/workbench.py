@@ -150,6 +150,8 @@ def detail_view(svc: Any, incident: Any, events: list[Any], lg: str) -> Any:
     return view.detail(lg, fields, timeline, photos, pin_figure(svc, incident, lg))
 
 
+#: The workbench's map (one case is shown at a time).
+WB_LEAFLET = "wb-map-leaflet"
 #: Close enough to see the street the case is on, far enough to see where that is.
 PIN_ZOOM = 15
 
@@ -159,7 +161,7 @@ def pin_figure(svc: Any, incident: Any, lg: str) -> Any:
     if incident.lon is None or incident.lat is None:
         return None
     pin = pin_at(svc, incident.lon, incident.lat, label=t("mobile.wb.where", lg))
-    return city_map(None, map_base(svc), View(center=(pin.lon, pin.lat), zoom=PIN_ZOOM), pin=pin,
+    return city_map(WB_LEAFLET, map_base(svc), View(center=(pin.lon, pin.lat), zoom=PIN_ZOOM), pin=pin,
                     class_name="wb-map", scroll_zoom=False)
 
 

@@ -156,7 +156,7 @@ def test_a_leader_opens_a_case_from_its_deep_link_and_a_grid_worker_may_not(live
         leader.wait_for_contains_text(".case-title", code)
         for words in ("上水井盖", "水务集团", "铁西区", "人民大街井盖缺失", "上报", "您当前无可办理的操作"):
             leader.wait_for_contains_text("#case-file", words)
-        leader.wait_for_element("#case-map .main-svg")
+        leader.wait_for_element(".case-map-box .leaflet-container .map-pin")  # the case's place, pinned
         leader.find_element("#case-instruction").send_keys("今天下班前处理完毕")
         leader.find_element("#case-instruct").click()  # 批示: pinned at the top, pushed to the handler
         leader.wait_for_contains_text("#case-pinned", "今天下班前处理完毕")

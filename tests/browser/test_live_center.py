@@ -90,28 +90,6 @@ def test_pages_need_login_in_the_browser(live_app: str) -> None:
         b.driver.quit()
 
 
-def test_clicking_the_console_map_places_the_report(live_app: str) -> None:
-    from selenium.webdriver.common.action_chains import ActionChains
-
-    b = make_browser(1600, 1000)
-    try:
-        login(b, live_app, "operator", "/intake")
-        graph = b.wait_for_element("#intake-map .js-plotly-plot")
-        _wait(lambda: b.driver.execute_script(  # the map's click layer is drawn (its figure's first trace)
-            "var g = document.querySelector('#intake-map .js-plotly-plot');"
-            "return !!(g && g.data && g.data[0] && g.data[0].name === 'click');"))
-        def clicked() -> str:  # the pointer moves onto the map, then clicks (hover finds the nearest point)
-            ActionChains(b.driver).move_to_element(graph).move_by_offset(3, 2).click().perform()
-            return b.find_element("#intake-lon").get_attribute("value")
-
-        lon = float(_wait(clicked, step=0.5))
-        lat = float(b.find_element("#intake-lat").get_attribute("value"))
-        # The console's map opens on the urban core (CORE_CENTER 124.365, 43.165): the click lands near it.
-        assert abs(lon - 124.365) < 0.05 and abs(lat - 43.165) < 0.05
-    finally:
-        b.driver.quit()
-
-
 def test_an_incident_at_breach_risk_is_ringed_and_counted_on_the_wall(live_app: str,
                                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
     """With a history in which every case finished late, each running incident is at risk from its

@@ -60,7 +60,9 @@ def test_the_console_map_pins_and_names_every_picked_point(live_app: str) -> Non
 
         # 2. A click on the map: the point under the pointer, pinned and named.
         where = b.find_element("#intake-where").text
-        ActionChains(b.driver).move_to_element_with_offset(b.find_element("#intake-map"), -80, 60).click().perform()
+        box = b.find_element("#intake-map").size  # the offset is from the map's top-left corner (Selenium 4.2)
+        ActionChains(b.driver).move_to_element_with_offset(b.find_element("#intake-map"), box["width"] / 2 - 80,
+                                                           box["height"] / 2 + 60).click().perform()
         _wait(lambda: _pin_point(b) != (lon, lat))
         clicked = _pin_point(b)
         assert clicked[0] < lon and clicked[1] < lat  # left of and below the address: west and south

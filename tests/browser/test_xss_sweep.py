@@ -369,8 +369,8 @@ def _sweep(b: Any, base: str, log: Path, tmp_path: Path) -> None:
     login(b, base, "wall", "/wall")
     shows(b, "/wall", tagged("API-ADDR-1"), f"水务{SHORT}")  # the urgent alert's address; SWJ in the ranking
     # the incident card a click on the map opens (the click's data set as the map would set it)
-    b.driver.execute_script("window.dash_clientside.set_props('wall-map', {clickData: {points: [{customdata: "
-                            "arguments[0]}]}})", open311)
+    b.driver.execute_script("window.dash_clientside.set_props('wall-incidents', {clickData: {type: 'Feature', "
+                            "properties: {code: arguments[0]}}})", open311)
     _wait(lambda: tagged("O311-ADDR") in b.find_element("#wall-card").text)
     inert(b, "/wall card")
 
