@@ -154,9 +154,6 @@
   function mapPatch(labels, scale) {   // one draw of the map (sized for a 4K wall on the first)
     if (scale && !scaled) {   // a 4K wall: dots, rings and clusters as big as the rest of the wall
       scaled = true;
-      // the maps fit their frames again now that the wall is laid out (at mount their boxes may not be)
-      window.dash_clientside.set_props('wall-map', {invalidateSize: Date.now(), viewport: {bounds: labels.core_bounds}});
-      window.dash_clientside.set_props('wall-inset', {invalidateSize: Date.now(), viewport: {bounds: labels.prefecture_bounds}});
       var f = Math.max(1, window.innerWidth / 1920);
       var hide = {colors: labels.severity_colors, overdue_color: labels.overdue_color, risk_color: labels.risk_color,
                   ramp: labels.cell_ramp, scale: f};

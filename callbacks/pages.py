@@ -174,9 +174,7 @@ def _display_bounds(services: Any, west: float, south: float, east: float, north
 
 
 def wall_page(services: Any, lang: str) -> Any:
-    labels = wall_labels(services, lang) | {"core_bounds": core_bounds(services),
-                                            "prefecture_bounds": prefecture_bounds(services)}
-    return wall_layout.layout(lang, wall_maps(services, lang), labels)
+    return wall_layout.layout(lang, wall_maps(services, lang), wall_labels(services, lang))
 
 
 def intake_page(services: Any, lang: str) -> Any:

@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 
 from geo.crs import gcj02_to_wgs84
-from geo.grid import DATA_DIR, DISTRICT_NAMES_EN, PRECISION, _metres_per_degree
+from geo.grid import DATA_DIR, DISTRICT_NAMES_EN, PRECISION, _metres_per_degree, geometry_json
 from geo.index import GridIndex
 
 __all__ = [
@@ -193,19 +193,6 @@ class Geography:
 # Layers for the maps
 # ---------------------------------------------------------------------------------------------
 
-def _round(obj: Any) -> Any:
-    if isinstance(obj, (list, tuple)):
-        if obj and isinstance(obj[0], (int, float)):
-            return [round(float(v), 6) for v in obj]
-        return [_round(v) for v in obj]
-    return obj
-
-
-def _geojson_geometry(geom: shapely.Geometry) -> dict[str, Any]:
-    m = mapping(geom)
-    return {"type": m["type"], "coordinates": _round(m["coordinates"])}
-
-
 def layers(features: Sequence[Feature]) -> dict[str, dict[str, Any]]:
     """One GeoJSON FeatureCollection per level: ``districts``, ``streets``, ``communities``, ``cells``,
     ``places`` (WGS84, 6 decimals), in code order.
@@ -218,9 +205,9 @@ def layers(features: Sequence[Feature]) -> dict[str, dict[str, Any]]:
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in LAYER_NAMES.values()}
     for f in sorted((f for f in features if f.level != "cell"), key=lambda f: f.code):
         out[LAYER_NAMES[f.level]].append(
-            {"type": "Feature", "properties": f.properties(), "geometry": _geojson_geometry(f.geometry)})
+            {"type": "Feature", "properties": f.properties(), "geometry": geometry_json(f.geometry)})
     for c in sorted(cell_records(features), key=lambda c: c.properties["code"]):
-        out["cells"].append({"type": "Feature", "properties": c.properties, "geometry": _geojson_geometry(c.geometry)})
+        out["cells"].append({"type": "Feature", "properties": c.properties, "geometry": geometry_json(c.geometry)})
     return {name: {"type": "FeatureCollection", "features": feats} for name, feats in out.items()}
 
 
